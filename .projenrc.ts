@@ -1,0 +1,47 @@
+import { cdk8s, javascript } from 'projen';
+
+const project = new cdk8s.ConstructLibraryCdk8s({
+  name: 'cdk8s-pgaas',
+  description: 'PostgreSQL as a Service for cdk8s: highly available Spilo + Patroni clusters as plain, reviewable manifests, without an operator.',
+  author: 'cdk8s-pgaas maintainers',
+  authorAddress: 'https://github.com/cdk8s-pgaas/cdk8s-pgaas',
+  repositoryUrl: 'https://github.com/cdk8s-pgaas/cdk8s-pgaas.git',
+  defaultReleaseBranch: 'main',
+  license: 'Apache-2.0',
+  keywords: ['cdk8s', 'postgresql', 'patroni', 'spilo', 'kubernetes', 'gitops'],
+  projenrcTs: true,
+  packageManager: javascript.NodePackageManager.NPM,
+  // cdk8s-plus-27 requires cdk8s >= 2.68.11; 2.68.12 is the first such release on the registry.
+  cdk8sVersion: '2.68.12',
+  constructsVersion: '10.3.0',
+  // typescript@latest (7.x) is not supported by jsii.
+  jsiiVersion: '~5.9.0',
+  typescriptVersion: '~5.9.0',
+  minNodeVersion: '20.9.0',
+  peerDeps: ['cdk8s-plus-27@^2.9.5'],
+  devDeps: ['@types/node@^20', 'kubernetes-models@~4.5.1', 'yaml@^2.5.0', 'fast-check@^3'],
+  eslintOptions: { dirs: ['src'], devdirs: ['test', 'examples'] },
+  jestOptions: {
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    jestConfig: {
+      // Installs the Debian packages the integration tests run (as root), or names the missing ones.
+      globalSetup: '<rootDir>/test/global-setup.ts',
+      testTimeout: 120_000,
+      collectCoverage: false,
+      // Integration tests start real servers; two workers fit the 2-core machines CI runs on.
+      maxWorkers: 2,
+    },
+  },
+  gitignore: ['/dist/'],
+  release: false,
+  github: false,
+});
+
+// `npm run synth`: synthesizes every example app into dist/examples and prints what it wrote.
+project.addTask('synth', {
+  description: 'Synthesize the examples into dist/examples',
+  exec: 'ts-node --project test/tsconfig.json examples/synth.ts',
+  receiveArgs: true,
+});
+
+project.synth();

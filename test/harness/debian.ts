@@ -1,0 +1,41 @@
+import { execFileSync, spawnSync } from 'child_process';
+import * as fs from 'fs';
+
+/**
+ * Debian packages the integration tests run for real, and the binary that proves each is installed.
+ * The test setup installs missing ones when it runs as root; otherwise it fails and names them.
+ */
+export const DEBIAN_PACKAGES: Record<string, string> = {
+  'postgresql-15': '/usr/lib/postgresql/15/bin/postgres',
+  'patroni': '/usr/bin/patroni',
+  'etcd-server': '/usr/bin/etcd',
+  'pgbouncer': '/usr/sbin/pgbouncer',
+};
+
+export function missingDebianPackages(names: string[] = Object.keys(DEBIAN_PACKAGES)): string[] {
+  return names.filter((name) => !fs.existsSync(DEBIAN_PACKAGES[name]));
+}
+
+/** Installs the missing packages with apt-get (root only); throws a message naming them otherwise. */
+export function ensureDebianPackages(names: string[] = Object.keys(DEBIAN_PACKAGES)): void {
+  const missing = missingDebianPackages(names);
+  if (missing.length === 0) return;
+  if (process.getuid?.() !== 0) {
+    throw new Error(`integration tests need the Debian packages: ${missing.join(' ')} (install them with apt-get, or run the tests as root so the setup installs them)`);
+  }
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+  // The Debian postinst scripts of patroni/etcd/pgbouncer try to start services; there is no init
+  // system here, so policy-rc.d tells them not to (exit 101 = action forbidden).
+  const policy = '/usr/sbin/policy-rc.d';
+  const hadPolicy = fs.existsSync(policy);
+  if (!hadPolicy) fs.writeFileSync(policy, '#!/bin/sh\nexit 101\n', { mode: 0o755 });
+  try {
+    const result = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
+    if (result.status !== 0) throw new Error(`apt-get install ${missing.join(' ')} failed with exit code ${result.status}`);
+  } finally {
+    if (!hadPolicy) fs.rmSync(policy, { force: true });
+  }
+  const still = missingDebianPackages(names);
+  if (still.length > 0) throw new Error(`apt-get ran but these packages are still missing: ${still.join(' ')}`);
+}
