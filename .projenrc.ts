@@ -19,7 +19,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   typescriptVersion: '~5.9.0',
   minNodeVersion: '20.9.0',
   peerDeps: ['cdk8s-plus-27@^2.9.5'],
-  devDeps: ['@types/node@^20', 'kubernetes-models@~4.5.1', 'yaml@^2.5.0', 'fast-check@^3'],
+  devDeps: ['@types/node@^20', 'kubernetes-models@~4.5.1', 'yaml@^2.5.0', 'fast-check@^3', '@kubernetes/client-node@0.22.3'],
   eslintOptions: { dirs: ['src'], devdirs: ['test', 'examples'] },
   jestOptions: {
     updateSnapshot: javascript.UpdateSnapshot.NEVER,

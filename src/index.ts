@@ -1,5 +1,3 @@
-export class Hello {
-  public sayHello() {
-    return 'hello, world!';
-  }
-}
+export * from './cluster/postgres-cluster';
+export * from './cluster/patroni-settings';
+export * from './rbac/patroni-rbac';

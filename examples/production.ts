@@ -1,0 +1,35 @@
+import { Chart, Duration, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { Placement, PostgresCluster, SynchronousMode } from '../src';
+
+/** A production-style cluster: three members across zones, synchronous replication, tuned parameters. */
+export class ProductionExample extends Chart {
+  public readonly cluster: PostgresCluster;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id, { namespace: 'orders' });
+    this.cluster = new PostgresCluster(this, 'orders', {
+      name: 'orders-db',
+      instances: 3,
+      postgresVersion: 17,
+      storage: Size.gibibytes(50),
+      storageClassName: 'fast-ssd',
+      resources: {
+        cpu: { request: kplus.Cpu.units(2) },
+        memory: { request: Size.gibibytes(8), limit: Size.gibibytes(8) },
+      },
+      parameters: {
+        random_page_cost: '1.1',
+        effective_io_concurrency: '200',
+        log_min_duration_statement: '500ms',
+        idle_in_transaction_session_timeout: '10min',
+      },
+      patroni: { synchronousMode: SynchronousMode.ON, maximumLagOnFailover: Size.mebibytes(16) },
+      zoneSpread: Placement.REQUIRED,
+      priorityClassName: 'database-critical',
+      terminationGracePeriod: Duration.minutes(5),
+      labels: { 'team': 'checkout', 'cost-center': 'cc-4711' },
+    });
+  }
+}

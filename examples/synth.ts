@@ -1,0 +1,24 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { App } from 'cdk8s';
+import { parseAllDocuments } from 'yaml';
+import { EXAMPLES } from './index';
+
+/** Synthesizes every example into dist/examples/<name>/ and reports the files and object counts. */
+const root = path.resolve(__dirname, '..', 'dist', 'examples');
+fs.rmSync(root, { recursive: true, force: true });
+let total = 0;
+for (const example of EXAMPLES) {
+  const app = new App({ outdir: path.join(root, example.name) });
+  example.build(app);
+  app.synth();
+  for (const file of fs.readdirSync(app.outdir).sort()) {
+    const full = path.join(app.outdir, file);
+    const objects = parseAllDocuments(fs.readFileSync(full, 'utf8')).filter((d) => d.contents !== null);
+    const kinds = objects.map((d) => (d.toJS() as { kind: string }).kind);
+    total += objects.length;
+    const counts = [...new Set(kinds)].sort().map((k) => `${kinds.filter((x) => x === k).length} ${k}`).join(', ');
+    console.log(`${path.relative(process.cwd(), full)}: ${objects.length} objects (${counts})`);
+  }
+}
+console.log(`wrote ${total} objects for ${EXAMPLES.length} examples under ${path.relative(process.cwd(), root)}/`);

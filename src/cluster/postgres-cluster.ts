@@ -1,0 +1,750 @@
+import { ApiObject, Chart, Duration, JsonPatch, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { bootstrapDcs, PatroniSettings, resolvePatroniSettings, ResolvedPatroniSettings, validatePatroniSettings } from './patroni-settings';
+import { defaultParameters, splitParameters, validateParameters } from './parameters';
+import { DEFAULT_SPILO_IMAGE, spiloImageVersions, validateImageReference } from './spilo';
+import { ClusterNames } from '../private/names';
+import { parseQuantity, sizeQuantity } from '../private/quantities';
+import { Rules, ValidationErrors, validateAnnotationKeys, validateLabels } from '../private/validation';
+import { PatroniRbac } from '../rbac/patroni-rbac';
+
+/** How strongly a placement rule is enforced. */
+export enum Placement {
+  /** The scheduler must satisfy the rule; pods stay Pending otherwise. */
+  REQUIRED = 'required',
+  /** The scheduler tries to satisfy the rule but places pods anyway. */
+  PREFERRED = 'preferred',
+  /** No rule. */
+  DISABLED = 'disabled',
+}
+
+/** Properties of {@link PostgresCluster}. */
+export interface PostgresClusterProps {
+  /**
+   * Cluster name: the Patroni scope and the base of every object name (`<name>` is the primary
+   * Service, `<name>-repl` the replica Service). A DNS-1035 label of at most 51 characters.
+   */
+  readonly name: string;
+  /**
+   * Number of PostgreSQL members (one primary, the rest streaming replicas).
+   * @default 1
+   */
+  readonly instances?: number;
+  /**
+   * PostgreSQL major version; must be one the image ships.
+   * @default 17
+   */
+  readonly postgresVersion?: number;
+  /**
+   * Spilo image.
+   * @default "ghcr.io/zalando/spilo-17:4.0-p3"
+   */
+  readonly image?: string;
+  /**
+   * PostgreSQL majors the image ships, for images the library cannot recognise from their
+   * `spilo-<major>:<release>` tag (for example a mirrored or custom build).
+   * @default - derived from the image tag
+   */
+  readonly imagePostgresVersions?: number[];
+  /**
+   * Secrets for pulling the image.
+   * @default - none
+   */
+  readonly imagePullSecrets?: string[];
+  /**
+   * Size of each member's data volume.
+   * @default Size.gibibytes(10)
+   */
+  readonly storage?: Size;
+  /**
+   * StorageClass of the data volumes.
+   * @default - the cluster's default StorageClass
+   */
+  readonly storageClassName?: string;
+  /**
+   * Delete the data volumes when the StatefulSet is deleted or scaled down. Keeping them is the
+   * safe default: a deleted manifest must not delete the data.
+   * @default false
+   */
+  readonly deleteVolumesWithCluster?: boolean;
+  /**
+   * CPU and memory of the database container. The defaults of PostgreSQL's memory and worker
+   * settings are computed from the memory limit and the CPU limit (or requests when unlimited).
+   * No CPU limit is set by default: CPU throttling stalls a database while it holds locks.
+   * @default - cpu request 500m, memory request and limit 1Gi
+   */
+  readonly resources?: kplus.ContainerResources;
+  /**
+   * PostgreSQL parameters, merged over the computed defaults (which stay visible in the manifest).
+   * Parameters Patroni controls itself are rejected.
+   * @default - the computed defaults only
+   */
+  readonly parameters?: Record<string, string>;
+  /**
+   * Patroni's HA settings.
+   * @default - ttl 30 s, loopWait 10 s, retryTimeout 10 s, maximumLagOnFailover 32 MiB, asynchronous replication, failsafe mode on
+   */
+  readonly patroni?: PatroniSettings;
+  /**
+   * Identity (ServiceAccount, Role, RoleBinding) the members run with; share one between clusters of a namespace.
+   * @default - a new PatroniRbac named "<name>-patroni"
+   */
+  readonly rbac?: PatroniRbac;
+  /**
+   * Spread members over nodes with pod anti-affinity on `kubernetes.io/hostname`.
+   * @default Placement.REQUIRED when instances > 1
+   */
+  readonly hostAntiAffinity?: Placement;
+  /**
+   * Spread members over zones (`topology.kubernetes.io/zone`) with a topology spread constraint (maxSkew 1).
+   * @default Placement.DISABLED
+   */
+  readonly zoneSpread?: Placement;
+  /**
+   * Node labels the members must run on.
+   * @default - none
+   */
+  readonly nodeSelector?: Record<string, string>;
+  /**
+   * Tolerations of the members, for example for dedicated database nodes.
+   * @default - none
+   */
+  readonly tolerations?: k8s.Toleration[];
+  /**
+   * PriorityClass of the members.
+   * @default - none (the cluster default)
+   */
+  readonly priorityClassName?: string;
+  /**
+   * Create a PodDisruptionBudget (maxUnavailable 1) when instances > 1. A single instance never
+   * gets one: a budget that can never be met blocks node drains forever.
+   * @default true
+   */
+  readonly podDisruptionBudget?: boolean;
+  /**
+   * Time a member gets to shut down cleanly (checkpoint, hand over leadership) before it is killed.
+   * @default Duration.minutes(5)
+   */
+  readonly terminationGracePeriod?: Duration;
+  /**
+   * Name of the Secret (keys `username`, `password`) of the superuser `postgres`.
+   * @default "postgres.<name>.credentials.postgresql.acid.zalan.do"
+   */
+  readonly superuserSecretName?: string;
+  /**
+   * Name of the Secret (keys `username`, `password`) of the replication user `standby`.
+   * @default "standby.<name>.credentials.postgresql.acid.zalan.do"
+   */
+  readonly replicationSecretName?: string;
+  /**
+   * Labels added to every object (not to selectors).
+   * @default - none
+   */
+  readonly labels?: Record<string, string>;
+  /**
+   * Annotations added to every object.
+   * @default - none
+   */
+  readonly annotations?: Record<string, string>;
+  /**
+   * Extra labels of the member pods.
+   * @default - none
+   */
+  readonly podLabels?: Record<string, string>;
+  /**
+   * Extra annotations of the member pods.
+   * @default - none
+   */
+  readonly podAnnotations?: Record<string, string>;
+  /**
+   * Extra environment variables of the Spilo container (Spilo reads its configuration from the
+   * environment). Variables the library sets are rejected; `PATRONI_*` variables are rejected
+   * because Spilo does not pass them to Patroni.
+   * @default - none
+   */
+  readonly extraEnv?: k8s.EnvVar[];
+  /**
+   * Extra containers (sidecars) of the member pods.
+   * @default - none
+   */
+  readonly extraContainers?: k8s.Container[];
+  /**
+   * Extra volumes of the member pods.
+   * @default - none
+   */
+  readonly extraVolumes?: k8s.Volume[];
+  /**
+   * Extra volume mounts of the Spilo container.
+   * @default - none
+   */
+  readonly extraVolumeMounts?: k8s.VolumeMount[];
+}
+
+/** Options of {@link PostgresCluster.connectionEnv}. */
+export interface ConnectionEnvOptions {
+  /**
+   * Connect to the replicas (read-only) instead of the primary.
+   * @default false
+   */
+  readonly readOnly?: boolean;
+  /**
+   * Database to connect to (PGDATABASE).
+   * @default - not set (libpq uses the user name)
+   */
+  readonly database?: string;
+  /**
+   * Secret with keys `username` and `password` of the role to connect as.
+   * @default - the superuser Secret
+   */
+  readonly secretName?: string;
+}
+
+const SPILO_CONTAINER = 'postgres';
+const PGDATA_VOLUME = 'pgdata';
+const POSTGRES_PORT = 5432;
+const PATRONI_PORT = 8008;
+const SCOPE_LABEL = 'cluster-name';
+const ROLE_LABEL = 'spilo-role';
+const LEADER_LABEL_VALUE = 'master';
+const REPLICA_LABEL_VALUE = 'replica';
+/** Spilo's `postgres` user in the published images. */
+const SPILO_UID = 101;
+const SPILO_GID = 103;
+/** Patroni's member pods are found by these labels plus the scope label (KUBERNETES_LABELS). */
+const PATRONI_LABELS = { application: 'spilo' };
+
+/**
+ * Environment variables the library sets on the Spilo container. Boolean Spilo flags are only ever
+ * emitted when on: Spilo treats any non-empty string, "false" included, as true.
+ */
+const MANAGED_ENV = [
+  'SCOPE', 'PGROOT', 'POD_IP', 'POD_NAMESPACE', 'PGVERSION', 'PGUSER_SUPERUSER', 'PGPASSWORD_SUPERUSER',
+  'PGUSER_STANDBY', 'PGPASSWORD_STANDBY', 'DCS_ENABLE_KUBERNETES_API', 'KUBERNETES_USE_CONFIGMAPS',
+  'KUBERNETES_SCOPE_LABEL', 'KUBERNETES_ROLE_LABEL', 'KUBERNETES_LEADER_LABEL_VALUE',
+  'KUBERNETES_STANDBY_LEADER_LABEL_VALUE', 'KUBERNETES_LABELS', 'SPILO_CONFIGURATION',
+];
+
+/**
+ * A highly available PostgreSQL cluster: Spilo (Patroni + PostgreSQL) in a StatefulSet, with
+ * Kubernetes ConfigMaps as Patroni's consensus store, primary and replica Services, a
+ * PodDisruptionBudget and least-privilege RBAC.
+ *
+ * Every computed setting is written into the manifest (SPILO_CONFIGURATION), so a reviewer sees
+ * exactly what PostgreSQL and Patroni will run with. No Secret values are ever synthesized.
+ */
+export class PostgresCluster extends Construct {
+  /** Cluster name (Patroni scope). */
+  public readonly name: string;
+  /** Number of members. */
+  public readonly instances: number;
+  /** PostgreSQL major version. */
+  public readonly postgresVersion: number;
+  /** Name of the primary (read-write) Service. */
+  public readonly primaryServiceName: string;
+  /** Name of the replica (read-only) Service. */
+  public readonly replicaServiceName: string;
+  /** Name of the headless Service governing the StatefulSet (stable member DNS names). */
+  public readonly headlessServiceName: string;
+  /** Name of the superuser Secret (keys `username`, `password`). */
+  public readonly superuserSecretName: string;
+  /** Name of the replication user Secret (keys `username`, `password`). */
+  public readonly replicationSecretName: string;
+  /** PostgreSQL port of every Service. */
+  public readonly port: number = POSTGRES_PORT;
+  /** Every PostgreSQL parameter the cluster runs with: computed defaults merged with `parameters`. */
+  public readonly parameters: Record<string, string>;
+  /** Patroni settings with defaults applied. */
+  public readonly patroniSettings: ResolvedPatroniSettings;
+  /** The identity the members run with. */
+  public readonly rbac: PatroniRbac;
+  public readonly statefulSet: k8s.KubeStatefulSet;
+  public readonly primaryService: k8s.KubeService;
+  public readonly replicaService: k8s.KubeService;
+  public readonly headlessService: k8s.KubeService;
+  /** The PodDisruptionBudget, when one is created (instances > 1). */
+  public readonly podDisruptionBudget?: k8s.KubePodDisruptionBudget;
+  /** Labels that select this cluster's member pods (stable: they are part of the StatefulSet selector). */
+  public readonly selectorLabels: Record<string, string>;
+  /** Kubernetes namespace of the cluster (from the Chart). */
+  public readonly namespace: string;
+
+  private readonly names: ClusterNames;
+
+  constructor(scope: Construct, id: string, props: PostgresClusterProps) {
+    super(scope, id);
+    const errors = new ValidationErrors(`PostgresCluster ${this.node.path}`);
+    const namespace = Chart.of(this).namespace;
+    if (!namespace) {
+      errors.add('namespace (of the Chart)', namespace, 'must be set: Patroni, the RoleBinding and the service DNS names need it');
+    } else {
+      const problem = Rules.dns1123Label(namespace);
+      if (problem) errors.add('namespace (of the Chart)', namespace, problem);
+    }
+    const nameProblem = Rules.dns1035Label(props.name, ClusterNames.MAX_LENGTH);
+    if (nameProblem) {
+      errors.add('name', props.name, `${nameProblem}; every derived name must stay valid (pod names fit the controller-revision-hash label, Service names up to "-pooler-repl" fit 63 characters)`);
+    }
+    const instances = props.instances ?? 1;
+    if (!Number.isInteger(instances) || instances < 1) errors.add('instances', instances, 'must be an integer >= 1');
+
+    const image = props.image ?? DEFAULT_SPILO_IMAGE;
+    const imageProblem = validateImageReference(image);
+    if (imageProblem) errors.add('image', image, imageProblem);
+    const postgresVersion = props.postgresVersion ?? 17;
+    const supported = props.imagePostgresVersions ?? spiloImageVersions(image);
+    if (!supported) {
+      errors.add('image', image, 'is not a Spilo release the library knows (spilo-<major>:<3.0..4.1>-p<n>); set imagePostgresVersions to the PostgreSQL majors it ships');
+    } else if (!supported.includes(postgresVersion)) {
+      errors.add('postgresVersion', postgresVersion, `must be one of the versions ${image} ships: ${supported.join(', ')}`);
+    }
+    for (const secret of props.imagePullSecrets ?? []) {
+      const problem = Rules.dns1123Subdomain(secret);
+      if (problem) errors.add('imagePullSecrets', secret, problem);
+    }
+
+    const storage = props.storage ?? Size.gibibytes(10);
+    const storageQuantity = sizeQuantity(storage);
+    const storageProblem = Rules.quantity(storageQuantity);
+    if (storageProblem) errors.add('storage', storageQuantity, storageProblem);
+    else if (parseQuantity(storageQuantity) <= 0) errors.add('storage', storageQuantity, 'must be greater than zero');
+    if (props.storageClassName !== undefined) {
+      const problem = Rules.dns1123Subdomain(props.storageClassName);
+      if (problem) errors.add('storageClassName', props.storageClassName, problem);
+    }
+
+    const resources = resolveResources(props.resources, errors);
+
+    const userParameters = props.parameters ?? {};
+    for (const [property, value, rule] of validateParameters(userParameters)) errors.add(property, value, rule);
+
+    const patroniSettings = resolvePatroniSettings(props.patroni);
+    for (const [property, value, rule] of validatePatroniSettings(patroniSettings, instances)) errors.add(property, value, rule);
+
+    const hostAntiAffinity = props.hostAntiAffinity ?? (instances > 1 ? Placement.REQUIRED : Placement.DISABLED);
+    const zoneSpread = props.zoneSpread ?? Placement.DISABLED;
+    validateLabels(errors, 'nodeSelector', props.nodeSelector);
+    if (props.priorityClassName !== undefined) {
+      const problem = Rules.dns1123Subdomain(props.priorityClassName);
+      if (problem) errors.add('priorityClassName', props.priorityClassName, problem);
+    }
+    const grace = props.terminationGracePeriod?.toSeconds() ?? 300;
+    if (!Number.isInteger(grace) || grace < 30) {
+      errors.add('terminationGracePeriod', grace, 'must be a whole number of seconds >= 30: PostgreSQL needs time for a shutdown checkpoint');
+    }
+
+    const names = new ClusterNames(props.name);
+    const superuserSecretName = props.superuserSecretName ?? names.credentialsSecret('postgres');
+    const replicationSecretName = props.replicationSecretName ?? names.credentialsSecret('standby');
+    for (const [property, value] of [['superuserSecretName', superuserSecretName], ['replicationSecretName', replicationSecretName]]) {
+      const problem = Rules.dns1123Subdomain(value);
+      if (problem) errors.add(property, value, problem);
+    }
+    if (superuserSecretName === replicationSecretName) {
+      errors.add('replicationSecretName', replicationSecretName, 'must differ from superuserSecretName: the two users need their own passwords');
+    }
+
+    validateLabels(errors, 'labels', props.labels);
+    validateLabels(errors, 'podLabels', props.podLabels);
+    validateAnnotationKeys(errors, 'annotations', props.annotations);
+    validateAnnotationKeys(errors, 'podAnnotations', props.podAnnotations);
+    for (const [property, labels] of [['labels', props.labels], ['podLabels', props.podLabels]] as const) {
+      for (const key of Object.keys(labels ?? {})) {
+        if (key === SCOPE_LABEL || key === ROLE_LABEL || key in PATRONI_LABELS) {
+          errors.add(`${property} key`, key, 'is reserved: Patroni and the Services select member pods by it');
+        }
+      }
+    }
+    validateExtraEnv(errors, props.extraEnv ?? []);
+    validateExtraContainers(errors, props.extraContainers ?? []);
+    const volumeNames = new Set<string>([PGDATA_VOLUME, 'dshm']);
+    for (const volume of props.extraVolumes ?? []) {
+      const problem = Rules.dns1123Label(volume.name);
+      if (problem) errors.add('extraVolumes[].name', volume.name, problem);
+      if (volumeNames.has(volume.name)) errors.add('extraVolumes[].name', volume.name, 'must be unique and not one of the library\'s volumes (pgdata, dshm)');
+      volumeNames.add(volume.name);
+    }
+    for (const mount of props.extraVolumeMounts ?? []) {
+      if (!volumeNames.has(mount.name)) errors.add('extraVolumeMounts[].name', mount.name, 'must name a volume of extraVolumes');
+      if (mount.mountPath === '/home/postgres/pgdata' || mount.mountPath === '/dev/shm') {
+        errors.add('extraVolumeMounts[].mountPath', mount.mountPath, 'is used by the library (data volume or shared memory)');
+      }
+    }
+    errors.throwIfAny();
+
+    this.name = props.name;
+    this.names = names;
+    this.namespace = namespace!;
+    this.instances = instances;
+    this.postgresVersion = postgresVersion;
+    this.primaryServiceName = names.primaryService;
+    this.replicaServiceName = names.replicaService;
+    this.headlessServiceName = names.headlessService;
+    this.superuserSecretName = superuserSecretName;
+    this.replicationSecretName = replicationSecretName;
+    this.patroniSettings = patroniSettings;
+    this.parameters = {
+      ...defaultParameters({ memoryBytes: resources.memoryBytes, cpuMillis: resources.cpuMillis, storageBytes: parseQuantity(storageQuantity) }),
+      ...userParameters,
+    };
+    this.selectorLabels = { ...PATRONI_LABELS, [SCOPE_LABEL]: props.name };
+
+    const objectLabels = {
+      ...props.labels,
+      ...this.selectorLabels,
+      'app.kubernetes.io/name': 'postgresql',
+      'app.kubernetes.io/instance': props.name,
+      'app.kubernetes.io/managed-by': 'cdk8s-pgaas',
+    };
+    const metadata = (name: string, extraLabels: Record<string, string> = {}) => ({
+      name,
+      labels: { ...objectLabels, ...extraLabels },
+      annotations: props.annotations,
+    });
+
+    this.rbac = props.rbac ?? new PatroniRbac(this, 'Rbac', { name: names.patroniRbac, labels: objectLabels });
+    this.rbac.addCluster(props.name);
+
+    this.headlessService = new k8s.KubeService(this, 'HeadlessService', {
+      metadata: metadata(names.headlessService),
+      spec: {
+        clusterIp: 'None',
+        // Members must resolve each other while they bootstrap, before they are Ready.
+        publishNotReadyAddresses: true,
+        selector: this.selectorLabels,
+        ports: [
+          { name: 'postgresql', port: POSTGRES_PORT, targetPort: k8s.IntOrString.fromString('postgresql') },
+          { name: 'patroni', port: PATRONI_PORT, targetPort: k8s.IntOrString.fromString('patroni') },
+        ],
+      },
+    });
+    const roleService = (id: string, name: string, role: string) => new k8s.KubeService(this, id, {
+      metadata: metadata(name, { [ROLE_LABEL]: role }),
+      spec: {
+        type: 'ClusterIP',
+        selector: { ...this.selectorLabels, [ROLE_LABEL]: role },
+        ports: [{ name: 'postgresql', port: POSTGRES_PORT, targetPort: k8s.IntOrString.fromString('postgresql') }],
+      },
+    });
+    // Patroni labels the leader pod; the primary Service follows that label (ConfigMaps mode has no leader Endpoints).
+    this.primaryService = roleService('PrimaryService', names.primaryService, LEADER_LABEL_VALUE);
+    this.replicaService = roleService('ReplicaService', names.replicaService, REPLICA_LABEL_VALUE);
+
+    const { dcs, local } = splitParameters(this.parameters);
+    const spiloConfiguration = {
+      bootstrap: {
+        initdb: [{ 'auth-host': 'scram-sha-256' }, { 'auth-local': 'trust' }, 'data-checksums', { encoding: 'UTF8' }, { locale: 'en_US.UTF-8' }],
+        dcs: bootstrapDcs(patroniSettings, dcs),
+      },
+      postgresql: {
+        parameters: local,
+        pg_hba: PG_HBA,
+      },
+    };
+
+    const podLabels = { ...props.podLabels, ...objectLabels };
+    const env: k8s.EnvVar[] = [
+      { name: 'SCOPE', value: props.name },
+      { name: 'PGROOT', value: '/home/postgres/pgdata/pgroot' },
+      { name: 'POD_IP', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'status.podIP' } } },
+      { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } } },
+      { name: 'PGVERSION', value: String(postgresVersion) },
+      { name: 'PGUSER_SUPERUSER', value: 'postgres' },
+      { name: 'PGPASSWORD_SUPERUSER', valueFrom: { secretKeyRef: { name: superuserSecretName, key: 'password' } } },
+      { name: 'PGUSER_STANDBY', value: 'standby' },
+      { name: 'PGPASSWORD_STANDBY', valueFrom: { secretKeyRef: { name: replicationSecretName, key: 'password' } } },
+      { name: 'DCS_ENABLE_KUBERNETES_API', value: 'true' },
+      { name: 'KUBERNETES_USE_CONFIGMAPS', value: 'true' },
+      { name: 'KUBERNETES_SCOPE_LABEL', value: SCOPE_LABEL },
+      { name: 'KUBERNETES_ROLE_LABEL', value: ROLE_LABEL },
+      { name: 'KUBERNETES_LEADER_LABEL_VALUE', value: LEADER_LABEL_VALUE },
+      { name: 'KUBERNETES_STANDBY_LEADER_LABEL_VALUE', value: LEADER_LABEL_VALUE },
+      { name: 'KUBERNETES_LABELS', value: JSON.stringify(PATRONI_LABELS) },
+      // Indented JSON is valid YAML for Spilo and keeps reviews line-by-line.
+      { name: 'SPILO_CONFIGURATION', value: JSON.stringify(spiloConfiguration, undefined, 2) },
+      ...props.extraEnv ?? [],
+    ];
+
+    const httpGet = (path: string) => ({ path, port: k8s.IntOrString.fromString('patroni'), scheme: 'HTTP' });
+    const spilo: k8s.Container = {
+      name: SPILO_CONTAINER,
+      image,
+      imagePullPolicy: 'IfNotPresent',
+      ports: [
+        { name: 'postgresql', containerPort: POSTGRES_PORT, protocol: 'TCP' },
+        { name: 'patroni', containerPort: PATRONI_PORT, protocol: 'TCP' },
+      ],
+      env,
+      resources: resources.requirements,
+      volumeMounts: [
+        { name: PGDATA_VOLUME, mountPath: '/home/postgres/pgdata' },
+        { name: 'dshm', mountPath: '/dev/shm' },
+        ...props.extraVolumeMounts ?? [],
+      ],
+      // Patroni answers /readiness when PostgreSQL runs; /liveness when its HA loop runs (within ttl).
+      readinessProbe: { httpGet: httpGet('/readiness'), initialDelaySeconds: 5, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+      livenessProbe: { httpGet: httpGet('/liveness'), periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 },
+      // Spilo configures itself before Patroni listens; allow 5 minutes before liveness applies.
+      startupProbe: { httpGet: httpGet('/liveness'), periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 30 },
+      securityContext: {
+        allowPrivilegeEscalation: false,
+        privileged: false,
+        capabilities: { drop: ['ALL'] },
+        runAsNonRoot: true,
+        runAsUser: SPILO_UID,
+        runAsGroup: SPILO_GID,
+        // Spilo writes /etc/passwd, /run and /tmp at start (spilo issue #374); it does not support a read-only root.
+        readOnlyRootFilesystem: false,
+      },
+    };
+
+    const affinity = hostAntiAffinity === Placement.DISABLED || instances < 2 ? undefined : antiAffinity(hostAntiAffinity, this.selectorLabels);
+    const topologySpreadConstraints = zoneSpread === Placement.DISABLED ? undefined : [{
+      maxSkew: 1,
+      topologyKey: 'topology.kubernetes.io/zone',
+      whenUnsatisfiable: zoneSpread === Placement.REQUIRED ? 'DoNotSchedule' : 'ScheduleAnyway',
+      labelSelector: { matchLabels: this.selectorLabels },
+    }];
+
+    this.statefulSet = new k8s.KubeStatefulSet(this, 'Resource', {
+      metadata: metadata(names.statefulSet),
+      spec: {
+        replicas: instances,
+        serviceName: names.headlessService,
+        selector: { matchLabels: this.selectorLabels },
+        // Parallel: after an outage every member starts at once and Patroni's DCS lock decides the
+        // leader; OrderedReady would keep all members down while member 0 cannot start.
+        podManagementPolicy: 'Parallel',
+        // RollingUpdate: a changed manifest rolls out without an operator, one member at a time from the
+        // highest ordinal, each waiting for the previous one to be Ready (Patroni's /readiness).
+        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } },
+        persistentVolumeClaimRetentionPolicy: props.deleteVolumesWithCluster
+          ? { whenDeleted: 'Delete', whenScaled: 'Delete' }
+          : { whenDeleted: 'Retain', whenScaled: 'Retain' },
+        template: {
+          metadata: { labels: podLabels, annotations: props.podAnnotations },
+          spec: {
+            serviceAccountName: this.rbac.serviceAccountName,
+            // Patroni uses the Kubernetes API as its DCS.
+            automountServiceAccountToken: true,
+            // Service links would add an environment variable per Service to Spilo's environment.
+            enableServiceLinks: false,
+            terminationGracePeriodSeconds: grace,
+            securityContext: {
+              runAsNonRoot: true,
+              runAsUser: SPILO_UID,
+              runAsGroup: SPILO_GID,
+              fsGroup: SPILO_GID,
+              // Spilo chmods PGDATA itself; a recursive chown at every start would slow large volumes.
+              fsGroupChangePolicy: 'OnRootMismatch',
+              seccompProfile: { type: 'RuntimeDefault' },
+            },
+            affinity,
+            topologySpreadConstraints,
+            nodeSelector: props.nodeSelector,
+            tolerations: props.tolerations,
+            priorityClassName: props.priorityClassName,
+            imagePullSecrets: props.imagePullSecrets?.map((name) => ({ name })),
+            containers: [spilo, ...props.extraContainers ?? []],
+            volumes: [
+              { name: 'dshm', emptyDir: { medium: 'Memory' } },
+              ...props.extraVolumes ?? [],
+            ],
+          },
+        },
+        volumeClaimTemplates: [{
+          // Written out in full: the API server defaults apiVersion/kind, and GitOps tools report the missing fields as drift.
+          apiVersion: 'v1',
+          kind: 'PersistentVolumeClaim',
+          metadata: { name: PGDATA_VOLUME, labels: objectLabels },
+          spec: {
+            accessModes: ['ReadWriteOnce'],
+            volumeMode: 'Filesystem',
+            storageClassName: props.storageClassName,
+            resources: { requests: { storage: k8s.Quantity.fromString(storageQuantity) } },
+          },
+        } as k8s.KubePersistentVolumeClaimProps],
+      },
+    });
+    this.statefulSet.addDependency(...this.rbac.apiObjects, this.headlessService);
+
+    if ((props.podDisruptionBudget ?? true) && instances > 1) {
+      this.podDisruptionBudget = new k8s.KubePodDisruptionBudget(this, 'PodDisruptionBudget', {
+        metadata: metadata(names.podDisruptionBudget),
+        spec: {
+          // One member at a time over all members (never "minAvailable: 1 on the primary", which blocks drains).
+          maxUnavailable: k8s.IntOrString.fromNumber(1),
+          selector: { matchLabels: this.selectorLabels },
+        },
+      });
+      // A member that is not Ready (crash-looping, stuck) can always be evicted, so it never blocks a drain.
+      this.podDisruptionBudget.addJsonPatch(JsonPatch.add('/spec/unhealthyPodEvictionPolicy', 'AlwaysAllow'));
+    }
+  }
+
+  /** Host name of the primary Service within the cluster (`<name>.<namespace>.svc`). */
+  public get primaryHost(): string {
+    return `${this.primaryServiceName}.${this.namespace}.svc`;
+  }
+
+  /** Host name of the replica Service within the cluster (`<name>-repl.<namespace>.svc`). */
+  public get replicaHost(): string {
+    return `${this.replicaServiceName}.${this.namespace}.svc`;
+  }
+
+  /** Stable DNS name of one member pod (`<name>-<ordinal>.<name>-headless.<namespace>.svc`). */
+  public memberHost(ordinal: number): string {
+    return `${this.names.pod(ordinal)}.${this.headlessServiceName}.${this.namespace}.svc`;
+  }
+
+  /** Every object of the cluster, for escape hatches (`ApiObject.addJsonPatch`). */
+  public get apiObjects(): ApiObject[] {
+    return this.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject);
+  }
+
+  /**
+   * libpq environment for an app container (PGHOST, PGPORT, PGUSER and PGPASSWORD from the Secret,
+   * PGSSLMODE=require, optionally PGDATABASE), as plain Kubernetes env entries.
+   */
+  public connectionEnvVars(options: ConnectionEnvOptions = {}): k8s.EnvVar[] {
+    const secret = options.secretName ?? this.superuserSecretName;
+    return [
+      { name: 'PGHOST', value: options.readOnly ? this.replicaHost : this.primaryHost },
+      { name: 'PGPORT', value: String(this.port) },
+      { name: 'PGUSER', valueFrom: { secretKeyRef: { name: secret, key: 'username' } } },
+      { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: secret, key: 'password' } } },
+      // Spilo rejects non-TLS connections from the network (pg_hba hostnossl reject).
+      { name: 'PGSSLMODE', value: 'require' },
+      ...options.database ? [{ name: 'PGDATABASE', value: options.database }] : [],
+    ];
+  }
+
+  /** The same libpq environment as {@link connectionEnvVars}, as cdk8s-plus values. */
+  public connectionEnv(options: ConnectionEnvOptions = {}): Record<string, kplus.EnvValue> {
+    const result: Record<string, kplus.EnvValue> = {};
+    for (const variable of this.connectionEnvVars(options)) {
+      const ref = variable.valueFrom?.secretKeyRef;
+      result[variable.name] = ref
+        ? kplus.EnvValue.fromSecretValue({ secret: this.secretHandle(ref.name!), key: ref.key })
+        : kplus.EnvValue.fromValue(variable.value!);
+    }
+    return result;
+  }
+
+  /** Adds the libpq environment of {@link connectionEnv} to a cdk8s-plus container. */
+  public addConnectionEnv(container: kplus.Container, options: ConnectionEnvOptions = {}): void {
+    for (const [name, value] of Object.entries(this.connectionEnv(options))) container.env.addVariable(name, value);
+  }
+
+  private secretHandle(name: string): kplus.ISecret {
+    const id = `SecretRef-${name}`;
+    return (this.node.tryFindChild(id) as kplus.ISecret | undefined) ?? kplus.Secret.fromSecretName(this, id, name);
+  }
+}
+
+/**
+ * Host-based authentication: trust only on the pod's Unix socket (Spilo's own scripts), SCRAM for
+ * everything over TCP, and TCP only with TLS (Spilo provides a certificate; its default is
+ * `hostnossl ... reject`).
+ */
+const PG_HBA = [
+  'local all all trust',
+  'local replication standby trust',
+  'host all all 127.0.0.1/32 scram-sha-256',
+  'host all all ::1/128 scram-sha-256',
+  'hostssl replication standby all scram-sha-256',
+  'hostssl all all all scram-sha-256',
+  'hostnossl all all all reject',
+];
+
+interface ResolvedResources {
+  readonly requirements: k8s.ResourceRequirements;
+  readonly memoryBytes: number;
+  readonly cpuMillis: number;
+}
+
+function resolveResources(resources: kplus.ContainerResources | undefined, errors: ValidationErrors): ResolvedResources {
+  const cpu = resources?.cpu ?? { request: kplus.Cpu.millis(500) };
+  const memory = resources?.memory ?? { request: Size.gibibytes(1), limit: Size.gibibytes(1) };
+  const quantity = (property: string, value: string | undefined): number | undefined => {
+    if (value === undefined) return undefined;
+    const problem = Rules.quantity(value);
+    if (problem) {
+      errors.add(property, value, problem);
+      return undefined;
+    }
+    const parsed = parseQuantity(value);
+    if (parsed <= 0) errors.add(property, value, 'must be greater than zero');
+    return parsed;
+  };
+  const cpuRequest = quantity('resources.cpu.request', cpu.request?.amount);
+  const cpuLimit = quantity('resources.cpu.limit', cpu.limit?.amount);
+  const memoryRequest = quantity('resources.memory.request', (memory.request ? sizeQuantity(memory.request) : undefined));
+  const memoryLimit = quantity('resources.memory.limit', (memory.limit ? sizeQuantity(memory.limit) : undefined));
+  if (cpuRequest !== undefined && cpuLimit !== undefined && cpuLimit < cpuRequest) {
+    errors.add('resources.cpu.limit', cpu.limit?.amount, `must be at least the request (${cpu.request?.amount})`);
+  }
+  if (memoryRequest !== undefined && memoryLimit !== undefined && memoryLimit < memoryRequest) {
+    errors.add('resources.memory.limit', (memory.limit ? sizeQuantity(memory.limit) : undefined), `must be at least the request (${(memory.request ? sizeQuantity(memory.request) : undefined)})`);
+  }
+  const memoryBytes = memoryLimit ?? memoryRequest;
+  if (memoryBytes === undefined) errors.add('resources.memory', memory, 'must set a request or a limit: PostgreSQL\'s memory settings are computed from it');
+  const requests: Record<string, k8s.Quantity> = {};
+  const limits: Record<string, k8s.Quantity> = {};
+  if (cpu.request) requests.cpu = k8s.Quantity.fromString(cpu.request.amount);
+  if (memory.request) requests.memory = k8s.Quantity.fromString(sizeQuantity(memory.request));
+  if (cpu.limit) limits.cpu = k8s.Quantity.fromString(cpu.limit.amount);
+  if (memory.limit) limits.memory = k8s.Quantity.fromString(sizeQuantity(memory.limit));
+  return {
+    requirements: {
+      requests: Object.keys(requests).length ? requests : undefined,
+      limits: Object.keys(limits).length ? limits : undefined,
+    },
+    memoryBytes: memoryBytes ?? 0,
+    cpuMillis: ((cpuLimit ?? cpuRequest) ?? 1) * 1000,
+  };
+}
+
+function validateExtraEnv(errors: ValidationErrors, env: k8s.EnvVar[]): void {
+  const seen = new Set<string>();
+  for (const variable of env) {
+    const problem = Rules.envVarName(variable.name);
+    if (problem) errors.add('extraEnv[].name', variable.name, problem);
+    if (MANAGED_ENV.includes(variable.name)) errors.add('extraEnv[].name', variable.name, 'is set by the library; use the matching property instead');
+    if (variable.name.startsWith('PATRONI_')) errors.add('extraEnv[].name', variable.name, 'never reaches Patroni: Spilo starts Patroni with a cleared environment; use the patroni property or SPILO_CONFIGURATION settings');
+    if (seen.has(variable.name)) errors.add('extraEnv[].name', variable.name, 'is set twice');
+    seen.add(variable.name);
+  }
+}
+
+function validateExtraContainers(errors: ValidationErrors, containers: k8s.Container[]): void {
+  const names = new Set<string>([SPILO_CONTAINER]);
+  for (const container of containers) {
+    const problem = Rules.dns1123Label(container.name);
+    if (problem) errors.add('extraContainers[].name', container.name, problem);
+    if (names.has(container.name)) errors.add('extraContainers[].name', container.name, 'must be unique and not "postgres" (the Spilo container)');
+    names.add(container.name);
+    const imageProblem = container.image ? validateImageReference(container.image) : 'must be set';
+    if (imageProblem) errors.add(`extraContainers[${container.name}].image`, container.image, imageProblem);
+    for (const port of container.ports ?? []) {
+      if (port.name !== undefined) {
+        const portProblem = Rules.portName(port.name);
+        if (portProblem) errors.add(`extraContainers[${container.name}].ports[].name`, port.name, portProblem);
+      }
+    }
+    for (const variable of container.env ?? []) {
+      const envProblem = Rules.envVarName(variable.name);
+      if (envProblem) errors.add(`extraContainers[${container.name}].env[].name`, variable.name, envProblem);
+    }
+  }
+}
+
+function antiAffinity(placement: Placement, labels: Record<string, string>): k8s.Affinity {
+  const term = { labelSelector: { matchLabels: labels }, topologyKey: 'kubernetes.io/hostname' };
+  return {
+    podAntiAffinity: placement === Placement.REQUIRED
+      ? { requiredDuringSchedulingIgnoredDuringExecution: [term] }
+      : { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term }] },
+  };
+}

@@ -1,0 +1,37 @@
+/**
+ * Every object name the library derives from a cluster name, in one place, so name-length
+ * validation covers each suffix (apps hard-code these names, so they never carry hashes).
+ */
+export class ClusterNames {
+  /** Suffixes of Service names (DNS-1035 labels, at most 63 characters), including those of optional features. */
+  public static readonly SERVICE_SUFFIXES = ['', '-repl', '-headless', '-pooler', '-pooler-repl'];
+
+  /**
+   * The longest cluster name: pod names (`<name>-<ordinal>`) must fit the 63-character
+   * controller-revision-hash label, which caps StatefulSet names at 52; every Service name must fit 63.
+   */
+  public static readonly MAX_LENGTH = Math.min(52, 63 - Math.max(...ClusterNames.SERVICE_SUFFIXES.map((s) => s.length)));
+
+  constructor(public readonly cluster: string) {}
+
+  public get statefulSet(): string { return this.cluster; }
+  public get primaryService(): string { return this.cluster; }
+  public get replicaService(): string { return `${this.cluster}-repl`; }
+  public get headlessService(): string { return `${this.cluster}-headless`; }
+  public get podDisruptionBudget(): string { return this.cluster; }
+  public get patroniRbac(): string { return `${this.cluster}-patroni`; }
+
+  /** postgres-operator's Secret name pattern, so apps migrating from the operator keep working. */
+  public credentialsSecret(user: string): string {
+    return `${user.replace(/_/g, '-')}.${this.cluster}.credentials.postgresql.acid.zalan.do`;
+  }
+
+  /** The ConfigMaps Patroni creates and updates itself in ConfigMaps mode (never synthesized). */
+  public get patroniConfigMaps(): string[] {
+    return ['leader', 'config', 'failover', 'sync'].map((s) => `${this.cluster}-${s}`);
+  }
+
+  public pod(ordinal: number): string {
+    return `${this.cluster}-${ordinal}`;
+  }
+}

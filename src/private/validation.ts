@@ -1,0 +1,114 @@
+/**
+ * Synth-time validation. Errors are collected, not thrown one at a time, so a user sees every
+ * problem of a construct call at once; each names the property, the bad value and the rule.
+ */
+export class ValidationErrors {
+  private readonly errors: string[] = [];
+
+  constructor(private readonly subject: string) {}
+
+  public add(property: string, value: unknown, rule: string): void {
+    this.errors.push(`${property}: ${formatValue(value)} is invalid: ${rule}`);
+  }
+
+  public addAll(messages: string[]): void {
+    this.errors.push(...messages);
+  }
+
+  public get messages(): readonly string[] {
+    return this.errors;
+  }
+
+  /** Throws one Error listing every collected problem (no-op when there is none). */
+  public throwIfAny(): void {
+    if (this.errors.length === 0) return;
+    const count = this.errors.length === 1 ? '1 invalid property' : `${this.errors.length} invalid properties`;
+    throw new Error(`${this.subject} has ${count}:\n${this.errors.map((e) => `  - ${e}`).join('\n')}`);
+  }
+}
+
+export function formatValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value === undefined) return 'undefined';
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return String(value);
+  }
+}
+
+const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const LABEL_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+const IANA_SVC_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+// Kubernetes accepts any printable ASCII but '=' since 1.30; this is the portable rule older API servers enforce.
+const ENV_VAR_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
+const QUANTITY = /^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+|Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$/;
+
+/** Kubernetes' own rule texts, so error messages read like the API server's. */
+export const Rules = {
+  dns1035Label(value: string, maxLength = 63): string | undefined {
+    if (value.length > maxLength) return `must be at most ${maxLength} characters (it has ${value.length})`;
+    if (!DNS1035_LABEL.test(value)) return "must be a DNS-1035 label: lowercase letters, digits and '-', starting with a letter and ending with a letter or digit";
+    return undefined;
+  },
+  dns1123Label(value: string): string | undefined {
+    if (value.length > 63) return `must be at most 63 characters (it has ${value.length})`;
+    if (!DNS1123_LABEL.test(value)) return "must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit";
+    return undefined;
+  },
+  dns1123Subdomain(value: string): string | undefined {
+    if (value.length > 253) return `must be at most 253 characters (it has ${value.length})`;
+    if (!DNS1123_SUBDOMAIN.test(value)) return "must be a DNS-1123 subdomain: lowercase letters, digits, '-' and '.', each part starting and ending with a letter or digit";
+    return undefined;
+  },
+  /** Label and annotation keys: optional DNS-1123 subdomain prefix and '/', then a name of at most 63 characters. */
+  qualifiedName(key: string): string | undefined {
+    const parts = key.split('/');
+    if (parts.length > 2) return "must be a qualified name: an optional DNS subdomain prefix and '/', then a name";
+    const [prefix, name] = parts.length === 2 ? parts : [undefined, parts[0]];
+    if (prefix !== undefined && Rules.dns1123Subdomain(prefix)) return `has an invalid prefix "${prefix}": ${Rules.dns1123Subdomain(prefix)}`;
+    if (name.length === 0 || name.length > 63) return 'must have a name part of 1 to 63 characters';
+    if (!LABEL_NAME.test(name)) return "must have a name part of alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric character";
+    return undefined;
+  },
+  labelValue(value: string): string | undefined {
+    if (value.length > 63) return `must be a label value of at most 63 characters (it has ${value.length})`;
+    if (!LABEL_VALUE.test(value)) return "must be a label value: empty, or alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric character";
+    return undefined;
+  },
+  portName(value: string): string | undefined {
+    if (value.length > 15) return `must be a port name of at most 15 characters (it has ${value.length})`;
+    if (!IANA_SVC_NAME.test(value) || !/[a-z]/.test(value) || value.includes('--')) {
+      return "must be an IANA service name: lowercase letters, digits and '-', at least one letter, no '--', not starting or ending with '-'";
+    }
+    return undefined;
+  },
+  envVarName(value: string): string | undefined {
+    if (!ENV_VAR_NAME.test(value)) return "must be an environment variable name: letters, digits, '_', '-' or '.', not starting with a digit";
+    return undefined;
+  },
+  quantity(value: string): string | undefined {
+    if (!QUANTITY.test(value)) return 'must be a Kubernetes resource quantity such as 500m, 2, 1.5Gi or 512Mi';
+    return undefined;
+  },
+};
+
+/** Validates a label map (keys and values) into the collector, under the given property name. */
+export function validateLabels(errors: ValidationErrors, property: string, labels: Record<string, string> | undefined): void {
+  for (const [key, value] of Object.entries(labels ?? {})) {
+    const keyProblem = Rules.qualifiedName(key);
+    if (keyProblem) errors.add(`${property} key`, key, keyProblem);
+    const valueProblem = Rules.labelValue(value);
+    if (valueProblem) errors.add(`${property}[${JSON.stringify(key)}]`, value, valueProblem);
+  }
+}
+
+export function validateAnnotationKeys(errors: ValidationErrors, property: string, annotations: Record<string, string> | undefined): void {
+  for (const key of Object.keys(annotations ?? {})) {
+    const problem = Rules.qualifiedName(key);
+    if (problem) errors.add(`${property} key`, key, problem);
+  }
+}

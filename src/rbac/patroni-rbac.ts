@@ -1,0 +1,102 @@
+import { ApiObject, Chart, Lazy } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { Rules, ValidationErrors, validateAnnotationKeys, validateLabels } from '../private/validation';
+
+/** Properties of {@link PatroniRbac}. */
+export interface PatroniRbacProps {
+  /**
+   * Name of the ServiceAccount, Role and RoleBinding.
+   * @default - "<first cluster name>-patroni" when created by a PostgresCluster; required otherwise
+   */
+  readonly name: string;
+  /**
+   * Annotations for the ServiceAccount, for example `eks.amazonaws.com/role-arn` (IRSA) or
+   * `iam.gke.io/gcp-service-account` (GKE Workload Identity) for backups.
+   * @default - none
+   */
+  readonly serviceAccountAnnotations?: Record<string, string>;
+  /**
+   * Labels for the three objects.
+   * @default - none
+   */
+  readonly labels?: Record<string, string>;
+}
+
+/**
+ * The namespaced identity Patroni runs with in Kubernetes ConfigMaps mode: a ServiceAccount, a Role
+ * with exactly the verbs Patroni uses, and a RoleBinding. One PatroniRbac can serve several
+ * clusters in a namespace; each cluster registers its scope so the Role names its ConfigMaps.
+ *
+ * Patroni (patroni/dcs/kubernetes.py, ConfigMaps mode) lists and watches ConfigMaps and Pods by
+ * label, creates its `<scope>-leader|config|failover|sync` ConfigMaps, patches/updates them and its
+ * own Pod (role label and member annotation). It needs no Endpoints or Services in this mode, and
+ * never deletes anything except through `patronictl remove`, which is deliberately not granted.
+ */
+export class PatroniRbac extends Construct {
+  /** The ServiceAccount the database pods run as. */
+  public readonly serviceAccount: k8s.KubeServiceAccount;
+  public readonly role: k8s.KubeRole;
+  public readonly roleBinding: k8s.KubeRoleBinding;
+  /** Name of the ServiceAccount (and of the Role and RoleBinding). */
+  public readonly serviceAccountName: string;
+
+  private readonly scopes = new Set<string>();
+
+  constructor(scope: Construct, id: string, props: PatroniRbacProps) {
+    super(scope, id);
+    const errors = new ValidationErrors(`PatroniRbac ${this.node.path}`);
+    const nameProblem = Rules.dns1123Subdomain(props.name);
+    if (nameProblem) errors.add('name', props.name, nameProblem);
+    validateLabels(errors, 'labels', props.labels);
+    validateAnnotationKeys(errors, 'serviceAccountAnnotations', props.serviceAccountAnnotations);
+    const namespace = Chart.of(this).namespace;
+    if (!namespace) errors.add('namespace (of the Chart)', namespace, 'must be set: a RoleBinding subject has to name the ServiceAccount\'s namespace');
+    errors.throwIfAny();
+
+    this.serviceAccountName = props.name;
+    const metadata = { name: props.name, labels: props.labels };
+    this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+      metadata: { ...metadata, annotations: props.serviceAccountAnnotations },
+      // Only the database pods need the token; they opt in on their pod spec.
+      automountServiceAccountToken: false,
+    });
+    this.role = new k8s.KubeRole(this, 'Role', {
+      metadata,
+      rules: Lazy.any({ produce: () => this.rules() }) as any,
+    });
+    this.roleBinding = new k8s.KubeRoleBinding(this, 'RoleBinding', {
+      metadata,
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: props.name },
+      subjects: [{ kind: 'ServiceAccount', name: props.name, namespace }],
+    });
+  }
+
+  /** Registers a Patroni scope (cluster name): the Role then allows changing that cluster's ConfigMaps. */
+  public addCluster(scope: string): void {
+    this.scopes.add(scope);
+  }
+
+  /** The Patroni scopes this identity serves, sorted. */
+  public get clusters(): string[] {
+    return [...this.scopes].sort();
+  }
+
+  /** The objects a workload must depend on so it starts only after its identity exists. */
+  public get apiObjects(): ApiObject[] {
+    return [this.serviceAccount, this.role, this.roleBinding];
+  }
+
+  private rules(): k8s.PolicyRule[] {
+    const configMapNames = this.clusters.flatMap((s) => ['leader', 'config', 'failover', 'sync'].map((suffix) => `${s}-${suffix}`));
+    const rules: k8s.PolicyRule[] = [
+      // create, list and watch cannot be restricted by name in Kubernetes RBAC.
+      { apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'list', 'watch'] },
+    ];
+    if (configMapNames.length > 0) {
+      rules.push({ apiGroups: [''], resources: ['configmaps'], resourceNames: configMapNames, verbs: ['get', 'patch', 'update'] });
+    }
+    rules.push({ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'patch', 'update'] });
+    return rules;
+  }
+}

@@ -1,0 +1,61 @@
+import * as k8sClient from '@kubernetes/client-node';
+import * as models from 'kubernetes-models';
+
+/**
+ * Offline validation of synthesized objects against the Kubernetes OpenAPI schema:
+ * kubernetes-models (schema v1.33) checks types, required fields and formats; the generated
+ * model metadata of @kubernetes/client-node rejects fields the API does not define (kubectl's
+ * strict field validation), which the JSON schemas alone would let through.
+ */
+export function schemaErrors(object: any): string[] {
+  const where = `${object.kind}/${object.metadata?.name}`;
+  const Model = modelClass(object.apiVersion, object.kind);
+  if (!Model) return [`${where}: no schema for ${object.apiVersion} ${object.kind}`];
+  const errors: string[] = [];
+  try {
+    new Model(object).validate();
+  } catch (e) {
+    errors.push(`${where}: ${(e as Error).message}`);
+  }
+  const clientType = `${versionPrefix(object.apiVersion)}${object.kind}`;
+  unknownFields(object, clientType, '', errors);
+  return errors.map((e) => (e.startsWith(where) ? e : `${where}: ${e}`));
+}
+
+function modelClass(apiVersion: string, kind: string): (new (data: any) => { validate(): void }) | undefined {
+  const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const module = require(`kubernetes-models/${group ? `${group}/` : ''}${version}/${kind}`);
+  void models;
+  return module[kind];
+}
+
+/** "apps/v1" -> "V1", "policy/v1" -> "V1", "rbac.authorization.k8s.io/v1" -> "V1", "v1" -> "V1". */
+function versionPrefix(apiVersion: string): string {
+  const version = apiVersion.split('/').pop()!;
+  return version.charAt(0).toUpperCase() + version.slice(1);
+}
+
+const SCALARS = new Set(['string', 'number', 'boolean', 'Date', 'object', 'any', 'IntOrString', 'RuntimeRawExtension']);
+
+function unknownFields(value: any, type: string, path: string, errors: string[]): void {
+  if (value === null || value === undefined || SCALARS.has(type)) return;
+  const array = /^Array<(.+)>$/.exec(type);
+  if (array) {
+    (value as any[]).forEach((item, i) => unknownFields(item, array[1], `${path}[${i}]`, errors));
+    return;
+  }
+  const map = /^\{ \[key: string\]: (.+); \}$/.exec(type);
+  if (map) {
+    for (const [k, v] of Object.entries(value)) unknownFields(v, map[1], `${path}.${k}`, errors);
+    return;
+  }
+  const model = (k8sClient as any)[type];
+  if (!model?.getAttributeTypeMap) return;
+  const attributes: Array<{ baseName: string; type: string }> = model.getAttributeTypeMap();
+  for (const [key, child] of Object.entries(value)) {
+    const attribute = attributes.find((a) => a.baseName === key);
+    if (!attribute) errors.push(`unknown field "${path ? `${path.slice(1)}.` : ''}${key}" (not in ${type})`);
+    else unknownFields(child, attribute.type, `${path}.${key}`, errors);
+  }
+}
