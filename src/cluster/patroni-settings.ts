@@ -76,9 +76,9 @@ export const PATRONI_DEFAULTS: ResolvedPatroniSettings = {
 
 export function resolvePatroniSettings(settings: PatroniSettings = {}): ResolvedPatroniSettings {
   return {
-    ttl: settings.ttl?.toSeconds() ?? PATRONI_DEFAULTS.ttl,
-    loopWait: settings.loopWait?.toSeconds() ?? PATRONI_DEFAULTS.loopWait,
-    retryTimeout: settings.retryTimeout?.toSeconds() ?? PATRONI_DEFAULTS.retryTimeout,
+    ttl: settings.ttl?.toSeconds({ integral: false }) ?? PATRONI_DEFAULTS.ttl,
+    loopWait: settings.loopWait?.toSeconds({ integral: false }) ?? PATRONI_DEFAULTS.loopWait,
+    retryTimeout: settings.retryTimeout?.toSeconds({ integral: false }) ?? PATRONI_DEFAULTS.retryTimeout,
     maximumLagOnFailoverBytes: settings.maximumLagOnFailover ? settings.maximumLagOnFailover.toKibibytes() * 1024 : PATRONI_DEFAULTS.maximumLagOnFailoverBytes,
     synchronousMode: settings.synchronousMode ?? PATRONI_DEFAULTS.synchronousMode,
     synchronousNodeCount: settings.synchronousNodeCount ?? PATRONI_DEFAULTS.synchronousNodeCount,

@@ -6,6 +6,7 @@ import { bootstrapDcs, PatroniSettings, resolvePatroniSettings, ResolvedPatroniS
 import { defaultParameters, splitParameters, validateParameters } from './parameters';
 import { DEFAULT_SPILO_IMAGE, spiloImageVersions, validateImageReference } from './spilo';
 import { ClusterNames } from '../private/names';
+import { SpiloStatefulSet } from '../private/spilo-stateful-set';
 import { parseQuantity, sizeQuantity } from '../private/quantities';
 import { Rules, ValidationErrors, validateAnnotationKeys, validateLabels } from '../private/validation';
 import { PatroniRbac } from '../rbac/patroni-rbac';
@@ -329,7 +330,7 @@ export class PostgresCluster extends Construct {
       const problem = Rules.dns1123Subdomain(props.priorityClassName);
       if (problem) errors.add('priorityClassName', props.priorityClassName, problem);
     }
-    const grace = props.terminationGracePeriod?.toSeconds() ?? 300;
+    const grace = props.terminationGracePeriod?.toSeconds({ integral: false }) ?? 300;
     if (!Number.isInteger(grace) || grace < 30) {
       errors.add('terminationGracePeriod', grace, 'must be a whole number of seconds >= 30: PostgreSQL needs time for a shutdown checkpoint');
     }
@@ -337,9 +338,11 @@ export class PostgresCluster extends Construct {
     const names = new ClusterNames(props.name);
     const superuserSecretName = props.superuserSecretName ?? names.credentialsSecret('postgres');
     const replicationSecretName = props.replicationSecretName ?? names.credentialsSecret('standby');
-    for (const [property, value] of [['superuserSecretName', superuserSecretName], ['replicationSecretName', replicationSecretName]]) {
+    // Derived names are valid whenever the cluster name is; only names given by the user are checked.
+    for (const [property, value] of [['superuserSecretName', props.superuserSecretName], ['replicationSecretName', props.replicationSecretName]] as const) {
+      if (value === undefined) continue;
       const problem = Rules.dns1123Subdomain(value);
-      if (problem) errors.add(property, value, problem);
+      if (problem) errors.add(property!, value, problem);
     }
     if (superuserSecretName === replicationSecretName) {
       errors.add('replicationSecretName', replicationSecretName, 'must differ from superuserSecretName: the two users need their own passwords');
@@ -507,7 +510,7 @@ export class PostgresCluster extends Construct {
       labelSelector: { matchLabels: this.selectorLabels },
     }];
 
-    this.statefulSet = new k8s.KubeStatefulSet(this, 'Resource', {
+    this.statefulSet = new SpiloStatefulSet(this, 'Resource', {
       metadata: metadata(names.statefulSet),
       spec: {
         replicas: instances,
@@ -554,9 +557,6 @@ export class PostgresCluster extends Construct {
           },
         },
         volumeClaimTemplates: [{
-          // Written out in full: the API server defaults apiVersion/kind, and GitOps tools report the missing fields as drift.
-          apiVersion: 'v1',
-          kind: 'PersistentVolumeClaim',
           metadata: { name: PGDATA_VOLUME, labels: objectLabels },
           spec: {
             accessModes: ['ReadWriteOnce'],
@@ -564,7 +564,7 @@ export class PostgresCluster extends Construct {
             storageClassName: props.storageClassName,
             resources: { requests: { storage: k8s.Quantity.fromString(storageQuantity) } },
           },
-        } as k8s.KubePersistentVolumeClaimProps],
+        }],
       },
     });
     this.statefulSet.addDependency(...this.rbac.apiObjects, this.headlessService);

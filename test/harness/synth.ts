@@ -1,0 +1,35 @@
+import { App, Chart, Testing } from 'cdk8s';
+
+/** A chart in a namespace, the way every PostgresCluster needs it. */
+export function testChart(namespace = 'db'): Chart {
+  return new Chart(Testing.app(), 'test', { namespace });
+}
+
+export function synth(chart: Chart): any[] {
+  return Testing.synth(chart);
+}
+
+export function findObject(objects: any[], kind: string, name?: string): any {
+  const found = objects.filter((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
+  if (found.length !== 1) throw new Error(`expected one ${kind}${name ? ` named ${name}` : ''}, found ${found.length}`);
+  return found[0];
+}
+
+export function spiloContainer(objects: any[]): any {
+  return findObject(objects, 'StatefulSet').spec.template.spec.containers.find((c: any) => c.name === 'postgres');
+}
+
+export function envOf(container: any): Record<string, any> {
+  return Object.fromEntries(container.env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+}
+
+export function spiloConfiguration(objects: any[]): any {
+  return JSON.parse(envOf(spiloContainer(objects)).SPILO_CONFIGURATION);
+}
+
+/** Synthesizes a whole app to YAML, for byte-level comparisons. */
+export function synthAppYaml(build: (app: App) => void): string {
+  const app = Testing.app();
+  build(app);
+  return app.synthYaml();
+}
