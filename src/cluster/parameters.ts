@@ -88,7 +88,7 @@ export function validateParameters(parameters: Record<string, string>): Array<[s
     if (reason) {
       problems.push([`parameters.${name}`, value, `is controlled by Patroni/Spilo and cannot be set: ${reason}`]);
     } else if (!/^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/.test(name)) {
-      problems.push([`parameters key`, name, 'must be a PostgreSQL parameter name: lowercase letters, digits and "_", optionally one "." for extension parameters']);
+      problems.push(['parameters key', name, 'must be a PostgreSQL parameter name: lowercase letters, digits and "_", optionally one "." for extension parameters']);
     }
     if (typeof value !== 'string' || value.includes('\n') || value.includes('\0')) {
       problems.push([`parameters.${name}`, value, 'must be a single-line string']);

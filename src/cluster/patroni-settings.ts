@@ -79,7 +79,9 @@ export function resolvePatroniSettings(settings: PatroniSettings = {}): Resolved
     ttl: settings.ttl?.toSeconds({ integral: false }) ?? PATRONI_DEFAULTS.ttl,
     loopWait: settings.loopWait?.toSeconds({ integral: false }) ?? PATRONI_DEFAULTS.loopWait,
     retryTimeout: settings.retryTimeout?.toSeconds({ integral: false }) ?? PATRONI_DEFAULTS.retryTimeout,
-    maximumLagOnFailoverBytes: settings.maximumLagOnFailover ? settings.maximumLagOnFailover.toKibibytes() * 1024 : PATRONI_DEFAULTS.maximumLagOnFailoverBytes,
+    maximumLagOnFailoverBytes: settings.maximumLagOnFailover
+      ? settings.maximumLagOnFailover.toKibibytes() * 1024
+      : PATRONI_DEFAULTS.maximumLagOnFailoverBytes,
     synchronousMode: settings.synchronousMode ?? PATRONI_DEFAULTS.synchronousMode,
     synchronousNodeCount: settings.synchronousNodeCount ?? PATRONI_DEFAULTS.synchronousNodeCount,
     failsafeMode: settings.failsafeMode ?? PATRONI_DEFAULTS.failsafeMode,

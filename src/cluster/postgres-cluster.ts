@@ -2,12 +2,12 @@ import { ApiObject, Chart, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { bootstrapDcs, PatroniSettings, resolvePatroniSettings, ResolvedPatroniSettings, validatePatroniSettings } from './patroni-settings';
 import { defaultParameters, splitParameters, validateParameters } from './parameters';
+import { bootstrapDcs, PatroniSettings, resolvePatroniSettings, ResolvedPatroniSettings, validatePatroniSettings } from './patroni-settings';
 import { DEFAULT_SPILO_IMAGE, spiloImageVersions, validateImageReference } from './spilo';
 import { ClusterNames } from '../private/names';
-import { SpiloStatefulSet } from '../private/spilo-stateful-set';
 import { parseQuantity, sizeQuantity } from '../private/quantities';
+import { SpiloStatefulSet } from '../private/spilo-stateful-set';
 import { Rules, ValidationErrors, validateAnnotationKeys, validateLabels } from '../private/validation';
 import { PatroniRbac } from '../rbac/patroni-rbac';
 
@@ -422,7 +422,7 @@ export class PostgresCluster extends Construct {
         ],
       },
     });
-    const roleService = (id: string, name: string, role: string) => new k8s.KubeService(this, id, {
+    const roleService = (serviceId: string, name: string, role: string) => new k8s.KubeService(this, serviceId, {
       metadata: metadata(name, { [ROLE_LABEL]: role }),
       spec: {
         type: 'ClusterIP',

@@ -1,4 +1,4 @@
-import { Duration, Size, Testing } from 'cdk8s';
+import { Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { PatroniRbac, Placement, PostgresCluster, PostgresClusterProps, SynchronousMode } from '../../src';
 import { envOf, findObject, spiloConfiguration, spiloContainer, synth, testChart } from '../harness/synth';
@@ -153,13 +153,24 @@ describe('Patroni settings', () => {
     const dcs = spiloConfiguration(cluster({
       instances: 3,
       patroni: {
-        ttl: Duration.seconds(20), loopWait: Duration.seconds(5), retryTimeout: Duration.seconds(5),
-        maximumLagOnFailover: Size.mebibytes(1), synchronousMode: SynchronousMode.STRICT, synchronousNodeCount: 2, failsafeMode: false,
+        ttl: Duration.seconds(20),
+        loopWait: Duration.seconds(5),
+        retryTimeout: Duration.seconds(5),
+        maximumLagOnFailover: Size.mebibytes(1),
+        synchronousMode: SynchronousMode.STRICT,
+        synchronousNodeCount: 2,
+        failsafeMode: false,
       },
     }).objects).bootstrap.dcs;
     expect(dcs).toMatchObject({
-      ttl: 20, loop_wait: 5, retry_timeout: 5, maximum_lag_on_failover: 1048576,
-      synchronous_mode: true, synchronous_mode_strict: true, synchronous_node_count: 2, failsafe_mode: false,
+      ttl: 20,
+      loop_wait: 5,
+      retry_timeout: 5,
+      maximum_lag_on_failover: 1048576,
+      synchronous_mode: true,
+      synchronous_mode_strict: true,
+      synchronous_node_count: 2,
+      failsafe_mode: false,
     });
   });
 
@@ -241,7 +252,10 @@ describe('StatefulSet', () => {
   test('resources: defaults, and the props as given', () => {
     expect(spiloContainer(cluster().objects).resources).toEqual({ requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '1Gi' } });
     const custom = spiloContainer(cluster({
-      resources: { cpu: { request: kplus.Cpu.millis(250), limit: kplus.Cpu.units(2) }, memory: { request: Size.mebibytes(1536), limit: Size.gibibytes(2) } },
+      resources: {
+        cpu: { request: kplus.Cpu.millis(250), limit: kplus.Cpu.units(2) },
+        memory: { request: Size.mebibytes(1536), limit: Size.gibibytes(2) },
+      },
     }).objects).resources;
     expect(custom).toEqual({ requests: { cpu: '250m', memory: '1536Mi' }, limits: { cpu: '2', memory: '2Gi' } });
   });
@@ -336,15 +350,18 @@ describe('secrets, labels and escape hatches', () => {
 
   test('labels and annotations reach every object, pod labels and annotations the pods; selectors stay stable', () => {
     const objects = cluster({
-      instances: 2, labels: { team: 'checkout' }, annotations: { 'example.com/owner': 'payments' },
-      podLabels: { tier: 'db' }, podAnnotations: { 'prometheus.io/scrape': 'true' },
+      instances: 2,
+      labels: { team: 'checkout' },
+      annotations: { 'example.com/owner': 'payments' },
+      podLabels: { tier: 'db' },
+      podAnnotations: { 'prometheus.io/scrape': 'true' },
     }).objects;
     for (const o of objects) {
       expect(o.metadata.labels.team).toBe('checkout');
       if (o.kind !== 'ServiceAccount' && o.kind !== 'Role' && o.kind !== 'RoleBinding') expect(o.metadata.annotations['example.com/owner']).toBe('payments');
     }
     const sts = findObject(objects, 'StatefulSet');
-    expect(sts.spec.template.metadata.labels).toMatchObject({ tier: 'db', team: 'checkout', 'application': 'spilo', 'cluster-name': 'orders-db' });
+    expect(sts.spec.template.metadata.labels).toMatchObject({ 'tier': 'db', 'team': 'checkout', 'application': 'spilo', 'cluster-name': 'orders-db' });
     expect(sts.spec.template.metadata.annotations).toEqual({ 'prometheus.io/scrape': 'true' });
     expect(sts.spec.selector.matchLabels).toEqual({ 'application': 'spilo', 'cluster-name': 'orders-db' });
   });
@@ -424,7 +441,7 @@ describe('determinism', () => {
   test('two synths of the same input are byte-identical', () => {
     const render = () => {
       const app = Testing.app();
-      const chart = new (require('cdk8s').Chart)(app, 'c', { namespace: 'db' });
+      const chart = new Chart(app, 'c', { namespace: 'db' });
       new PostgresCluster(chart, 'orders', { name: 'orders-db', instances: 3, zoneSpread: Placement.REQUIRED, parameters: { b: '1', a: '2' } });
       return app.synthYaml();
     };
