@@ -136,7 +136,7 @@ class FakeApi {
       this.secrets.set(name, secret);
       return { status: 201, body: secret };
     }
-    return status(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
+    return status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
   }
 
   /** Every password this API was ever sent in a POST body. */
@@ -232,8 +232,7 @@ function expectNoLeak(result: RunResult, fake: FakeApi = api): void {
 /** The script never changes or deletes anything and never lists secrets. */
 function expectOnlyGetItemAndCreate(fake: FakeApi = api): void {
   for (const req of fake.requests) {
-    if (req.method === 'GET') expect(req.pathname).toMatch(/^\/api\/v1\/namespaces\/db\/secrets\/[^/]+$/);
-    else {
+    if (req.method === 'GET') {expect(req.pathname).toMatch(/^\/api\/v1\/namespaces\/db\/secrets\/[^/]+$/);} else {
       expect(req.method).toBe('POST');
       expect(req.pathname).toBe(SECRETS_PATH);
     }
