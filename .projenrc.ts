@@ -37,6 +37,11 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   github: false,
 });
 
+// The registry these machines use serves unrs-resolver's platform bindings (optional deps of Jest 30
+// and the eslint TypeScript resolver) completely only up to 1.12.2; with a newer release npm leaves the
+// missing ones out of package-lock.json and `npm ci` then rejects the lock file as out of sync.
+project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
+
 // CI reads a plain "N passed, N failed" closing line; Jest's own summary has another shape.
 project.jest!.addReporter(new javascript.JestReporter('<rootDir>/test/summary-reporter.js'));
 

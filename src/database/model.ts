@@ -1,0 +1,128 @@
+// Internal: the spec with every default applied and every generated role made explicit.
+import { DatabaseBootstrapSpec, DatabaseProps, RoleProps } from './roles';
+
+export interface ResolvedRole {
+  readonly name: string;
+  readonly login: boolean;
+  readonly createDb: boolean;
+  readonly createRole: boolean;
+  readonly replication: boolean;
+  readonly bypassRls: boolean;
+  readonly connectionLimit: number;
+  readonly memberOf: readonly string[];
+  /** Property path that declared (or generated) the role, for error messages. */
+  readonly source: string;
+  readonly generated: boolean;
+}
+
+export interface PreparedRoles {
+  readonly owner: string;
+  readonly reader: string;
+  readonly writer: string;
+  /** Login users, present when defaultUsers is set. */
+  readonly ownerUser?: string;
+  readonly readerUser?: string;
+  readonly writerUser?: string;
+}
+
+export interface ResolvedDatabase {
+  readonly name: string;
+  /** Undefined: owned by the superuser running the bootstrap. */
+  readonly owner?: string;
+  readonly encoding?: string;
+  readonly locale?: string;
+  readonly extensions: readonly string[];
+  readonly schemas: readonly string[];
+  readonly prepared?: PreparedRoles;
+}
+
+export const PREPARED_DEFAULT_SCHEMA = 'data';
+
+export function preparedRoles(db: DatabaseProps): PreparedRoles {
+  const base = {
+    owner: `${db.name}_owner`,
+    reader: `${db.name}_reader`,
+    writer: `${db.name}_writer`,
+  };
+  if (!db.defaultUsers) return base;
+  return {
+    ...base,
+    ownerUser: `${base.owner}_user`,
+    readerUser: `${base.reader}_user`,
+    writerUser: `${base.writer}_user`,
+  };
+}
+
+function declaredRole(role: RoleProps, index: number): ResolvedRole {
+  return {
+    name: role.name,
+    login: role.login ?? true,
+    createDb: role.createDb ?? false,
+    createRole: role.createRole ?? false,
+    replication: role.replication ?? false,
+    bypassRls: role.bypassRls ?? false,
+    connectionLimit: role.connectionLimit ?? -1,
+    memberOf: [...new Set(role.memberOf ?? [])],
+    source: `roles[${index}].name`,
+    generated: false,
+  };
+}
+
+function generatedRole(name: string, login: boolean, memberOf: string[], source: string): ResolvedRole {
+  return {
+    name,
+    login,
+    createDb: false,
+    createRole: false,
+    replication: false,
+    bypassRls: false,
+    connectionLimit: -1,
+    memberOf,
+    source,
+    generated: true,
+  };
+}
+
+function rolesOfPreparedDatabase(db: DatabaseProps, index: number): ResolvedRole[] {
+  const r = preparedRoles(db);
+  const source = `databases[${index}].name`;
+  const roles = [
+    generatedRole(r.owner, false, [], source),
+    generatedRole(r.reader, false, [], source),
+    // The writer inherits the reader's privileges instead of repeating them.
+    generatedRole(r.writer, false, [r.reader], source),
+  ];
+  if (r.ownerUser && r.readerUser && r.writerUser) {
+    roles.push(
+      generatedRole(r.ownerUser, true, [r.owner], source),
+      generatedRole(r.readerUser, true, [r.reader], source),
+      generatedRole(r.writerUser, true, [r.writer], source),
+    );
+  }
+  return roles;
+}
+
+/** Every role the bootstrap manages, declared ones first, in a stable order. */
+export function resolveRoles(spec: DatabaseBootstrapSpec): ResolvedRole[] {
+  const roles = (spec.roles ?? []).map(declaredRole);
+  (spec.databases ?? []).forEach((db, i) => {
+    if (db.prepared) roles.push(...rolesOfPreparedDatabase(db, i));
+  });
+  if (spec.poolerRole !== undefined) {
+    roles.push(generatedRole(spec.poolerRole, true, [], 'poolerRole'));
+  }
+  return roles;
+}
+
+export function resolveDatabase(db: DatabaseProps): ResolvedDatabase {
+  const prepared = db.prepared ? preparedRoles(db) : undefined;
+  return {
+    name: db.name,
+    owner: prepared ? prepared.owner : db.owner,
+    encoding: db.encoding,
+    locale: db.locale,
+    extensions: [...new Set(db.extensions ?? [])],
+    schemas: [...new Set(db.schemas ?? (prepared ? [PREPARED_DEFAULT_SCHEMA] : []))],
+    prepared,
+  };
+}
