@@ -1,9 +1,12 @@
 import { Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { Placement, PostgresCluster, SynchronousMode } from '../src';
+import { GitOpsOrdering, Placement, PostgresCluster, SynchronousMode } from '../src';
 
-/** A production-style cluster: three members across zones, synchronous replication, tuned parameters. */
+/**
+ * A production-style cluster: three members across zones, synchronous replication, tuned parameters,
+ * credentials generated in the cluster, declared roles and a prepared database, Argo CD sync waves.
+ */
 export class ProductionExample extends Chart {
   public readonly cluster: PostgresCluster;
 
@@ -30,6 +33,15 @@ export class ProductionExample extends Chart {
       priorityClassName: 'database-critical',
       terminationGracePeriod: Duration.minutes(5),
       labels: { 'team': 'checkout', 'cost-center': 'cc-4711' },
+      roles: [
+        { name: 'orders_app', connectionLimit: 200, memberOf: ['orders_writer'] },
+        { name: 'analytics', memberOf: ['orders_reader'] },
+        { name: 'migrations', createRole: false, memberOf: ['orders_owner'] },
+      ],
+      databases: [
+        { name: 'orders', prepared: true, schemas: ['data', 'audit'], extensions: ['pg_stat_statements', 'pgcrypto'] },
+      ],
+      gitOpsOrdering: GitOpsOrdering.ARGO_CD,
     });
   }
 }

@@ -6,3 +6,7 @@ export * from './credentials/secret-generator-script';
 export * from './database/roles';
 export * from './database/bootstrap-sql';
 export * from './backup/logical-backup-scripts';
+export * from './credentials/credentials';
+export * from './credentials/external-secret';
+export * from './credentials/secret-generator';
+export * from './database/database-bootstrap';

@@ -5,6 +5,12 @@ import { Construct } from 'constructs';
 import { defaultParameters, splitParameters, validateParameters } from './parameters';
 import { bootstrapDcs, PatroniSettings, resolvePatroniSettings, ResolvedPatroniSettings, validatePatroniSettings } from './patroni-settings';
 import { DEFAULT_SPILO_IMAGE, spiloImageVersions, validateImageReference } from './spilo';
+import { REPLICATION_USER, resolveClusterCredentials, SUPERUSER } from './cluster-credentials';
+import { Credentials, CredentialsSource, ResolvedCredentials } from '../credentials/credentials';
+import { ExternalSecret } from '../credentials/external-secret';
+import { GitOpsOrdering, SecretGenerator } from '../credentials/secret-generator';
+import { DatabaseBootstrap } from '../database/database-bootstrap';
+import { DatabaseBootstrapSpec, DatabaseProps, RoleProps } from '../database/roles';
 import { ClusterNames } from '../private/names';
 import { parseQuantity, sizeQuantity } from '../private/quantities';
 import { SpiloStatefulSet } from '../private/spilo-stateful-set';
@@ -130,15 +136,41 @@ export interface PostgresClusterProps {
    */
   readonly terminationGracePeriod?: Duration;
   /**
-   * Name of the Secret (keys `username`, `password`) of the superuser `postgres`.
-   * @default "postgres.<name>.credentials.postgresql.acid.zalan.do"
+   * Password of the superuser `postgres`.
+   * @default Credentials.generated(): Secret "postgres.<name>.credentials.postgresql.acid.zalan.do", created in the cluster
    */
-  readonly superuserSecretName?: string;
+  readonly superuserCredentials?: Credentials;
   /**
-   * Name of the Secret (keys `username`, `password`) of the replication user `standby`.
-   * @default "standby.<name>.credentials.postgresql.acid.zalan.do"
+   * Password of the replication user `standby`.
+   * @default Credentials.generated(): Secret "standby.<name>.credentials.postgresql.acid.zalan.do", created in the cluster
    */
-  readonly replicationSecretName?: string;
+  readonly replicationCredentials?: Credentials;
+  /**
+   * Roles (users and groups) the bootstrap Job creates and keeps in the declared state.
+   * @default - none
+   */
+  readonly roles?: RoleProps[];
+  /**
+   * Databases the bootstrap Job creates (with extensions, schemas and the prepared-database roles).
+   * @default - none
+   */
+  readonly databases?: DatabaseProps[];
+  /**
+   * Credentials of login roles (declared in `roles`, or the `<db>_*_user` roles of prepared databases), by role name.
+   * @default - Credentials.generated() for each: Secret "<role>.<name>.credentials.postgresql.acid.zalan.do"
+   */
+  readonly roleCredentials?: Record<string, Credentials>;
+  /**
+   * Secret generator for generated credentials; pass one from another chart to apply it separately
+   * (for example as its own Flux Kustomization that the database's depends on).
+   * @default - a SecretGenerator named "<name>-secrets" in this construct, when any credentials are generated
+   */
+  readonly secretGenerator?: SecretGenerator;
+  /**
+   * Ordering annotations for GitOps tools (secret generator, then database, then bootstrap Job).
+   * @default GitOpsOrdering.NONE
+   */
+  readonly gitOpsOrdering?: GitOpsOrdering;
   /**
    * Labels added to every object (not to selectors).
    * @default - none
@@ -196,10 +228,10 @@ export interface ConnectionEnvOptions {
    */
   readonly database?: string;
   /**
-   * Secret with keys `username` and `password` of the role to connect as.
-   * @default - the superuser Secret
+   * Login role to connect as: its credentials Secret provides PGUSER and PGPASSWORD.
+   * @default "postgres" (the superuser)
    */
-  readonly secretName?: string;
+  readonly user?: string;
 }
 
 const SPILO_CONTAINER = 'postgres';
@@ -248,10 +280,14 @@ export class PostgresCluster extends Construct {
   public readonly replicaServiceName: string;
   /** Name of the headless Service governing the StatefulSet (stable member DNS names). */
   public readonly headlessServiceName: string;
-  /** Name of the superuser Secret (keys `username`, `password`). */
+  /** Name of the superuser Secret. */
   public readonly superuserSecretName: string;
-  /** Name of the replication user Secret (keys `username`, `password`). */
+  /** Name of the replication user Secret. */
   public readonly replicationSecretName: string;
+  /** The secret generator, when any credentials are generated. */
+  public readonly secretGenerator?: SecretGenerator;
+  /** The bootstrap Job for roles and databases, when any are declared. */
+  public readonly bootstrap?: DatabaseBootstrap;
   /** PostgreSQL port of every Service. */
   public readonly port: number = POSTGRES_PORT;
   /** Every PostgreSQL parameter the cluster runs with: computed defaults merged with `parameters`. */
@@ -272,6 +308,7 @@ export class PostgresCluster extends Construct {
   public readonly namespace: string;
 
   private readonly names: ClusterNames;
+  private readonly credentials: Map<string, ResolvedCredentials>;
 
   constructor(scope: Construct, id: string, props: PostgresClusterProps) {
     super(scope, id);
@@ -336,18 +373,17 @@ export class PostgresCluster extends Construct {
     }
 
     const names = new ClusterNames(props.name);
-    const superuserSecretName = props.superuserSecretName ?? names.credentialsSecret('postgres');
-    const replicationSecretName = props.replicationSecretName ?? names.credentialsSecret('standby');
-    // Derived names are valid whenever the cluster name is; only names given by the user are checked.
-    for (const [property, value] of [['superuserSecretName', props.superuserSecretName], ['replicationSecretName', props.replicationSecretName]] as const) {
-      if (value === undefined) continue;
-      const problem = Rules.dns1123Subdomain(value);
-      if (problem) errors.add(property!, value, problem);
+    const bootstrapSpec: DatabaseBootstrapSpec = { roles: props.roles, databases: props.databases };
+    const credentialProblems: Array<[string, unknown, string]> = [];
+    const credentials = resolveClusterCredentials(names, props.superuserCredentials, props.replicationCredentials,
+      bootstrapSpec, props.roleCredentials ?? {}, credentialProblems);
+    for (const [property, value, rule] of credentialProblems) {
+      if (value === undefined) errors.addAll([rule]);
+      else errors.add(property, value, rule);
     }
-    if (superuserSecretName === replicationSecretName) {
-      errors.add('replicationSecretName', replicationSecretName, 'must differ from superuserSecretName: the two users need their own passwords');
+    if (props.secretGenerator && Chart.of(props.secretGenerator).namespace !== namespace) {
+      errors.add('secretGenerator', props.secretGenerator.node.path, `must be in the cluster's namespace (${namespace}): Secrets are namespaced`);
     }
-
     validateLabels(errors, 'labels', props.labels);
     validateLabels(errors, 'podLabels', props.podLabels);
     validateAnnotationKeys(errors, 'annotations', props.annotations);
@@ -384,8 +420,9 @@ export class PostgresCluster extends Construct {
     this.primaryServiceName = names.primaryService;
     this.replicaServiceName = names.replicaService;
     this.headlessServiceName = names.headlessService;
-    this.superuserSecretName = superuserSecretName;
-    this.replicationSecretName = replicationSecretName;
+    this.credentials = credentials;
+    this.superuserSecretName = credentials.get(SUPERUSER)!.secretName;
+    this.replicationSecretName = credentials.get(REPLICATION_USER)!.secretName;
     this.patroniSettings = patroniSettings;
     this.parameters = {
       ...defaultParameters({ memoryBytes: resources.memoryBytes, cpuMillis: resources.cpuMillis, storageBytes: parseQuantity(storageQuantity) }),
@@ -397,7 +434,6 @@ export class PostgresCluster extends Construct {
       ...props.labels,
       ...this.selectorLabels,
       'app.kubernetes.io/name': 'postgresql',
-      'app.kubernetes.io/instance': props.name,
       'app.kubernetes.io/managed-by': 'cdk8s-pgaas',
     };
     const metadata = (name: string, extraLabels: Record<string, string> = {}) => ({
@@ -453,10 +489,10 @@ export class PostgresCluster extends Construct {
       { name: 'POD_IP', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'status.podIP' } } },
       { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } } },
       { name: 'PGVERSION', value: String(postgresVersion) },
-      { name: 'PGUSER_SUPERUSER', value: 'postgres' },
-      { name: 'PGPASSWORD_SUPERUSER', valueFrom: { secretKeyRef: { name: superuserSecretName, key: 'password' } } },
-      { name: 'PGUSER_STANDBY', value: 'standby' },
-      { name: 'PGPASSWORD_STANDBY', valueFrom: { secretKeyRef: { name: replicationSecretName, key: 'password' } } },
+      { name: 'PGUSER_SUPERUSER', value: SUPERUSER },
+      { name: 'PGPASSWORD_SUPERUSER', valueFrom: passwordRef(credentials.get(SUPERUSER)!) },
+      { name: 'PGUSER_STANDBY', value: REPLICATION_USER },
+      { name: 'PGPASSWORD_STANDBY', valueFrom: passwordRef(credentials.get(REPLICATION_USER)!) },
       { name: 'DCS_ENABLE_KUBERNETES_API', value: 'true' },
       { name: 'KUBERNETES_USE_CONFIGMAPS', value: 'true' },
       { name: 'KUBERNETES_SCOPE_LABEL', value: SCOPE_LABEL },
@@ -569,6 +605,47 @@ export class PostgresCluster extends Construct {
     });
     this.statefulSet.addDependency(...this.rbac.apiObjects, this.headlessService);
 
+    const ordering = props.gitOpsOrdering ?? GitOpsOrdering.NONE;
+    const secretLabels = { ...this.selectorLabels, 'app.kubernetes.io/managed-by': 'cdk8s-pgaas' };
+    for (const [user, c] of credentials) {
+      if (c.source === CredentialsSource.GENERATED) {
+        this.secretGenerator ??= props.secretGenerator
+          ?? new SecretGenerator(this, 'SecretGenerator', { name: `${props.name}-secrets`, image, labels: objectLabels, ordering, imagePullSecrets: props.imagePullSecrets });
+        this.secretGenerator.addSecret({ name: c.secretName, username: user, labels: secretLabels });
+      } else if (c.source === CredentialsSource.EXTERNAL_SECRET && c.external) {
+        const external = new ExternalSecret(this, `ExternalSecret-${user}`, {
+          metadata: metadata(c.secretName),
+          secretStoreRef: { name: c.external.secretStoreName, kind: c.external.secretStoreKind ?? 'SecretStore' },
+          refreshInterval: `${c.external.refreshInterval?.toSeconds() ?? 3600}s`,
+          // The role name is fixed by the declaration; only the password comes from the store.
+          target: { name: c.secretName, templateData: { [c.usernameKey]: user, [c.passwordKey]: '{{ .password }}' } },
+          data: [{ secretKey: 'password', remoteRef: { key: c.external.remoteKey, property: c.external.passwordProperty } }],
+        });
+        this.statefulSet.addDependency(external);
+      }
+    }
+    if (this.secretGenerator) this.statefulSet.addDependency(this.secretGenerator.job);
+
+    if ((props.roles ?? []).length > 0 || (props.databases ?? []).length > 0) {
+      const superuser = credentials.get(SUPERUSER)!;
+      const passwords: Record<string, { secretName: string; key: string }> = {};
+      for (const [user, c] of credentials) passwords[user] = { secretName: c.secretName, key: c.passwordKey };
+      this.bootstrap = new DatabaseBootstrap(this, 'Bootstrap', {
+        name: `${props.name}-bootstrap`,
+        spec: bootstrapSpec,
+        image,
+        host: this.primaryHost,
+        port: POSTGRES_PORT,
+        superuserUsername: { secretName: superuser.secretName, key: superuser.usernameKey },
+        superuserPassword: { secretName: superuser.secretName, key: superuser.passwordKey },
+        passwords,
+        labels: objectLabels,
+        ordering,
+        imagePullSecrets: props.imagePullSecrets,
+      });
+      this.bootstrap.job.addDependency(this.statefulSet, this.primaryService);
+    }
+
     if ((props.podDisruptionBudget ?? true) && instances > 1) {
       this.podDisruptionBudget = new k8s.KubePodDisruptionBudget(this, 'PodDisruptionBudget', {
         metadata: metadata(names.podDisruptionBudget),
@@ -608,12 +685,12 @@ export class PostgresCluster extends Construct {
    * PGSSLMODE=require, optionally PGDATABASE), as plain Kubernetes env entries.
    */
   public connectionEnvVars(options: ConnectionEnvOptions = {}): k8s.EnvVar[] {
-    const secret = options.secretName ?? this.superuserSecretName;
+    const credentials = this.userCredentials(options.user ?? SUPERUSER);
     return [
       { name: 'PGHOST', value: options.readOnly ? this.replicaHost : this.primaryHost },
       { name: 'PGPORT', value: String(this.port) },
-      { name: 'PGUSER', valueFrom: { secretKeyRef: { name: secret, key: 'username' } } },
-      { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: secret, key: 'password' } } },
+      { name: 'PGUSER', valueFrom: { secretKeyRef: { name: credentials.secretName, key: credentials.usernameKey } } },
+      { name: 'PGPASSWORD', valueFrom: passwordRef(credentials) },
       // Spilo rejects non-TLS connections from the network (pg_hba hostnossl reject).
       { name: 'PGSSLMODE', value: 'require' },
       ...options.database ? [{ name: 'PGDATABASE', value: options.database }] : [],
@@ -637,6 +714,18 @@ export class PostgresCluster extends Construct {
     for (const [name, value] of Object.entries(this.connectionEnv(options))) container.env.addVariable(name, value);
   }
 
+  /** Where a login user's name and password are (Secret name and keys). */
+  public userCredentials(user: string): ResolvedCredentials {
+    const credentials = this.credentials.get(user);
+    if (!credentials) throw new Error(`PostgresCluster ${this.node.path}: "${user}" is not a login user of this cluster (known: ${[...this.credentials.keys()].join(', ')})`);
+    return credentials;
+  }
+
+  /** Login users of the cluster: the superuser, the replication user and the declared login roles. */
+  public get users(): string[] {
+    return [...this.credentials.keys()];
+  }
+
   private secretHandle(name: string): kplus.ISecret {
     const id = `SecretRef-${name}`;
     return (this.node.tryFindChild(id) as kplus.ISecret | undefined) ?? kplus.Secret.fromSecretName(this, id, name);
@@ -657,6 +746,10 @@ const PG_HBA = [
   'hostssl all all all scram-sha-256',
   'hostnossl all all all reject',
 ];
+
+function passwordRef(credentials: ResolvedCredentials): k8s.EnvVarSource {
+  return { secretKeyRef: { name: credentials.secretName, key: credentials.passwordKey } };
+}
 
 interface ResolvedResources {
   readonly requirements: k8s.ResourceRequirements;

@@ -1,6 +1,6 @@
 import { Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { PatroniRbac, Placement, PostgresCluster, PostgresClusterProps, SynchronousMode } from '../../src';
+import { Credentials, PatroniRbac, Placement, PostgresCluster, PostgresClusterProps, SynchronousMode } from '../../src';
 import { envOf, findObject, spiloConfiguration, spiloContainer, synth, testChart } from '../harness/synth';
 
 function cluster(props: Partial<PostgresClusterProps> = {}, namespace = 'db') {
@@ -17,23 +17,30 @@ describe('objects and names', () => {
   test('a 3-instance cluster produces exactly the expected objects with stable names', () => {
     const { objects } = cluster({ instances: 3 });
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
+      'ConfigMap/orders-db-secrets-script',
+      expect.stringMatching(/^Job\/orders-db-secrets-[0-9a-f]{10}$/),
       'PodDisruptionBudget/orders-db',
       'Role/orders-db-patroni',
+      'Role/orders-db-secrets',
       'RoleBinding/orders-db-patroni',
+      'RoleBinding/orders-db-secrets',
       'Service/orders-db',
       'Service/orders-db-headless',
       'Service/orders-db-repl',
       'ServiceAccount/orders-db-patroni',
+      'ServiceAccount/orders-db-secrets',
       'StatefulSet/orders-db',
     ]);
     for (const o of objects) expect(o.metadata.namespace).toBe('db');
   });
 
-  test('no Endpoints, ConfigMaps or Secrets: Patroni owns its DCS objects and passwords are never synthesized', () => {
-    const kinds = cluster({ instances: 3 }).objects.map((o) => o.kind);
+  test('no Endpoints, no Patroni ConfigMaps, no Secrets: Patroni owns its DCS objects and passwords are never synthesized', () => {
+    const objects = cluster({ instances: 3 }).objects;
+    const kinds = objects.map((o) => o.kind);
     expect(kinds).not.toContain('Endpoints');
-    expect(kinds).not.toContain('ConfigMap');
     expect(kinds).not.toContain('Secret');
+    const configMaps = objects.filter((o) => o.kind === 'ConfigMap').map((o) => o.metadata.name);
+    for (const suffix of ['leader', 'config', 'failover', 'sync']) expect(configMaps).not.toContain(`orders-db-${suffix}`);
   });
 
   test('the StatefulSet starts after its identity and governing Service (output order)', () => {
@@ -276,7 +283,7 @@ describe('pod security context', () => {
     const objects = cluster().objects;
     expect(podSpec(objects).automountServiceAccountToken).toBe(true);
     expect(podSpec(objects).serviceAccountName).toBe('orders-db-patroni');
-    expect(findObject(objects, 'ServiceAccount').automountServiceAccountToken).toBe(false);
+    expect(findObject(objects, 'ServiceAccount', 'orders-db-patroni').automountServiceAccountToken).toBe(false);
     expect(podSpec(objects).enableServiceLinks).toBe(false);
   });
 });
@@ -339,11 +346,15 @@ describe('PodDisruptionBudget', () => {
 });
 
 describe('secrets, labels and escape hatches', () => {
-  test('secret names can reference existing Secrets', () => {
-    const { construct, objects } = cluster({ superuserSecretName: 'pg-admin', replicationSecretName: 'pg-repl' });
+  test('credentials can reference existing Secrets (name and keys)', () => {
+    const { construct, objects } = cluster({
+      superuserCredentials: Credentials.fromSecret('pg-admin', { passwordKey: 'pw' }),
+      replicationCredentials: Credentials.fromSecret('pg-repl'),
+    });
     const env = envOf(spiloContainer(objects));
-    expect(env.PGPASSWORD_SUPERUSER.secretKeyRef.name).toBe('pg-admin');
-    expect(env.PGPASSWORD_STANDBY.secretKeyRef.name).toBe('pg-repl');
+    expect(env.PGPASSWORD_SUPERUSER.secretKeyRef).toEqual({ name: 'pg-admin', key: 'pw' });
+    expect(env.PGPASSWORD_STANDBY.secretKeyRef).toEqual({ name: 'pg-repl', key: 'password' });
+    expect(objects.map((o) => o.kind)).not.toContain('Job');
     expect(construct.superuserSecretName).toBe('pg-admin');
     expect(construct.replicationSecretName).toBe('pg-repl');
   });
@@ -356,9 +367,9 @@ describe('secrets, labels and escape hatches', () => {
       podLabels: { tier: 'db' },
       podAnnotations: { 'prometheus.io/scrape': 'true' },
     }).objects;
-    for (const o of objects) {
-      expect(o.metadata.labels.team).toBe('checkout');
-      if (o.kind !== 'ServiceAccount' && o.kind !== 'Role' && o.kind !== 'RoleBinding') expect(o.metadata.annotations['example.com/owner']).toBe('payments');
+    for (const o of objects) expect(o.metadata.labels.team).toBe('checkout');
+    for (const o of objects.filter((x) => ['StatefulSet', 'Service', 'PodDisruptionBudget'].includes(x.kind))) {
+      expect(o.metadata.annotations['example.com/owner']).toBe('payments');
     }
     const sts = findObject(objects, 'StatefulSet');
     expect(sts.spec.template.metadata.labels).toMatchObject({ 'tier': 'db', 'team': 'checkout', 'application': 'spilo', 'cluster-name': 'orders-db' });
@@ -380,7 +391,10 @@ describe('secrets, labels and escape hatches', () => {
 
   test('apiObjects gives access to every object for JSON patches', () => {
     const { construct } = cluster({ instances: 2 });
-    expect(construct.apiObjects.map((o) => o.kind).sort()).toEqual(['PodDisruptionBudget', 'Role', 'RoleBinding', 'Service', 'Service', 'Service', 'ServiceAccount', 'StatefulSet']);
+    expect(construct.apiObjects.map((o) => o.kind).sort()).toEqual([
+      'ConfigMap', 'Job', 'PodDisruptionBudget', 'Role', 'Role', 'RoleBinding', 'RoleBinding',
+      'Service', 'Service', 'Service', 'ServiceAccount', 'ServiceAccount', 'StatefulSet',
+    ]);
     expect(construct.statefulSet.kind).toBe('StatefulSet');
     expect(construct.primaryService.name).toBe('orders-db');
   });
@@ -408,14 +422,15 @@ describe('handles for apps', () => {
       { name: 'PGSSLMODE', value: 'require' },
       { name: 'PGDATABASE', value: 'orders' },
     ]);
-    expect(construct.connectionEnvVars({ readOnly: true, secretName: 'app-user' })[0].value).toBe('orders-db-repl.db.svc');
+    expect(construct.connectionEnvVars({ readOnly: true })[0].value).toBe('orders-db-repl.db.svc');
+    expect(() => construct.connectionEnvVars({ user: 'nobody' })).toThrow(/"nobody" is not a login user of this cluster \(known: postgres, standby\)/);
   });
 
   test('addConnectionEnv wires a cdk8s-plus container', () => {
     const chart = testChart();
-    const db = new PostgresCluster(chart, 'orders', { name: 'orders-db' });
+    const db = new PostgresCluster(chart, 'orders', { name: 'orders-db', roles: [{ name: 'app' }] });
     const app = new kplus.Deployment(chart, 'app', { containers: [{ image: 'example/app:1.0', portNumber: 8080 }] });
-    db.addConnectionEnv(app.containers[0], { secretName: 'app.orders-db.credentials.postgresql.acid.zalan.do' });
+    db.addConnectionEnv(app.containers[0], { user: 'app' });
     const deployment = findObject(synth(chart), 'Deployment');
     const env = envOf(deployment.spec.template.spec.containers[0]);
     expect(env.PGHOST).toBe('orders-db.db.svc');
@@ -430,9 +445,9 @@ describe('shared PatroniRbac', () => {
     new PostgresCluster(chart, 'a', { name: 'a-db', rbac });
     new PostgresCluster(chart, 'b', { name: 'b-db', rbac });
     const objects = synth(chart);
-    expect(objects.filter((o) => o.kind === 'Role')).toHaveLength(1);
+    expect(objects.filter((o) => o.kind === 'Role' && o.metadata.name === 'patroni')).toHaveLength(1);
     for (const sts of objects.filter((o) => o.kind === 'StatefulSet')) expect(sts.spec.template.spec.serviceAccountName).toBe('patroni');
-    const named = findObject(objects, 'Role').rules.find((r: any) => r.resourceNames);
+    const named = findObject(objects, 'Role', 'patroni').rules.find((r: any) => r.resourceNames);
     expect(named.resourceNames).toEqual(['a-db-leader', 'a-db-config', 'a-db-failover', 'a-db-sync', 'b-db-leader', 'b-db-config', 'b-db-failover', 'b-db-sync']);
   });
 });

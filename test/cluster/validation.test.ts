@@ -1,6 +1,6 @@
 import { Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { PostgresCluster, PostgresClusterProps, SynchronousMode } from '../../src';
+import { Credentials, PostgresCluster, PostgresClusterProps, SynchronousMode } from '../../src';
 import { testChart } from '../harness/synth';
 
 function attempt(props: Partial<PostgresClusterProps>, chart: Chart = testChart()): () => PostgresCluster {
@@ -42,8 +42,15 @@ const cases: Array<[string, Partial<PostgresClusterProps>, RegExp]> = [
   ['bad node selector', { nodeSelector: { zone: 'eu west' } }, /nodeSelector\["zone"\]: "eu west" is invalid/],
   ['bad priority class', { priorityClassName: 'High' }, /priorityClassName: "High" is invalid: must be a DNS-1123 subdomain/],
   ['short grace period', { terminationGracePeriod: Duration.seconds(10) }, /terminationGracePeriod: 10 is invalid: must be a whole number of seconds >= 30/],
-  ['same secret for both users', { superuserSecretName: 'pg', replicationSecretName: 'pg' }, /replicationSecretName: "pg" is invalid: must differ from superuserSecretName/],
-  ['bad secret name', { superuserSecretName: 'PG_SECRET' }, /superuserSecretName: "PG_SECRET" is invalid: must be a DNS-1123 subdomain/],
+  ['same secret for both users', { superuserCredentials: Credentials.fromSecret('pg'), replicationCredentials: Credentials.fromSecret('pg') }, /replicationCredentials.secretName: "pg" is invalid: is already the Secret of user "postgres"/],
+  ['bad secret name', { superuserCredentials: Credentials.fromSecret('PG_SECRET') }, /superuserCredentials.secretName: "PG_SECRET" is invalid: must be a DNS-1123 subdomain/],
+  ['bad secret key', { superuserCredentials: Credentials.fromSecret('pg', { passwordKey: 'pass word' }) }, /superuserCredentials key: "pass word" is invalid: must be a Secret key/],
+  ['credentials for an undeclared role', { roleCredentials: { ghost: Credentials.generated() } }, /roleCredentials.ghost: "ghost" is invalid: must name a login role declared in roles/],
+  ['credentials for the superuser via roleCredentials', { roleCredentials: { postgres: Credentials.generated() } }, /roleCredentials.postgres: .* use superuserCredentials/],
+  ['reserved role name', { roles: [{ name: 'postgres' }] }, /postgres/],
+  ['database owned by an undeclared role', { databases: [{ name: 'shop', owner: 'ghost' }] }, /ghost/],
+  ['bad external store', { superuserCredentials: Credentials.fromExternalSecret({ secretStoreName: 'Vault Store', remoteKey: 'db/pg' }) }, /superuserCredentials.secretStoreName: "Vault Store" is invalid/],
+  ['empty external key', { superuserCredentials: Credentials.fromExternalSecret({ secretStoreName: 'vault', remoteKey: ' ' }) }, /superuserCredentials.remoteKey: " " is invalid: must not be empty/],
   ['bad pull secret', { imagePullSecrets: ['Reg Cred'] }, /imagePullSecrets: "Reg Cred" is invalid/],
   ['managed env var', { extraEnv: [{ name: 'SCOPE', value: 'x' }] }, /extraEnv\[\].name: "SCOPE" is invalid: is set by the library/],
   ['PATRONI_ env var', { extraEnv: [{ name: 'PATRONI_LOG_LEVEL', value: 'DEBUG' }] }, /extraEnv\[\].name: "PATRONI_LOG_LEVEL" is invalid: never reaches Patroni/],

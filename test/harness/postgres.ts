@@ -11,6 +11,8 @@ export interface StartPostgresOptions {
   readonly parameters?: Record<string, string>;
   /** pg_hba.conf lines. @default local trust, host scram-sha-256 from 127.0.0.1 */
   readonly hba?: string[];
+  /** Serve TLS with a fresh self-signed certificate (as Spilo does when given none). @default false */
+  readonly tls?: boolean;
 }
 
 export interface PsqlOptions {
@@ -32,7 +34,15 @@ export class PostgresServer {
     const data = path.join(dir, 'data');
     const init = runAsService(`${PG_BIN}/initdb`, ['-D', data, '-U', 'postgres', '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--locale=C.UTF-8']);
     if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr}`);
+    const tls: Record<string, string> = {};
+    if (options.tls) {
+      const cert = runAsService('openssl', ['req', '-nodes', '-new', '-x509', '-days', '1', '-subj', '/CN=localhost',
+        '-keyout', path.join(dir, 'server.key'), '-out', path.join(dir, 'server.crt')]);
+      if (cert.status !== 0) throw new Error(`openssl failed: ${cert.stderr}`);
+      Object.assign(tls, { ssl: 'on', ssl_cert_file: `'${dir}/server.crt'`, ssl_key_file: `'${dir}/server.key'` });
+    }
     const conf = {
+      ...tls,
       listen_addresses: "'127.0.0.1'",
       port: String(port),
       unix_socket_directories: `'${dir}'`,

@@ -9,6 +9,7 @@ import * as models from 'kubernetes-models';
  */
 export function schemaErrors(object: any): string[] {
   const where = `${object.kind}/${object.metadata?.name}`;
+  if (object.apiVersion === 'external-secrets.io/v1' && object.kind === 'ExternalSecret') return externalSecretErrors(object).map((e) => `${where}: ${e}`);
   const Model = modelClass(object.apiVersion, object.kind);
   if (!Model) return [`${where}: no schema for ${object.apiVersion} ${object.kind}`];
   const errors: string[] = [];
@@ -58,4 +59,30 @@ function unknownFields(value: any, type: string, path: string, errors: string[])
     if (!attribute) errors.push(`unknown field "${path ? `${path.slice(1)}.` : ''}${key}" (not in ${type})`);
     else unknownFields(child, attribute.type, `${path}.${key}`, errors);
   }
+}
+
+/**
+ * The fields of external-secrets.io/v1 ExternalSecret the library emits, from the operator's CRD
+ * (external-secrets/external-secrets, apis/externalsecrets/v1/externalsecret_types.go).
+ */
+function externalSecretErrors(o: any): string[] {
+  const errors: string[] = [];
+  const only = (value: any, path: string, allowed: string[]) => {
+    for (const key of Object.keys(value ?? {})) if (!allowed.includes(key)) errors.push(`unknown field "${path}.${key}"`);
+  };
+  only(o, '', ['apiVersion', 'kind', 'metadata', 'spec']);
+  only(o.spec, 'spec', ['refreshInterval', 'secretStoreRef', 'target', 'data', 'dataFrom', 'refreshPolicy']);
+  only(o.spec?.secretStoreRef, 'spec.secretStoreRef', ['name', 'kind']);
+  only(o.spec?.target, 'spec.target', ['name', 'creationPolicy', 'deletionPolicy', 'template', 'immutable']);
+  only(o.spec?.target?.template, 'spec.target.template', ['type', 'engineVersion', 'data', 'metadata', 'templateFrom', 'mergePolicy']);
+  if (!o.spec?.secretStoreRef?.name) errors.push('spec.secretStoreRef.name is required');
+  if (!['SecretStore', 'ClusterSecretStore'].includes(o.spec?.secretStoreRef?.kind)) errors.push('spec.secretStoreRef.kind must be SecretStore or ClusterSecretStore');
+  if (!['Owner', 'Orphan', 'Merge', 'None'].includes(o.spec?.target?.creationPolicy)) errors.push('spec.target.creationPolicy is not a known policy');
+  if (!/^([0-9]+(\.[0-9]+)?(ns|us|ms|s|m|h))+$/.test(o.spec?.refreshInterval ?? '')) errors.push('spec.refreshInterval must be a Go duration');
+  (o.spec?.data ?? []).forEach((d: any, i: number) => {
+    only(d, `spec.data[${i}]`, ['secretKey', 'remoteRef', 'sourceRef']);
+    only(d.remoteRef, `spec.data[${i}].remoteRef`, ['key', 'property', 'version', 'conversionStrategy', 'decodingStrategy', 'metadataPolicy']);
+    if (!d.secretKey || !d.remoteRef?.key) errors.push(`spec.data[${i}] needs secretKey and remoteRef.key`);
+  });
+  return errors;
 }

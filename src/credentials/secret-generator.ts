@@ -1,0 +1,167 @@
+import { ApiObject, Chart, Lazy } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { GeneratedSecretSpec, SecretGeneratorScript } from './secret-generator-script';
+import { contentHash, hashedName } from '../private/hash';
+import { RESTRICTED_CONTAINER, restrictedJobPod, SMALL_JOB_RESOURCES } from '../private/job-pod';
+import { Rules, ValidationErrors, validateLabels } from '../private/validation';
+
+/** How the bundle tells a GitOps tool in which order to apply it. */
+export enum GitOpsOrdering {
+  /**
+   * No ordering annotations: pods that start before their Secrets exist wait in
+   * CreateContainerConfigError and start once the generator has run (kubelet retries).
+   */
+  NONE = 'none',
+  /**
+   * Argo CD sync waves: the secret generator (wave -1) before the database (wave 0) before the
+   * bootstrap Job (wave 1). Argo CD waits for each wave to be healthy, and a Job is healthy once it
+   * has completed. (Flux applies a Kustomization at once: put the generator in its own chart and
+   * Kustomization and make the database's depend on it; see the README.)
+   */
+  ARGO_CD = 'argo-cd',
+}
+
+/** Sync waves of the bundle's parts under {@link GitOpsOrdering.ARGO_CD}. */
+export const ARGO_CD_WAVES = { secrets: '-1', database: '0', bootstrap: '1' };
+
+/** Annotations that place an object in its Argo CD sync wave (none unless ordering is ARGO_CD). */
+export function orderingAnnotations(ordering: GitOpsOrdering, wave: keyof typeof ARGO_CD_WAVES): Record<string, string> {
+  return ordering === GitOpsOrdering.ARGO_CD ? { 'argocd.argoproj.io/sync-wave': ARGO_CD_WAVES[wave] } : {};
+}
+
+/** Properties of {@link SecretGenerator}. */
+export interface SecretGeneratorProps {
+  /** Base name of the generator's objects (ServiceAccount, Role, RoleBinding, ConfigMap; the Job adds a content hash). */
+  readonly name: string;
+  /** Image with python3 (the cluster's Spilo image, so nothing new is pulled). */
+  readonly image: string;
+  /**
+   * Labels of the generator's objects and of the Secrets it creates.
+   * @default - none
+   */
+  readonly labels?: Record<string, string>;
+  /**
+   * Ordering annotations for GitOps tools.
+   * @default GitOpsOrdering.NONE
+   */
+  readonly ordering?: GitOpsOrdering;
+  /**
+   * Secrets for pulling the image.
+   * @default - none
+   */
+  readonly imagePullSecrets?: string[];
+}
+
+/**
+ * A Job that creates missing credential Secrets with strong random passwords, in the cluster, and
+ * never touches a Secret that exists (so a password never changes behind the database's back).
+ * Its Role allows only `create` on Secrets and `get` on exactly the Secrets it manages.
+ * The Job's name carries a hash of its content: a changed list of Secrets creates a new Job
+ * instead of failing on Job immutability.
+ */
+export class SecretGenerator extends Construct {
+  public readonly serviceAccount: k8s.KubeServiceAccount;
+  public readonly role: k8s.KubeRole;
+  public readonly roleBinding: k8s.KubeRoleBinding;
+  public readonly configMap: k8s.KubeConfigMap;
+  public readonly job: k8s.KubeJob;
+  private readonly secrets: GeneratedSecretSpec[] = [];
+  private readonly props: SecretGeneratorProps;
+
+  constructor(scope: Construct, id: string, props: SecretGeneratorProps) {
+    super(scope, id);
+    const errors = new ValidationErrors(`SecretGenerator ${this.node.path}`);
+    // Object names are DNS subdomains; the Job name is shortened to fit its label (see hashedName).
+    const problem = Rules.dns1123Subdomain(`${props.name}-script`) ? Rules.dns1123Subdomain(props.name) ?? 'must leave room for the "-script" suffix' : undefined;
+    if (problem) errors.add('name', props.name, problem);
+    validateLabels(errors, 'labels', props.labels);
+    const namespace = Chart.of(this).namespace;
+    if (!namespace) errors.add('namespace (of the Chart)', namespace, 'must be set: the RoleBinding subject names the ServiceAccount\'s namespace');
+    errors.throwIfAny();
+    this.props = props;
+
+    const annotations = orderingAnnotations(props.ordering ?? GitOpsOrdering.NONE, 'secrets');
+    const metadata = { name: props.name, labels: props.labels, annotations: Object.keys(annotations).length ? annotations : undefined };
+    this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata, automountServiceAccountToken: false });
+    this.role = new k8s.KubeRole(this, 'Role', {
+      metadata,
+      rules: Lazy.any({
+        produce: () => [
+          // create cannot be restricted by name in Kubernetes RBAC; get is restricted to the managed Secrets.
+          { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+          { apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: this.secretNames },
+        ],
+      }) as any,
+    });
+    this.roleBinding = new k8s.KubeRoleBinding(this, 'RoleBinding', {
+      metadata,
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: props.name },
+      subjects: [{ kind: 'ServiceAccount', name: props.name, namespace }],
+    });
+    this.configMap = new k8s.KubeConfigMap(this, 'Script', {
+      metadata: { ...metadata, name: `${props.name}-script` },
+      data: { [SecretGeneratorScript.FILE_NAME]: SecretGeneratorScript.render() },
+    });
+    this.job = new k8s.KubeJob(this, 'Job', {
+      metadata: { ...metadata, name: Lazy.any({ produce: () => this.jobName }) as any },
+      spec: {
+        backoffLimit: 4,
+        activeDeadlineSeconds: 600,
+        template: {
+          metadata: { labels: props.labels },
+          spec: restrictedJobPod({
+            serviceAccountName: props.name,
+            // The generator talks to the Kubernetes API with its own token.
+            automountToken: true,
+            imagePullSecrets: props.imagePullSecrets,
+            containers: [{
+              name: 'generate',
+              image: props.image,
+              imagePullPolicy: 'IfNotPresent',
+              command: ['python3', `/scripts/${SecretGeneratorScript.FILE_NAME}`],
+              env: [{ name: SecretGeneratorScript.ENV_SECRETS, value: Lazy.any({ produce: () => this.secretsEnv }) as any }],
+              resources: SMALL_JOB_RESOURCES,
+              securityContext: RESTRICTED_CONTAINER,
+              volumeMounts: [{ name: 'script', mountPath: '/scripts', readOnly: true }],
+            }],
+            volumes: [{ name: 'script', configMap: { name: `${props.name}-script` } }],
+          }),
+        },
+      },
+    });
+    this.job.addDependency(this.serviceAccount, this.role, this.roleBinding, this.configMap);
+    this.node.addValidation({
+      validate: () => (this.secrets.length === 0 ? ['has no Secret to generate: add one with addSecret(), or remove the generator'] : []),
+    });
+  }
+
+  /** Adds a Secret for the generator to create when missing. */
+  public addSecret(secret: GeneratedSecretSpec): void {
+    if (this.secrets.some((s) => s.name === secret.name)) {
+      if (this.secrets.some((s) => s.name === secret.name && s.username === secret.username)) return;
+      throw new Error(`SecretGenerator ${this.node.path}: secret "${secret.name}" is already generated for another user`);
+    }
+    this.secrets.push({ ...secret, labels: { ...this.props.labels, ...secret.labels } });
+  }
+
+  /** Names of the Secrets the generator manages, sorted. */
+  public get secretNames(): string[] {
+    return this.secrets.map((s) => s.name).sort();
+  }
+
+  /** Name of the Job: the base name and a hash of everything the Job does. */
+  public get jobName(): string {
+    return hashedName(this.props.name, contentHash(SecretGeneratorScript.render(), this.secretsEnv, this.props.image));
+  }
+
+  /** The objects a workload must depend on so it starts after the Secrets exist. */
+  public get apiObjects(): ApiObject[] {
+    return [this.serviceAccount, this.role, this.roleBinding, this.configMap, this.job];
+  }
+
+  private get secretsEnv(): string {
+    const sorted = [...this.secrets].sort((a, b) => a.name.localeCompare(b.name));
+    return sorted.length ? SecretGeneratorScript.secretsEnvValue(sorted) : '[]';
+  }
+}

@@ -1,0 +1,127 @@
+import { ApiObject } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { BootstrapSql } from './bootstrap-sql';
+import { DatabaseBootstrapSpec } from './roles';
+import { GitOpsOrdering, orderingAnnotations } from '../credentials/secret-generator';
+import { contentHash, hashedName } from '../private/hash';
+import { RESTRICTED_CONTAINER, restrictedJobPod, SMALL_JOB_RESOURCES } from '../private/job-pod';
+
+/** A key of a Kubernetes Secret. */
+export interface SecretKeyReference {
+  readonly secretName: string;
+  readonly key: string;
+}
+
+/** Properties of {@link DatabaseBootstrap}. */
+export interface DatabaseBootstrapProps {
+  /** Base name of the Job and ConfigMap (a content hash is appended). */
+  readonly name: string;
+  /** Roles, databases and the pooler role to create. */
+  readonly spec: DatabaseBootstrapSpec;
+  /** Image with psql 15 or later (the cluster's Spilo image). */
+  readonly image: string;
+  /** Host of the primary. */
+  readonly host: string;
+  /** Port of the primary. */
+  readonly port: number;
+  /** Superuser name. */
+  readonly superuserUsername: SecretKeyReference;
+  /** Superuser password. */
+  readonly superuserPassword: SecretKeyReference;
+  /** Password of every login role of the spec, by role name. */
+  readonly passwords: Record<string, SecretKeyReference>;
+  /**
+   * Labels of the Job, its pod and the ConfigMap.
+   * @default - none
+   */
+  readonly labels?: Record<string, string>;
+  /**
+   * Ordering annotations for GitOps tools.
+   * @default GitOpsOrdering.NONE
+   */
+  readonly ordering?: GitOpsOrdering;
+  /**
+   * Secrets for pulling the image.
+   * @default - none
+   */
+  readonly imagePullSecrets?: string[];
+}
+
+/** Waits until the host answers as a primary (not in recovery), then runs the given command. */
+const WAIT_FOR_PRIMARY = [
+  'set -eu',
+  'echo "waiting for the primary at $PGHOST:$PGPORT"',
+  'until [ "$(psql -X -w -q -tA -c \'SELECT NOT pg_is_in_recovery()\' 2>/dev/null)" = "t" ]; do sleep 5; done',
+  'echo "primary is up, applying the declared roles and databases"',
+  'exec "$@"',
+].join('\n');
+
+/**
+ * A Job that waits for the primary, then applies the declared roles and databases with idempotent
+ * SQL (generated at synth time, shipped in a ConfigMap). Passwords reach it only as environment
+ * variables from Secrets. Its name carries a hash of its content, so a changed declaration creates
+ * a new Job instead of failing on Job immutability.
+ */
+export class DatabaseBootstrap extends Construct {
+  public readonly configMap: k8s.KubeConfigMap;
+  public readonly job: k8s.KubeJob;
+  /** The SQL the Job runs. */
+  public readonly sql: string;
+
+  constructor(scope: Construct, id: string, props: DatabaseBootstrapProps) {
+    super(scope, id);
+    this.sql = BootstrapSql.render(props.spec);
+    const env: k8s.EnvVar[] = [
+      { name: 'PGHOST', value: props.host },
+      { name: 'PGPORT', value: String(props.port) },
+      { name: 'PGDATABASE', value: 'postgres' },
+      { name: 'PGUSER', valueFrom: { secretKeyRef: { name: props.superuserUsername.secretName, key: props.superuserUsername.key } } },
+      { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: props.superuserPassword.secretName, key: props.superuserPassword.key } } },
+      { name: 'PGSSLMODE', value: 'require' },
+      { name: 'PGCONNECT_TIMEOUT', value: '5' },
+      ...BootstrapSql.loginRoles(props.spec).map((login) => {
+        const ref = props.passwords[login.role];
+        if (!ref) throw new Error(`DatabaseBootstrap ${this.node.path}: no password Secret for login role "${login.role}"`);
+        return { name: login.passwordEnv, valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key } } };
+      }),
+    ];
+    const command = ['bash', '-c', WAIT_FOR_PRIMARY, 'wait-for-primary', ...BootstrapSql.psqlCommand()];
+    const name = hashedName(props.name, contentHash(this.sql, env, command, props.image));
+    const annotations = orderingAnnotations(props.ordering ?? GitOpsOrdering.NONE, 'bootstrap');
+    const metadata = { name, labels: props.labels, annotations: Object.keys(annotations).length ? annotations : undefined };
+    const sqlFile = BootstrapSql.SQL_FILE.split('/');
+    this.configMap = new k8s.KubeConfigMap(this, 'Sql', { metadata, data: { [sqlFile.pop()!]: this.sql } });
+    this.job = new k8s.KubeJob(this, 'Job', {
+      metadata,
+      spec: {
+        backoffLimit: 10,
+        // Waiting for a new cluster's primary plus the SQL; a Job that fails is visible in the GitOps tool.
+        activeDeadlineSeconds: 1800,
+        template: {
+          metadata: { labels: props.labels },
+          spec: restrictedJobPod({
+            automountToken: false,
+            imagePullSecrets: props.imagePullSecrets,
+            containers: [{
+              name: 'bootstrap',
+              image: props.image,
+              imagePullPolicy: 'IfNotPresent',
+              command,
+              env,
+              resources: SMALL_JOB_RESOURCES,
+              securityContext: RESTRICTED_CONTAINER,
+              volumeMounts: [{ name: 'sql', mountPath: sqlFile.join('/'), readOnly: true }],
+            }],
+            volumes: [{ name: 'sql', configMap: { name } }],
+          }),
+        },
+      },
+    });
+    this.job.addDependency(this.configMap);
+  }
+
+  public get apiObjects(): ApiObject[] {
+    return [this.configMap, this.job];
+  }
+}

@@ -1,0 +1,14 @@
+import { createHash } from 'crypto';
+
+/** A short, stable content hash for names that must change when content changes (Jobs are immutable). */
+export function contentHash(...parts: unknown[]): string {
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 10);
+}
+
+/**
+ * `<base>-<hash>`, shortened to 63 characters (a Job's name is also its pods' `job-name` label value).
+ * Job names are never hard-coded by apps, so truncating the base keeps them valid without limiting cluster names.
+ */
+export function hashedName(base: string, hash: string): string {
+  return `${base.slice(0, 62 - hash.length).replace(/-+$/, '')}-${hash}`;
+}
