@@ -56,7 +56,10 @@ export class ExternalSecret extends ApiObject {
           creationPolicy: props.target.creationPolicy ?? 'Owner',
           ...props.target.templateData ? { template: { engineVersion: 'v2', data: props.target.templateData } } : {},
         },
-        data: props.data.map((d) => ({ secretKey: d.secretKey, remoteRef: { key: d.remoteRef.key, ...d.remoteRef.property ? { property: d.remoteRef.property } : {} } })),
+        data: props.data.map((d) => ({
+          secretKey: d.secretKey,
+          remoteRef: { key: d.remoteRef.key, ...d.remoteRef.property ? { property: d.remoteRef.property } : {} },
+        })),
       },
     });
   }
