@@ -31,11 +31,16 @@ describe('generated credentials (default)', () => {
     const { objects } = build({ roles: [{ name: 'app' }] });
     expect(findObject(objects, 'Role', 'shop-db-secrets').rules).toEqual([
       { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
-      { apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: [
-        'app.shop-db.credentials.postgresql.acid.zalan.do',
-        'postgres.shop-db.credentials.postgresql.acid.zalan.do',
-        'standby.shop-db.credentials.postgresql.acid.zalan.do',
-      ] },
+      {
+        apiGroups: [''],
+        resources: ['secrets'],
+        verbs: ['get'],
+        resourceNames: [
+          'app.shop-db.credentials.postgresql.acid.zalan.do',
+          'postgres.shop-db.credentials.postgresql.acid.zalan.do',
+          'standby.shop-db.credentials.postgresql.acid.zalan.do',
+        ],
+      },
     ]);
     expect(findObject(objects, 'RoleBinding', 'shop-db-secrets').subjects).toEqual([{ kind: 'ServiceAccount', name: 'shop-db-secrets', namespace: 'shop' }]);
   });

@@ -56,7 +56,7 @@ describe('bootstrap Job of the production example on real PostgreSQL', () => {
 
   function snapshot(): string {
     const queries = [
-      "SELECT rolname, rolsuper, rolinherit, rolcreaterole, rolcreatedb, rolcanlogin, rolreplication, rolbypassrls, rolconnlimit, rolpassword FROM pg_authid ORDER BY 1",
+      'SELECT rolname, rolsuper, rolinherit, rolcreaterole, rolcreatedb, rolcanlogin, rolreplication, rolbypassrls, rolconnlimit, rolpassword FROM pg_authid ORDER BY 1',
       'SELECT r.rolname, m.rolname FROM pg_auth_members a JOIN pg_roles r ON r.oid = a.roleid JOIN pg_roles m ON m.oid = a.member ORDER BY 1, 2',
       'SELECT datname, pg_get_userbyid(datdba), datacl FROM pg_database ORDER BY 1',
     ];
