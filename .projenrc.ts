@@ -20,7 +20,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   minNodeVersion: '20.9.0',
   peerDeps: ['cdk8s-plus-27@^2.9.5'],
   devDeps: ['@types/node@^20', 'kubernetes-models@~4.5.1', 'yaml@^2.5.0', 'fast-check@^3', '@kubernetes/client-node@0.22.3'],
-  eslintOptions: { dirs: ['src'], devdirs: ['test', 'examples'] },
+  eslintOptions: { dirs: ['src'], devdirs: ['test', 'examples', 'bench'] },
   jestOptions: {
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
     jestConfig: {
@@ -55,7 +55,7 @@ project.addTask('synth', {
 // `npm run bench`: benchmarks (failover and switchover times) on real Patroni; never part of the tests.
 project.addTask('bench', {
   description: 'Run the benchmarks',
-  exec: 'ts-node --project test/tsconfig.json bench/failover.ts',
+  exec: 'ts-node --project bench/tsconfig.json bench/failover.ts',
   receiveArgs: true,
 });
 

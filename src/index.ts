@@ -10,3 +10,4 @@ export * from './credentials/credentials';
 export * from './credentials/external-secret';
 export * from './credentials/secret-generator';
 export * from './database/database-bootstrap';
+export * from './cluster/prestop-hook';

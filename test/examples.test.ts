@@ -1,6 +1,6 @@
 import { Testing } from 'cdk8s';
 import { EXAMPLES } from '../examples';
-import { PodSecurity, PodSecurityLevel } from '../src';
+import { PodSecurity, PodSecurityLevel, PreStopHook } from '../src';
 import { schemaErrors } from './harness/schema';
 
 function synthExample(build: (typeof EXAMPLES)[number]['build']): { objects: any[]; yaml: string } {
@@ -56,6 +56,15 @@ describe.each(EXAMPLES.map((e) => [e.name, e.build] as const))('example %s', (_n
     expect(env.length).toBeGreaterThan(0);
     for (const variable of env) expect(variable).toMatch(/"valueFrom":\{"secretKeyRef":/);
     expect(passwordLiterals(objects)).toEqual([]);
+  });
+
+  test('every database StatefulSet has the switchover-before-stop preStop hook', () => {
+    const statefulSets = objects.filter((o) => o.kind === 'StatefulSet');
+    expect(statefulSets.length).toBeGreaterThan(0);
+    for (const sts of statefulSets) {
+      const grace = sts.spec.template.spec.terminationGracePeriodSeconds;
+      expect(sts.spec.template.spec.containers[0].lifecycle.preStop.exec.command).toEqual(PreStopHook.command(PreStopHook.timeoutFor(grace)));
+    }
   });
 
   test('synthesis is deterministic: byte-identical YAML twice', () => {

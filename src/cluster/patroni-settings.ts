@@ -13,8 +13,31 @@ export enum SynchronousMode {
   STRICT = 'strict',
 }
 
+/** Preset timings for Patroni's leader election. */
+export enum PatroniProfile {
+  /** Patroni's and Spilo's defaults: ttl 30 s, loopWait 10 s, retryTimeout 10 s. */
+  DEFAULT = 'default',
+  /**
+   * Faster detection of a dead leader: ttl 20 s, loopWait 5 s, retryTimeout 5 s (Patroni's minimum
+   * ttl). Measured on real Patroni: median 19 s from leader kill to the first acknowledged write,
+   * against 29 s with DEFAULT (see the README). Costs more Kubernetes API calls (one per member every 5 s)
+   * and less tolerance for API latency.
+   */
+  FAST_FAILOVER = 'fast-failover',
+}
+
+const PROFILE_TIMINGS: Record<PatroniProfile, { ttl: number; loopWait: number; retryTimeout: number }> = {
+  [PatroniProfile.DEFAULT]: { ttl: 30, loopWait: 10, retryTimeout: 10 },
+  [PatroniProfile.FAST_FAILOVER]: { ttl: 20, loopWait: 5, retryTimeout: 5 },
+};
+
 /** Patroni's dynamic (`bootstrap.dcs`) settings, validated with Patroni's own rules. */
 export interface PatroniSettings {
+  /**
+   * Preset for ttl, loopWait and retryTimeout; explicit values override it.
+   * @default PatroniProfile.DEFAULT
+   */
+  readonly profile?: PatroniProfile;
   /**
    * Leader lock time to live. Patroni requires at least 20 s and `loopWait + 2 * retryTimeout <= ttl`.
    * @default Duration.seconds(30)
@@ -75,10 +98,11 @@ export const PATRONI_DEFAULTS: ResolvedPatroniSettings = {
 };
 
 export function resolvePatroniSettings(settings: PatroniSettings = {}): ResolvedPatroniSettings {
+  const timings = PROFILE_TIMINGS[settings.profile ?? PatroniProfile.DEFAULT];
   return {
-    ttl: settings.ttl?.toSeconds({ integral: false }) ?? PATRONI_DEFAULTS.ttl,
-    loopWait: settings.loopWait?.toSeconds({ integral: false }) ?? PATRONI_DEFAULTS.loopWait,
-    retryTimeout: settings.retryTimeout?.toSeconds({ integral: false }) ?? PATRONI_DEFAULTS.retryTimeout,
+    ttl: settings.ttl?.toSeconds({ integral: false }) ?? timings.ttl,
+    loopWait: settings.loopWait?.toSeconds({ integral: false }) ?? timings.loopWait,
+    retryTimeout: settings.retryTimeout?.toSeconds({ integral: false }) ?? timings.retryTimeout,
     maximumLagOnFailoverBytes: settings.maximumLagOnFailover
       ? settings.maximumLagOnFailover.toKibibytes() * 1024
       : PATRONI_DEFAULTS.maximumLagOnFailoverBytes,

@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { REPLICATION_USER, resolveClusterCredentials, SUPERUSER } from './cluster-credentials';
 import { defaultParameters, splitParameters, validateParameters } from './parameters';
 import { bootstrapDcs, PatroniSettings, resolvePatroniSettings, ResolvedPatroniSettings, validatePatroniSettings } from './patroni-settings';
+import { PreStopHook } from './prestop-hook';
 import { DEFAULT_SPILO_IMAGE, spiloImageVersions, validateImageReference } from './spilo';
 import { Credentials, CredentialsSource, ResolvedCredentials } from '../credentials/credentials';
 import { ExternalSecret } from '../credentials/external-secret';
@@ -526,6 +527,10 @@ export class PostgresCluster extends Construct {
       livenessProbe: { httpGet: httpGet('/liveness'), periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 },
       // Spilo configures itself before Patroni listens; allow 5 minutes before liveness applies.
       startupProbe: { httpGet: httpGet('/liveness'), periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 30 },
+      // A leader being stopped (rolling update, node drain) first hands over to a healthy replica:
+      // a planned switchover (~2 s) instead of a failover (ttl). Bounded well below the grace period;
+      // always exits 0 so it never blocks termination.
+      lifecycle: { preStop: { exec: { command: PreStopHook.command(PreStopHook.timeoutFor(grace)) } } },
       securityContext: {
         allowPrivilegeEscalation: false,
         privileged: false,

@@ -1,6 +1,6 @@
 import { Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { Credentials, PatroniRbac, Placement, PostgresCluster, PostgresClusterProps, SynchronousMode } from '../../src';
+import { Credentials, PatroniProfile, PatroniRbac, Placement, PostgresCluster, PostgresClusterProps, PreStopHook, SynchronousMode } from '../../src';
 import { envOf, findObject, spiloConfiguration, spiloContainer, synth, testChart } from '../harness/synth';
 
 function cluster(props: Partial<PostgresClusterProps> = {}, namespace = 'db') {
@@ -181,6 +181,13 @@ describe('Patroni settings', () => {
     });
   });
 
+  test('the fast-failover profile sets ttl 20, loop_wait 5, retry_timeout 5; explicit values win', () => {
+    expect(spiloConfiguration(cluster({ patroni: { profile: PatroniProfile.FAST_FAILOVER } }).objects).bootstrap.dcs)
+      .toMatchObject({ ttl: 20, loop_wait: 5, retry_timeout: 5 });
+    expect(spiloConfiguration(cluster({ patroni: { profile: PatroniProfile.FAST_FAILOVER, ttl: Duration.seconds(25) } }).objects).bootstrap.dcs)
+      .toMatchObject({ ttl: 25, loop_wait: 5, retry_timeout: 5 });
+  });
+
   test('asynchronous mode leaves the synchronous keys out', () => {
     const dcs = spiloConfiguration(cluster().objects).bootstrap.dcs;
     expect(dcs.synchronous_mode).toBeUndefined();
@@ -254,6 +261,14 @@ describe('StatefulSet', () => {
     expect(container.startupProbe.failureThreshold * container.startupProbe.periodSeconds).toBeGreaterThanOrEqual(300);
     expect(podSpec(objects.objects).terminationGracePeriodSeconds).toBe(300);
     expect(podSpec(cluster({ terminationGracePeriod: Duration.minutes(10) }).objects).terminationGracePeriodSeconds).toBe(600);
+  });
+
+  test('a preStop hook hands leadership over before the leader stops, bounded below the grace period', () => {
+    const hook = spiloContainer(cluster().objects).lifecycle.preStop.exec.command;
+    expect(hook).toEqual(PreStopHook.command(120));
+    const short = spiloContainer(cluster({ terminationGracePeriod: Duration.seconds(60) }).objects).lifecycle.preStop.exec.command;
+    expect(short).toEqual(PreStopHook.command(30));
+    expect(PreStopHook.timeoutFor(60)).toBeLessThan(60);
   });
 
   test('resources: defaults, and the props as given', () => {
