@@ -275,6 +275,10 @@ export class PostgresCluster extends Construct {
   public readonly instances: number;
   /** PostgreSQL major version. */
   public readonly postgresVersion: number;
+  /** The Spilo image of the members (Jobs of the bundle reuse it, so nothing new is pulled). */
+  public readonly image: string;
+  /** Secrets for pulling the image. */
+  public readonly imagePullSecrets: string[];
   /** Name of the primary (read-write) Service. */
   public readonly primaryServiceName: string;
   /** Name of the replica (read-only) Service. */
@@ -418,6 +422,8 @@ export class PostgresCluster extends Construct {
     this.namespace = namespace!;
     this.instances = instances;
     this.postgresVersion = postgresVersion;
+    this.image = image;
+    this.imagePullSecrets = props.imagePullSecrets ?? [];
     this.primaryServiceName = names.primaryService;
     this.replicaServiceName = names.replicaService;
     this.headlessServiceName = names.headlessService;
