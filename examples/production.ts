@@ -1,7 +1,7 @@
 import { Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { GitOpsOrdering, Placement, PostgresCluster, SynchronousMode } from '../src';
+import { GitOpsOrdering, NetworkPeer, Placement, PostgresCluster, SynchronousMode } from '../src';
 
 /**
  * A production-style cluster: three members across zones, synchronous replication, tuned parameters,
@@ -42,6 +42,11 @@ export class ProductionExample extends Chart {
         { name: 'orders', prepared: true, schemas: ['data', 'audit'], extensions: ['pg_stat_statements', 'pgcrypto'] },
       ],
       gitOpsOrdering: GitOpsOrdering.ARGO_CD,
+      networkPolicy: {
+        // The API server's endpoints (kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes).
+        apiServer: { cidrs: ['10.0.0.10/32', '10.0.0.11/32', '10.0.0.12/32'], port: 443 },
+        allowFrom: [NetworkPeer.pods({ 'app.kubernetes.io/name': 'orders-api' })],
+      },
     });
   }
 }

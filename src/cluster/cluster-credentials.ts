@@ -15,12 +15,14 @@ export function resolveClusterCredentials(
   spec: DatabaseBootstrapSpec,
   overrides: Record<string, Credentials>,
   problems: Array<[string, unknown, string]>,
+  clusterNameValid: boolean,
 ): Map<string, ResolvedCredentials> {
   const result = new Map<string, ResolvedCredentials>();
-  // Derived Secret names are valid whenever the cluster name is; only names given by the user are checked.
-  const explicitNames = new Set<string>();
+  // Names derived from an invalid cluster name are reported once, as the name; derived names from a
+  // valid cluster name can still be invalid through the user name (a role "app_" gives "app-.<cluster>...").
+  const checkedNames = new Set<string>();
   const resolve = (user: string, credentials: Credentials | undefined) => {
-    if (credentials?.secretName !== undefined) explicitNames.add(user);
+    if (credentials?.secretName !== undefined || clusterNameValid) checkedNames.add(user);
     return (credentials ?? Credentials.generated()).resolve(names.credentialsSecret(user));
   };
   result.set(SUPERUSER, resolve(SUPERUSER, superuser));
@@ -37,8 +39,13 @@ export function resolveClusterCredentials(
   const owners = new Map<string, string>();
   for (const [user, credentials] of result) {
     const property = user === SUPERUSER ? 'superuserCredentials' : user === REPLICATION_USER ? 'replicationCredentials' : `roleCredentials.${user}`;
-    const nameProblem = explicitNames.has(user) ? Rules.dns1123Subdomain(credentials.secretName) : undefined;
-    if (nameProblem) problems.push([`${property}.secretName`, credentials.secretName, nameProblem]);
+    const nameProblem = checkedNames.has(user) ? Rules.dns1123Subdomain(credentials.secretName) : undefined;
+    const explicit = (user === SUPERUSER ? superuser : user === REPLICATION_USER ? replication : overrides[user])?.secretName !== undefined;
+    if (nameProblem) {
+      problems.push(explicit
+        ? [`${property}.secretName`, credentials.secretName, nameProblem]
+        : [`roles (the Secret name derived from role "${user}")`, credentials.secretName, `${nameProblem}; rename the role or give it roleCredentials with a valid secretName`]);
+    }
     for (const key of [credentials.usernameKey, credentials.passwordKey]) {
       if (!/^[-._a-zA-Z0-9]+$/.test(key)) problems.push([`${property} key`, key, "must be a Secret key: alphanumerics, '-', '_' or '.'"]);
     }

@@ -17,6 +17,9 @@ import { parseQuantity, sizeQuantity } from '../private/quantities';
 import { SpiloStatefulSet } from '../private/spilo-stateful-set';
 import { Rules, ValidationErrors, validateAnnotationKeys, validateLabels } from '../private/validation';
 import { PatroniRbac } from '../rbac/patroni-rbac';
+import { EXEMPTION_REASONS, exemptionAnnotations, spiloExemptions } from '../security/bundle-exemptions';
+import { ApiServerEndpoint, BackupEndpoint, DatabaseNetworkPolicy, DnsEgress, NetworkPeer } from '../security/network-policy';
+import { PolicyCheck } from '../security/policy-rules';
 
 /** How strongly a placement rule is enforced. */
 export enum Placement {
@@ -168,6 +171,11 @@ export interface PostgresClusterProps {
    */
   readonly secretGenerator?: SecretGenerator;
   /**
+   * NetworkPolicies: default-deny for every pod of the bundle with explicit allows (see DatabaseNetworkPolicy).
+   * @default - on, with API server egress to any address on ports 443 and 6443 (narrow it with `apiServer`)
+   */
+  readonly networkPolicy?: ClusterNetworkPolicyOptions;
+  /**
    * Ordering annotations for GitOps tools (secret generator, then database, then bootstrap Job).
    * @default GitOpsOrdering.NONE
    */
@@ -216,6 +224,41 @@ export interface PostgresClusterProps {
   readonly extraVolumeMounts?: k8s.VolumeMount[];
 }
 
+/** NetworkPolicy settings of a {@link PostgresCluster}. */
+export interface ClusterNetworkPolicyOptions {
+  /**
+   * Create the NetworkPolicies. Turn off only when the namespace's policies are managed elsewhere.
+   * @default true
+   */
+  readonly enabled?: boolean;
+  /**
+   * The Kubernetes API server's endpoints (Patroni's DCS). Narrow this to the endpoint addresses:
+   * `kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes`.
+   * @default - any address (0.0.0.0/0 and ::/0) on ports 443 and 6443
+   */
+  readonly apiServer?: ApiServerEndpoint;
+  /**
+   * DNS egress.
+   * @default - kube-dns pods in kube-system, port 53
+   */
+  readonly dns?: DnsEgress;
+  /**
+   * Pods allowed to connect to PostgreSQL; add more with `allowConnectionsFrom` / `allowWorkload`.
+   * @default - none (only the bundle's own pods)
+   */
+  readonly allowFrom?: NetworkPeer[];
+  /**
+   * Peers allowed to Patroni's REST API besides the members (for example Prometheus scraping /metrics).
+   * @default - the members only
+   */
+  readonly patroniApiFrom?: NetworkPeer[];
+  /**
+   * Backup storage endpoints the members may reach (WAL archiving).
+   * @default - none
+   */
+  readonly backupEndpoints?: BackupEndpoint;
+}
+
 /** Options of {@link PostgresCluster.connectionEnv}. */
 export interface ConnectionEnvOptions {
   /**
@@ -240,6 +283,10 @@ const PGDATA_VOLUME = 'pgdata';
 const POSTGRES_PORT = 5432;
 const PATRONI_PORT = 8008;
 const SCOPE_LABEL = 'cluster-name';
+/** Names the cluster on the objects that are not members (Jobs), without matching the members' selectors. */
+const CLUSTER_LABEL = 'cdk8s-pgaas.io/cluster';
+/** One label per pod group (members, each Job), so each NetworkPolicy selects exactly its pods. */
+const NETWORK_GROUP_LABEL = 'cdk8s-pgaas.io/network-group';
 const ROLE_LABEL = 'spilo-role';
 const LEADER_LABEL_VALUE = 'master';
 const REPLICA_LABEL_VALUE = 'replica';
@@ -293,6 +340,8 @@ export class PostgresCluster extends Construct {
   public readonly secretGenerator?: SecretGenerator;
   /** The bootstrap Job for roles and databases, when any are declared. */
   public readonly bootstrap?: DatabaseBootstrap;
+  /** The NetworkPolicies, unless turned off. */
+  public readonly networkPolicy?: DatabaseNetworkPolicy;
   /** PostgreSQL port of every Service. */
   public readonly port: number = POSTGRES_PORT;
   /** Every PostgreSQL parameter the cluster runs with: computed defaults merged with `parameters`. */
@@ -381,7 +430,7 @@ export class PostgresCluster extends Construct {
     const bootstrapSpec: DatabaseBootstrapSpec = { roles: props.roles, databases: props.databases };
     const credentialProblems: Array<[string, unknown, string]> = [];
     const credentials = resolveClusterCredentials(names, props.superuserCredentials, props.replicationCredentials,
-      bootstrapSpec, props.roleCredentials ?? {}, credentialProblems);
+      bootstrapSpec, props.roleCredentials ?? {}, credentialProblems, nameProblem === undefined);
     for (const [property, value, rule] of credentialProblems) {
       if (value === undefined) errors.addAll([rule]);
       else errors.add(property, value, rule);
@@ -440,6 +489,7 @@ export class PostgresCluster extends Construct {
     const objectLabels = {
       ...props.labels,
       ...this.selectorLabels,
+      'app.kubernetes.io/component': 'database',
       'app.kubernetes.io/name': 'postgresql',
       'app.kubernetes.io/managed-by': 'cdk8s-pgaas',
     };
@@ -466,7 +516,10 @@ export class PostgresCluster extends Construct {
       },
     });
     const roleService = (serviceId: string, name: string, role: string) => new k8s.KubeService(this, serviceId, {
-      metadata: metadata(name, { [ROLE_LABEL]: role }),
+      metadata: {
+        ...metadata(name, { [ROLE_LABEL]: role }),
+        annotations: exemptionAnnotations([[PolicyCheck.SERVICE_TARGETS_POD, EXEMPTION_REASONS.roleSelector]], props.annotations),
+      },
       spec: {
         type: 'ClusterIP',
         selector: { ...this.selectorLabels, [ROLE_LABEL]: role },
@@ -489,7 +542,7 @@ export class PostgresCluster extends Construct {
       },
     };
 
-    const podLabels = { ...props.podLabels, ...objectLabels };
+    const podLabels = { ...props.podLabels, ...objectLabels, [NETWORK_GROUP_LABEL]: `${props.name}-database` };
     const env: k8s.EnvVar[] = [
       { name: 'SCOPE', value: props.name },
       { name: 'PGROOT', value: '/home/postgres/pgdata/pgroot' },
@@ -558,7 +611,10 @@ export class PostgresCluster extends Construct {
     }];
 
     this.statefulSet = new SpiloStatefulSet(this, 'Resource', {
-      metadata: metadata(names.statefulSet),
+      metadata: {
+        ...metadata(names.statefulSet),
+        annotations: exemptionAnnotations(spiloExemptions(resources.requirements.limits?.cpu !== undefined), props.annotations),
+      },
       spec: {
         replicas: instances,
         serviceName: names.headlessService,
@@ -618,10 +674,22 @@ export class PostgresCluster extends Construct {
 
     const ordering = props.gitOpsOrdering ?? GitOpsOrdering.NONE;
     const secretLabels = { ...this.selectorLabels, 'app.kubernetes.io/managed-by': 'cdk8s-pgaas' };
+    // The Jobs' pods must not carry the members' selector labels: the headless Service, the PDB and
+    // Patroni's member lookup select by them.
+    const jobLabels = (component: string, group: string) => ({
+      ...props.labels,
+      'app.kubernetes.io/name': 'postgresql',
+      'app.kubernetes.io/managed-by': 'cdk8s-pgaas',
+      'app.kubernetes.io/component': component,
+      [CLUSTER_LABEL]: props.name,
+      [NETWORK_GROUP_LABEL]: `${props.name}-${group}`,
+    });
     for (const [user, c] of credentials) {
       if (c.source === CredentialsSource.GENERATED) {
         this.secretGenerator ??= props.secretGenerator
-          ?? new SecretGenerator(this, 'SecretGenerator', { name: `${props.name}-secrets`, image, labels: objectLabels, ordering, imagePullSecrets: props.imagePullSecrets });
+          ?? new SecretGenerator(this, 'SecretGenerator', {
+            name: `${props.name}-secrets`, image, labels: jobLabels('secret-generator', 'secrets'), ordering, imagePullSecrets: props.imagePullSecrets,
+          });
         this.secretGenerator.addSecret({ name: c.secretName, username: user, labels: secretLabels });
       } else if (c.source === CredentialsSource.EXTERNAL_SECRET && c.external) {
         const external = new ExternalSecret(this, `ExternalSecret-${user}`, {
@@ -650,11 +718,33 @@ export class PostgresCluster extends Construct {
         superuserUsername: { secretName: superuser.secretName, key: superuser.usernameKey },
         superuserPassword: { secretName: superuser.secretName, key: superuser.passwordKey },
         passwords,
-        labels: objectLabels,
+        labels: jobLabels('bootstrap', 'bootstrap'),
         ordering,
         imagePullSecrets: props.imagePullSecrets,
       });
       this.bootstrap.job.addDependency(this.statefulSet, this.primaryService);
+    }
+
+    const network = props.networkPolicy ?? {};
+    if (network.enabled ?? true) {
+      const ownGenerator = this.secretGenerator && !props.secretGenerator;
+      this.networkPolicy = new DatabaseNetworkPolicy(this, 'NetworkPolicy', {
+        name: props.name,
+        databasePodLabels: { [NETWORK_GROUP_LABEL]: `${props.name}-database` },
+        secretGeneratorPodLabels: ownGenerator ? { [NETWORK_GROUP_LABEL]: `${props.name}-secrets` } : undefined,
+        bootstrapJobPodLabels: this.bootstrap ? { [NETWORK_GROUP_LABEL]: `${props.name}-bootstrap` } : undefined,
+        apiServer: network.apiServer ?? { cidrs: ['0.0.0.0/0', '::/0'], port: 443, additionalPorts: [6443] },
+        dns: network.dns,
+        allowFrom: network.allowFrom,
+        patroniApiFrom: network.patroniApiFrom,
+        backupEndpoints: network.backupEndpoints,
+        labels: objectLabels,
+      });
+      // A Job's policy denies all ingress; Polaris only recognises policies with rules.
+      const noIngress = exemptionAnnotations([[PolicyCheck.NETWORK_POLICY_RULES, EXEMPTION_REASONS.jobNoIngress]]);
+      for (const job of [ownGenerator ? this.secretGenerator!.job : undefined, this.bootstrap?.job]) {
+        for (const [key, value] of Object.entries(noIngress)) job?.metadata.addAnnotation(key, key === 'kube-score/ignore' ? mergeList(job.metadata.toJson().annotations?.[key], value) : value);
+      }
     }
 
     if ((props.podDisruptionBudget ?? true) && instances > 1) {
@@ -669,6 +759,17 @@ export class PostgresCluster extends Construct {
       // A member that is not Ready (crash-looping, stuck) can always be evicted, so it never blocks a drain.
       this.podDisruptionBudget.addJsonPatch(JsonPatch.add('/spec/unhealthyPodEvictionPolicy', 'AlwaysAllow'));
     }
+  }
+
+  /** Allows pods to connect to PostgreSQL (port 5432) through the NetworkPolicy. */
+  public allowConnectionsFrom(...peers: NetworkPeer[]): void {
+    if (!this.networkPolicy) throw new Error(`PostgresCluster ${this.node.path}: allowConnectionsFrom needs the NetworkPolicies (networkPolicy.enabled is false)`);
+    this.networkPolicy.allowConnectionsFrom(...peers);
+  }
+
+  /** Allows a cdk8s-plus workload (Deployment, StatefulSet, Job, ...) to connect to PostgreSQL. */
+  public allowWorkload(workload: kplus.IPodSelector): void {
+    this.allowConnectionsFrom(NetworkPeer.fromPodSelector(workload));
   }
 
   /** Host name of the primary Service within the cluster (`<name>.<namespace>.svc`). */
@@ -757,6 +858,11 @@ const PG_HBA = [
   'hostssl all all all scram-sha-256',
   'hostnossl all all all reject',
 ];
+
+/** Joins comma-separated annotation lists (kube-score/ignore) without duplicates. */
+function mergeList(existing: string | undefined, added: string): string {
+  return [...new Set([...(existing ?? '').split(','), ...added.split(',')].filter((x) => x !== ''))].join(',');
+}
 
 function passwordRef(credentials: ResolvedCredentials): k8s.EnvVarSource {
   return { secretKeyRef: { name: credentials.secretName, key: credentials.passwordKey } };

@@ -52,7 +52,7 @@ Contract
 
 Environment
 -----------
-PGAAS_SECRETS              required, JSON list of objects:
+PGAAS_CREDENTIAL_SPECS              required, JSON list of objects:
                              {"name": "<Secret name>", "username": "<PostgreSQL role>",
                               "labels": {"k": "v"}, "annotations": {"k": "v"}}
                            "labels" and "annotations" are optional; no other keys are allowed.
@@ -137,37 +137,37 @@ def string_map(value, field, secret_name):
         isinstance(k, str) and isinstance(v, str) for k, v in value.items()
     ):
         raise ConfigError(
-            "PGAAS_SECRETS: %s of secret %r must be an object of strings" % (field, secret_name)
+            "PGAAS_CREDENTIAL_SPECS: %s of secret %r must be an object of strings" % (field, secret_name)
         )
     return dict(value)
 
 
 def parse_specs(raw):
-    """Validates PGAAS_SECRETS and returns a list of dicts with all four keys."""
+    """Validates PGAAS_CREDENTIAL_SPECS and returns a list of dicts with all four keys."""
     if raw is None or not raw.strip():
-        raise ConfigError("PGAAS_SECRETS is not set")
+        raise ConfigError("PGAAS_CREDENTIAL_SPECS is not set")
     try:
         items = json.loads(raw)
     except ValueError as error:
-        raise ConfigError("PGAAS_SECRETS is not valid JSON: %s" % error)
+        raise ConfigError("PGAAS_CREDENTIAL_SPECS is not valid JSON: %s" % error)
     if not isinstance(items, list) or not items:
-        raise ConfigError("PGAAS_SECRETS must be a non-empty JSON list")
+        raise ConfigError("PGAAS_CREDENTIAL_SPECS must be a non-empty JSON list")
     specs = []
     seen = set()
     for index, item in enumerate(items):
         if not isinstance(item, dict):
-            raise ConfigError("PGAAS_SECRETS[%d] must be an object" % index)
+            raise ConfigError("PGAAS_CREDENTIAL_SPECS[%d] must be an object" % index)
         unknown = sorted(set(item) - SPEC_KEYS)
         if unknown:
-            raise ConfigError("PGAAS_SECRETS[%d] has unknown keys: %s" % (index, ", ".join(unknown)))
+            raise ConfigError("PGAAS_CREDENTIAL_SPECS[%d] has unknown keys: %s" % (index, ", ".join(unknown)))
         name = item.get("name")
         if not isinstance(name, str) or len(name) > 253 or not SECRET_NAME.match(name):
             raise ConfigError(
-                "PGAAS_SECRETS[%d].name must be a DNS-1123 subdomain (lower case letters, digits,"
+                "PGAAS_CREDENTIAL_SPECS[%d].name must be a DNS-1123 subdomain (lower case letters, digits,"
                 " '-' and '.', at most 253 characters), got %r" % (index, name)
             )
         if name in seen:
-            raise ConfigError("PGAAS_SECRETS lists secret %r twice" % name)
+            raise ConfigError("PGAAS_CREDENTIAL_SPECS lists secret %r twice" % name)
         seen.add(name)
         username = item.get("username")
         if (
@@ -177,7 +177,7 @@ def parse_specs(raw):
             or len(username.encode("utf-8")) > 63
         ):
             raise ConfigError(
-                "PGAAS_SECRETS[%d].username must be a PostgreSQL role name of 1 to 63 bytes,"
+                "PGAAS_CREDENTIAL_SPECS[%d].username must be a PostgreSQL role name of 1 to 63 bytes,"
                 " got %r" % (index, username)
             )
         specs.append(
@@ -370,7 +370,7 @@ def default_api_url():
 
 def main():
     try:
-        specs = parse_specs(os.environ.get("PGAAS_SECRETS"))
+        specs = parse_specs(os.environ.get("PGAAS_CREDENTIAL_SPECS"))
         sa_dir = os.environ.get("PGAAS_SA_DIR", "").strip() or DEFAULT_SA_DIR
         namespace = os.environ.get("PGAAS_NAMESPACE", "").strip() or read_text(
             os.path.join(sa_dir, "namespace"), "namespace"
@@ -421,7 +421,7 @@ export class SecretGeneratorScript {
   /** File name to mount the script as (e.g. a ConfigMap key). */
   public static readonly FILE_NAME: string = 'generate-secrets.py';
   /** Required: JSON list of {@link GeneratedSecretSpec}; see {@link SecretGeneratorScript.secretsEnvValue}. */
-  public static readonly ENV_SECRETS: string = 'PGAAS_SECRETS';
+  public static readonly ENV_SECRETS: string = 'PGAAS_CREDENTIAL_SPECS';
   /** Optional: service account directory (token, ca.crt, namespace). */
   public static readonly ENV_SA_DIR: string = 'PGAAS_SA_DIR';
   /** Optional: namespace of the Secrets (default: the service account's namespace). */
@@ -450,7 +450,7 @@ export class SecretGeneratorScript {
   }
 
   /**
-   * The value of the `PGAAS_SECRETS` environment variable for these Secrets, validated with the
+   * The value of the `PGAAS_CREDENTIAL_SPECS` environment variable for these Secrets, validated with the
    * same rules as the script, so that a bad name fails at synthesis rather than in the cluster.
    */
   public static secretsEnvValue(secrets: GeneratedSecretSpec[]): string {

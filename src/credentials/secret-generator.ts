@@ -5,6 +5,8 @@ import { GeneratedSecretSpec, SecretGeneratorScript } from './secret-generator-s
 import { contentHash, hashedName } from '../private/hash';
 import { RESTRICTED_CONTAINER, restrictedJobPod, SMALL_JOB_RESOURCES } from '../private/job-pod';
 import { Rules, ValidationErrors, validateLabels } from '../private/validation';
+import { EXEMPTION_REASONS, exemptionAnnotations, spiloJobExemptions } from '../security/bundle-exemptions';
+import { PolicyCheck } from '../security/policy-rules';
 
 /** How the bundle tells a GitOps tool in which order to apply it. */
 export enum GitOpsOrdering {
@@ -85,7 +87,7 @@ export class SecretGenerator extends Construct {
     const metadata = { name: props.name, labels: props.labels, annotations: Object.keys(annotations).length ? annotations : undefined };
     this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata, automountServiceAccountToken: false });
     this.role = new k8s.KubeRole(this, 'Role', {
-      metadata,
+      metadata: { ...metadata, annotations: exemptionAnnotations([[PolicyCheck.RBAC_SECRETS, EXEMPTION_REASONS.rbacSecrets]], metadata.annotations) },
       rules: Lazy.any({
         produce: () => [
           // create cannot be restricted by name in Kubernetes RBAC; get is restricted to the managed Secrets.
@@ -104,7 +106,11 @@ export class SecretGenerator extends Construct {
       data: { [SecretGeneratorScript.FILE_NAME]: SecretGeneratorScript.render() },
     });
     this.job = new k8s.KubeJob(this, 'Job', {
-      metadata: { ...metadata, name: Lazy.any({ produce: () => this.jobName }) as any },
+      metadata: {
+        ...metadata,
+        name: Lazy.any({ produce: () => this.jobName }) as any,
+        annotations: exemptionAnnotations(spiloJobExemptions(true), metadata.annotations),
+      },
       spec: {
         backoffLimit: 4,
         activeDeadlineSeconds: 600,

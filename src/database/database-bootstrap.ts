@@ -6,6 +6,7 @@ import { DatabaseBootstrapSpec } from './roles';
 import { GitOpsOrdering, orderingAnnotations } from '../credentials/secret-generator';
 import { contentHash, hashedName } from '../private/hash';
 import { RESTRICTED_CONTAINER, restrictedJobPod, SMALL_JOB_RESOURCES } from '../private/job-pod';
+import { exemptionAnnotations, spiloJobExemptions } from '../security/bundle-exemptions';
 
 /** A key of a Kubernetes Secret. */
 export interface SecretKeyReference {
@@ -93,7 +94,7 @@ export class DatabaseBootstrap extends Construct {
     const sqlFile = BootstrapSql.SQL_FILE.split('/');
     this.configMap = new k8s.KubeConfigMap(this, 'Sql', { metadata, data: { [sqlFile.pop()!]: this.sql } });
     this.job = new k8s.KubeJob(this, 'Job', {
-      metadata,
+      metadata: { ...metadata, annotations: exemptionAnnotations(spiloJobExemptions(false), metadata.annotations) },
       spec: {
         backoffLimit: 10,
         // Waiting for a new cluster's primary plus the SQL; a Job that fails is visible in the GitOps tool.

@@ -38,7 +38,8 @@ export const RESTRICTED_CONTAINER: k8s.SecurityContext = {
   runAsNonRoot: true,
 };
 
+/** Short-lived Jobs: throttling them is harmless, so they get CPU and ephemeral-storage limits too. */
 export const SMALL_JOB_RESOURCES: k8s.ResourceRequirements = {
-  requests: { cpu: k8s.Quantity.fromString('50m'), memory: k8s.Quantity.fromString('64Mi') },
-  limits: { memory: k8s.Quantity.fromString('256Mi') },
+  requests: { 'cpu': k8s.Quantity.fromString('50m'), 'memory': k8s.Quantity.fromString('64Mi'), 'ephemeral-storage': k8s.Quantity.fromString('16Mi') },
+  limits: { 'cpu': k8s.Quantity.fromString('500m'), 'memory': k8s.Quantity.fromString('256Mi'), 'ephemeral-storage': k8s.Quantity.fromString('64Mi') },
 };

@@ -55,7 +55,7 @@ export class PatroniRbac extends Construct {
     errors.throwIfAny();
 
     this.serviceAccountName = props.name;
-    const metadata = { name: props.name, labels: props.labels };
+    const metadata = { name: props.name, labels: { 'app.kubernetes.io/name': 'postgresql', 'app.kubernetes.io/managed-by': 'cdk8s-pgaas', ...props.labels } };
     this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', {
       metadata: { ...metadata, annotations: props.serviceAccountAnnotations },
       // Only the database pods need the token; they opt in on their pod spec.

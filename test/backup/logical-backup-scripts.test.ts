@@ -123,18 +123,20 @@ test('renders the scripts, each parses with bash -n', () => {
   const files = LogicalBackupScripts.files();
   expect(Object.keys(files).sort()).toEqual([
     LogicalBackupScripts.BACKUP_FILE, LogicalBackupScripts.COMMON_FILE, LogicalBackupScripts.RETENTION_FILE,
-    LogicalBackupScripts.STORAGE_LOCAL_FILE, LogicalBackupScripts.VERIFY_FILE,
+    LogicalBackupScripts.STORAGE_LOCAL_FILE, LogicalBackupScripts.STORAGE_WALG_FILE, LogicalBackupScripts.VERIFY_FILE,
   ].sort());
   expect(files[LogicalBackupScripts.BACKUP_FILE]).toBe(LogicalBackupScripts.backup());
   expect(files[LogicalBackupScripts.VERIFY_FILE]).toBe(LogicalBackupScripts.verify());
   expect(files[LogicalBackupScripts.RETENTION_FILE]).toBe(LogicalBackupScripts.retention());
   expect(files[LogicalBackupScripts.COMMON_FILE]).toBe(LogicalBackupScripts.common());
   expect(files[LogicalBackupScripts.STORAGE_LOCAL_FILE]).toBe(LogicalBackupScripts.storageLocal());
+  expect(files[LogicalBackupScripts.STORAGE_WALG_FILE]).toBe(LogicalBackupScripts.storageWalg());
   for (const [name, text] of Object.entries(files)) {
     const parsed = runAsService('bash', ['-n', path.join(scriptsDir, name)]);
     expect({ name, status: parsed.status, stderr: parsed.stderr }).toEqual({ name, status: 0, stderr: '' });
     expect(text).not.toContain('\\${');
-    if (name !== LogicalBackupScripts.STORAGE_LOCAL_FILE) expect(text).toMatch(/^set -euo pipefail$/m);
+    // Storage implementations are sourced by scripts that set the shell options.
+    if (!name.startsWith('storage-')) expect(text).toMatch(/^set -euo pipefail$/m);
     expect(text).not.toMatch(/^\s*set -x|set -o xtrace|PGPASSWORD=/m);
   }
   expect(LogicalBackupScripts.backup().startsWith('#!/bin/bash\n')).toBe(true);

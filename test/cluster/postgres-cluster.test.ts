@@ -19,6 +19,8 @@ describe('objects and names', () => {
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
       'ConfigMap/orders-db-secrets-script',
       expect.stringMatching(/^Job\/orders-db-secrets-[0-9a-f]{10}$/),
+      'NetworkPolicy/orders-db-database',
+      'NetworkPolicy/orders-db-secrets',
       'PodDisruptionBudget/orders-db',
       'Role/orders-db-patroni',
       'Role/orders-db-secrets',
@@ -407,7 +409,7 @@ describe('secrets, labels and escape hatches', () => {
   test('apiObjects gives access to every object for JSON patches', () => {
     const { construct } = cluster({ instances: 2 });
     expect(construct.apiObjects.map((o) => o.kind).sort()).toEqual([
-      'ConfigMap', 'Job', 'PodDisruptionBudget', 'Role', 'Role', 'RoleBinding', 'RoleBinding',
+      'ConfigMap', 'Job', 'NetworkPolicy', 'NetworkPolicy', 'PodDisruptionBudget', 'Role', 'Role', 'RoleBinding', 'RoleBinding',
       'Service', 'Service', 'Service', 'ServiceAccount', 'ServiceAccount', 'StatefulSet',
     ]);
     expect(construct.statefulSet.kind).toBe('StatefulSet');

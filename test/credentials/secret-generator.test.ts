@@ -270,7 +270,7 @@ describe('script source', () => {
 
 describe('creating missing secrets', () => {
   test('POSTs a valid v1 Secret per missing secret, with a fresh 64-character password', async () => {
-    const result = await runScript({ PGAAS_SECRETS: secretsEnv([APP, ADMIN]) });
+    const result = await runScript({ PGAAS_CREDENTIAL_SPECS: secretsEnv([APP, ADMIN]) });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(api.calls()).toEqual([
@@ -321,7 +321,7 @@ describe('creating missing secrets', () => {
       const fresh = new FakeApi();
       await fresh.start();
       try {
-        const result = await runScript({ PGAAS_SECRETS: secretsEnv([ADMIN]), PGAAS_API_URL: fresh.url() });
+        const result = await runScript({ PGAAS_CREDENTIAL_SPECS: secretsEnv([ADMIN]), PGAAS_API_URL: fresh.url() });
         expect(result.code).toBe(0);
         expectNoLeak(result, fresh);
         for (const password of fresh.postedPasswords()) seen.add(password);
@@ -334,7 +334,7 @@ describe('creating missing secrets', () => {
 
   test('takes the namespace from PGAAS_NAMESPACE over the service account file', async () => {
     fs.writeFileSync(path.join(saDir, 'namespace'), 'elsewhere');
-    const result = await runScript({ PGAAS_SECRETS: secretsEnv([ADMIN]), PGAAS_NAMESPACE: NAMESPACE });
+    const result = await runScript({ PGAAS_CREDENTIAL_SPECS: secretsEnv([ADMIN]), PGAAS_NAMESPACE: NAMESPACE });
     expect(result.code).toBe(0);
     expect(api.calls()).toEqual([`GET ${SECRETS_PATH}/orders-postgres-credentials`, `POST ${SECRETS_PATH}`]);
   });
@@ -348,7 +348,7 @@ describe('existing secrets', () => {
     api.secrets.set(ADMIN.name, adminSecret);
     const before = JSON.stringify([...api.secrets.entries()]);
 
-    const result = await runScript({ PGAAS_SECRETS: secretsEnv([APP, ADMIN]) });
+    const result = await runScript({ PGAAS_CREDENTIAL_SPECS: secretsEnv([APP, ADMIN]) });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(api.requests.map((r) => r.method)).toEqual(['GET', 'GET']);
@@ -359,12 +359,12 @@ describe('existing secrets', () => {
   });
 
   test('a second run never regenerates what the first run created', async () => {
-    const first = await runScript({ PGAAS_SECRETS: secretsEnv([APP, ADMIN]) });
+    const first = await runScript({ PGAAS_CREDENTIAL_SPECS: secretsEnv([APP, ADMIN]) });
     expect(first.code).toBe(0);
     const created = JSON.stringify([...api.secrets.entries()]);
     const firstCalls = api.requests.length;
 
-    const second = await runScript({ PGAAS_SECRETS: secretsEnv([APP, ADMIN]) });
+    const second = await runScript({ PGAAS_CREDENTIAL_SPECS: secretsEnv([APP, ADMIN]) });
     expect(second.code).toBe(0);
     expect(api.requests.slice(firstCalls).map((r) => r.method)).toEqual(['GET', 'GET']);
     expect(JSON.stringify([...api.secrets.entries()])).toBe(created);
@@ -375,7 +375,7 @@ describe('existing secrets', () => {
 
   test('creates only the missing ones of a mixed list', async () => {
     api.secrets.set(ADMIN.name, secretObject(ADMIN.name, 'postgres', 'AdminPass0AdminPass0'));
-    const result = await runScript({ PGAAS_SECRETS: secretsEnv([APP, ADMIN]) });
+    const result = await runScript({ PGAAS_CREDENTIAL_SPECS: secretsEnv([APP, ADMIN]) });
     expect(result.code).toBe(0);
     expect(api.calls()).toEqual([
       `GET ${SECRETS_PATH}/orders.app.credentials`,
@@ -395,7 +395,7 @@ describe('races', () => {
       fake.secrets.set(ADMIN.name, winner); // another run created it between our GET and our POST
       return undefined; // the real behaviour now answers 409
     };
-    const result = await runScript({ PGAAS_SECRETS: secretsEnv([ADMIN]) });
+    const result = await runScript({ PGAAS_CREDENTIAL_SPECS: secretsEnv([ADMIN]) });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(api.calls()).toEqual([
@@ -413,7 +413,7 @@ describe('races', () => {
       if (req.method === 'POST') return status(409, 'AlreadyExists', `secrets "${ADMIN.name}" already exists`, ADMIN.name);
       return undefined; // GET keeps answering 404
     };
-    const result = await runScript({ PGAAS_SECRETS: secretsEnv([ADMIN]) });
+    const result = await runScript({ PGAAS_CREDENTIAL_SPECS: secretsEnv([ADMIN]) });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("secret 'orders-postgres-credentials'");
     expect(result.stderr).toContain('answered 409 but the secret cannot be read back');
@@ -424,7 +424,7 @@ describe('races', () => {
 describe('failures are loud', () => {
   test('401: wrong token, no retry', async () => {
     fs.writeFileSync(path.join(saDir, 'token'), 'expired-token');
-    const result = await runScript({ PGAAS_SECRETS: secretsEnv([ADMIN]), PGAAS_RETRY_ATTEMPTS: '4' });
+    const result = await runScript({ PGAAS_CREDENTIAL_SPECS: secretsEnv([ADMIN]), PGAAS_RETRY_ATTEMPTS: '4' });
     expect(result.code).toBe(1);
     expect(api.calls()).toEqual([`GET ${SECRETS_PATH}/orders-postgres-credentials`]);
     expect(result.stderr).toContain("ERROR: secret 'orders-postgres-credentials' in namespace 'db'");
@@ -436,7 +436,7 @@ describe('failures are loud', () => {
   test('403 on create (RBAC), no retry, with the API message', async () => {
     const message = 'secrets is forbidden: User "system:serviceaccount:db:orders-secrets" cannot create resource "secrets" in API group "" in the namespace "db"';
     api.override = (req) => (req.method === 'POST' ? status(403, 'Forbidden', message) : undefined);
-    const result = await runScript({ PGAAS_SECRETS: secretsEnv([ADMIN]), PGAAS_RETRY_ATTEMPTS: '4' });
+    const result = await runScript({ PGAAS_CREDENTIAL_SPECS: secretsEnv([ADMIN]), PGAAS_RETRY_ATTEMPTS: '4' });
     expect(result.code).toBe(1);
     expect(api.calls()).toEqual([`GET ${SECRETS_PATH}/orders-postgres-credentials`, `POST ${SECRETS_PATH}`]);
     expect(result.stderr).toContain("ERROR: secret 'orders-postgres-credentials' in namespace 'db'");
@@ -448,7 +448,7 @@ describe('failures are loud', () => {
   test('403 on get (resourceNames not granted)', async () => {
     const message = 'secrets "orders-postgres-credentials" is forbidden: User "system:serviceaccount:db:orders-secrets" cannot get resource "secrets"';
     api.override = () => status(403, 'Forbidden', message);
-    const result = await runScript({ PGAAS_SECRETS: secretsEnv([ADMIN]) });
+    const result = await runScript({ PGAAS_CREDENTIAL_SPECS: secretsEnv([ADMIN]) });
     expect(result.code).toBe(1);
     expect(api.calls()).toEqual([`GET ${SECRETS_PATH}/orders-postgres-credentials`]);
     expect(result.stderr).toContain("secret 'orders-postgres-credentials'");
@@ -462,7 +462,7 @@ describe('failures are loud', () => {
       const password = unb64((JSON.parse(req.body) as SecretObject).data.password);
       return status(500, 'InternalError', `etcdserver: request timed out while writing ${password}`);
     };
-    const result = await runScript({ PGAAS_SECRETS: secretsEnv([ADMIN]), PGAAS_RETRY_ATTEMPTS: '3' });
+    const result = await runScript({ PGAAS_CREDENTIAL_SPECS: secretsEnv([ADMIN]), PGAAS_RETRY_ATTEMPTS: '3' });
     expect(result.code).toBe(1);
     expect(api.calls()).toEqual([
       `GET ${SECRETS_PATH}/orders-postgres-credentials`,
@@ -483,7 +483,7 @@ describe('failures are loud', () => {
       const encoded = (JSON.parse(req.body) as SecretObject).data.password;
       return status(422, 'Invalid', `Secret "x" is invalid: data[password]: Invalid value: "${encoded}" / "${unb64(encoded)}"`);
     };
-    const result = await runScript({ PGAAS_SECRETS: secretsEnv([ADMIN]) });
+    const result = await runScript({ PGAAS_CREDENTIAL_SPECS: secretsEnv([ADMIN]) });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('HTTP 422 Unprocessable Entity: Invalid: Secret "x" is invalid: data[password]: Invalid value: "<redacted>" / "<redacted>"');
     expectNoLeak(result);
@@ -498,7 +498,7 @@ describe('failures are loud', () => {
       }
       return undefined;
     };
-    const result = await runScript({ PGAAS_SECRETS: secretsEnv([ADMIN]), PGAAS_RETRY_ATTEMPTS: '3' });
+    const result = await runScript({ PGAAS_CREDENTIAL_SPECS: secretsEnv([ADMIN]), PGAAS_RETRY_ATTEMPTS: '3' });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(api.calls()).toEqual([
@@ -513,7 +513,7 @@ describe('failures are loud', () => {
 
   test('a 404 that is not the API\'s NotFound Status (wrong URL) does not send a password', async () => {
     api.override = () => ({ status: 404, body: '404 page not found' });
-    const result = await runScript({ PGAAS_SECRETS: secretsEnv([ADMIN]) });
+    const result = await runScript({ PGAAS_CREDENTIAL_SPECS: secretsEnv([ADMIN]) });
     expect(result.code).toBe(1);
     expect(api.calls()).toEqual([`GET ${SECRETS_PATH}/orders-postgres-credentials`]);
     expect(result.stderr).toContain('HTTP 404 Not Found: "404 page not found"');
@@ -522,7 +522,7 @@ describe('failures are loud', () => {
   test('one failing secret does not stop the others, but the exit code is non-zero', async () => {
     api.override = (req) =>
       req.method === 'GET' && req.pathname.endsWith('/orders.app.credentials') ? status(403, 'Forbidden', 'nope') : undefined;
-    const result = await runScript({ PGAAS_SECRETS: secretsEnv([APP, ADMIN]) });
+    const result = await runScript({ PGAAS_CREDENTIAL_SPECS: secretsEnv([APP, ADMIN]) });
     expect(result.code).toBe(1);
     expect([...api.secrets.keys()]).toEqual([ADMIN.name]);
     expect(result.stderr).toContain("secret 'orders.app.credentials'");
@@ -535,7 +535,7 @@ describe('failures are loud', () => {
     await closed.start();
     const url = closed.url();
     await closed.stop();
-    const result = await runScript({ PGAAS_SECRETS: secretsEnv([APP, ADMIN]), PGAAS_API_URL: url, PGAAS_RETRY_ATTEMPTS: '2' });
+    const result = await runScript({ PGAAS_CREDENTIAL_SPECS: secretsEnv([APP, ADMIN]), PGAAS_API_URL: url, PGAAS_RETRY_ATTEMPTS: '2' });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`ERROR: secret 'orders.app.credentials' in namespace 'db': GET ${SECRETS_PATH}/orders.app.credentials failed after 2 attempt(s): cannot reach ${url}`);
     expect(result.stderr).toContain('Connection refused');
@@ -544,15 +544,15 @@ describe('failures are loud', () => {
   });
 
   test.each([
-    ['no PGAAS_SECRETS', { PGAAS_SECRETS: undefined }, 'PGAAS_SECRETS is not set'],
-    ['invalid JSON', { PGAAS_SECRETS: '[{' }, 'PGAAS_SECRETS is not valid JSON'],
-    ['an empty list', { PGAAS_SECRETS: '[]' }, 'must be a non-empty JSON list'],
-    ['an unknown key', { PGAAS_SECRETS: '[{"name": "a", "username": "b", "label": {}}]' }, 'unknown keys: label'],
-    ['a bad name', { PGAAS_SECRETS: '[{"name": "Bad_Name", "username": "b"}]' }, 'DNS-1123 subdomain'],
-    ['a duplicate', { PGAAS_SECRETS: '[{"name": "a", "username": "b"}, {"name": "a", "username": "c"}]' }, "lists secret 'a' twice"],
-    ['a long username', { PGAAS_SECRETS: JSON.stringify([{ name: 'a', username: 'u'.repeat(64) }]) }, 'role name of 1 to 63 bytes'],
-    ['a non-string label', { PGAAS_SECRETS: '[{"name": "a", "username": "b", "labels": {"x": 1}}]' }, 'must be an object of strings'],
-    ['no API URL outside a pod', { PGAAS_SECRETS: '[{"name": "a", "username": "b"}]', PGAAS_API_URL: undefined }, 'neither PGAAS_API_URL nor KUBERNETES_SERVICE_HOST is set'],
+    ['no PGAAS_CREDENTIAL_SPECS', { PGAAS_CREDENTIAL_SPECS: undefined }, 'PGAAS_CREDENTIAL_SPECS is not set'],
+    ['invalid JSON', { PGAAS_CREDENTIAL_SPECS: '[{' }, 'PGAAS_CREDENTIAL_SPECS is not valid JSON'],
+    ['an empty list', { PGAAS_CREDENTIAL_SPECS: '[]' }, 'must be a non-empty JSON list'],
+    ['an unknown key', { PGAAS_CREDENTIAL_SPECS: '[{"name": "a", "username": "b", "label": {}}]' }, 'unknown keys: label'],
+    ['a bad name', { PGAAS_CREDENTIAL_SPECS: '[{"name": "Bad_Name", "username": "b"}]' }, 'DNS-1123 subdomain'],
+    ['a duplicate', { PGAAS_CREDENTIAL_SPECS: '[{"name": "a", "username": "b"}, {"name": "a", "username": "c"}]' }, "lists secret 'a' twice"],
+    ['a long username', { PGAAS_CREDENTIAL_SPECS: JSON.stringify([{ name: 'a', username: 'u'.repeat(64) }]) }, 'role name of 1 to 63 bytes'],
+    ['a non-string label', { PGAAS_CREDENTIAL_SPECS: '[{"name": "a", "username": "b", "labels": {"x": 1}}]' }, 'must be an object of strings'],
+    ['no API URL outside a pod', { PGAAS_CREDENTIAL_SPECS: '[{"name": "a", "username": "b"}]', PGAAS_API_URL: undefined }, 'neither PGAAS_API_URL nor KUBERNETES_SERVICE_HOST is set'],
   ])('bad configuration (%s) exits 2 before any call', async (_what, env, message) => {
     const result = await runScript(env);
     expect(result.code).toBe(2);
@@ -562,7 +562,7 @@ describe('failures are loud', () => {
 
   test('a missing service account token exits 2 before any call', async () => {
     fs.rmSync(path.join(saDir, 'token'));
-    const result = await runScript({ PGAAS_SECRETS: secretsEnv([ADMIN]) });
+    const result = await runScript({ PGAAS_CREDENTIAL_SPECS: secretsEnv([ADMIN]) });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(`cannot read the service account token at ${path.join(saDir, 'token')}`);
     expect(api.requests).toHaveLength(0);
@@ -596,7 +596,7 @@ describe('in-cluster TLS', () => {
     try {
       fs.copyFileSync(path.join(tlsDir, 'apiserver.crt'), path.join(saDir, 'ca.crt'));
       const result = await runScript({
-        PGAAS_SECRETS: secretsEnv([ADMIN]),
+        PGAAS_CREDENTIAL_SPECS: secretsEnv([ADMIN]),
         PGAAS_API_URL: undefined,
         KUBERNETES_SERVICE_HOST: '127.0.0.1',
         KUBERNETES_SERVICE_PORT: String(port),
@@ -618,7 +618,7 @@ describe('in-cluster TLS', () => {
     try {
       fs.copyFileSync(path.join(tlsDir, 'other.crt'), path.join(saDir, 'ca.crt'));
       const result = await runScript({
-        PGAAS_SECRETS: secretsEnv([ADMIN]),
+        PGAAS_CREDENTIAL_SPECS: secretsEnv([ADMIN]),
         PGAAS_API_URL: undefined,
         PGAAS_RETRY_ATTEMPTS: '5',
         KUBERNETES_SERVICE_HOST: '127.0.0.1',
@@ -649,10 +649,10 @@ describe('older Pythons (Spilo ships 3.10; the floor is 3.8)', () => {
   const cases = candidates.length > 0 ? candidates : ['python3'];
 
   test.each(cases)('%s: creates, keeps and survives a 409', async (python) => {
-    const first = await runScript({ PGAAS_SECRETS: secretsEnv([APP, ADMIN]) }, python);
+    const first = await runScript({ PGAAS_CREDENTIAL_SPECS: secretsEnv([APP, ADMIN]) }, python);
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
-    const second = await runScript({ PGAAS_SECRETS: secretsEnv([APP, ADMIN]) }, python);
+    const second = await runScript({ PGAAS_CREDENTIAL_SPECS: secretsEnv([APP, ADMIN]) }, python);
     expect(second.code).toBe(0);
     expect(api.requests.map((r) => r.method)).toEqual(['GET', 'POST', 'GET', 'POST', 'GET', 'GET']);
     for (const password of api.postedPasswords()) expect(password).toMatch(PASSWORD);

@@ -29,7 +29,7 @@ describe('PatroniRbac', () => {
     const sa = findObject(objects, 'ServiceAccount');
     expect(sa.automountServiceAccountToken).toBe(false);
     expect(sa.metadata.annotations).toEqual({ 'eks.amazonaws.com/role-arn': 'arn:aws:iam::1:role/x' });
-    for (const o of objects) expect(o.metadata.labels).toEqual({ team: 'a' });
+    for (const o of objects) expect(o.metadata.labels).toEqual({ 'team': 'a', 'app.kubernetes.io/name': 'postgresql', 'app.kubernetes.io/managed-by': 'cdk8s-pgaas' });
   });
 
   test('without any cluster, no name-restricted rule is emitted', () => {

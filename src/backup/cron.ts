@@ -1,0 +1,59 @@
+// Internal: not part of the jsii API (do not re-export from src/index.ts).
+
+const FIELDS: ReadonlyArray<{ readonly name: string; readonly min: number; readonly max: number; readonly names?: readonly string[] }> = [
+  { name: 'minute', min: 0, max: 59 },
+  { name: 'hour', min: 0, max: 23 },
+  { name: 'day of month', min: 1, max: 31 },
+  { name: 'month', min: 1, max: 12, names: ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'] },
+  // 0 and 7 are both Sunday in Vixie cron (Spilo's crontab) and in Kubernetes' CronJob parser.
+  { name: 'day of week', min: 0, max: 7, names: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] },
+];
+
+/**
+ * Why a five-field cron expression is invalid, or undefined. Only the syntax both Vixie cron (Spilo's base
+ * backup schedule) and Kubernetes CronJobs accept: numbers, names of months and weekdays, `*`, ranges, steps
+ * and lists. Macros (`@daily`) and time zone prefixes (`TZ=`) are refused: CronJobs take the zone separately.
+ */
+export function cronProblem(expression: string): string | undefined {
+  const fields = expression.trim().split(/\s+/);
+  if (fields.length !== 5) {
+    return `must be a cron expression of 5 fields (minute hour day-of-month month day-of-week), e.g. "30 1 * * *"; it has ${fields.length}`;
+  }
+  for (let i = 0; i < 5; i++) {
+    const spec = FIELDS[i];
+    for (const item of fields[i].split(',')) {
+      const problem = itemProblem(item, spec);
+      if (problem) return `${spec.name} field "${fields[i]}": ${problem}`;
+    }
+  }
+  return undefined;
+}
+
+function itemProblem(item: string, spec: typeof FIELDS[number]): string | undefined {
+  const [range, step, ...rest] = item.split('/');
+  if (rest.length > 0 || range === '') return `"${item}" is not a value, a range or a step`;
+  if (step !== undefined && !/^[1-9][0-9]*$/.test(step)) return `step "${step}" must be a positive integer`;
+  if (range === '*') return undefined;
+  const bounds = range.split('-');
+  if (bounds.length > 2) return `"${range}" is not a range`;
+  const values: number[] = [];
+  for (const bound of bounds) {
+    const value = parseValue(bound, spec);
+    if (value === undefined) {
+      return `"${bound}" must be ${spec.min}..${spec.max}${spec.names ? ` or one of ${spec.names.join(', ')}` : ''}`;
+    }
+    values.push(value);
+  }
+  if (values.length === 2 && values[0] > values[1]) return `range "${range}" runs backwards`;
+  return undefined;
+}
+
+function parseValue(text: string, spec: typeof FIELDS[number]): number | undefined {
+  if (/^[0-9]+$/.test(text)) {
+    const value = Number(text);
+    return value >= spec.min && value <= spec.max ? value : undefined;
+  }
+  const index = spec.names?.indexOf(text.toLowerCase()) ?? -1;
+  if (index < 0) return undefined;
+  return spec.min === 1 ? index + 1 : index;
+}

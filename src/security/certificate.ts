@@ -1,0 +1,122 @@
+import { ApiObject, ApiObjectMetadata } from 'cdk8s';
+import { Construct } from 'constructs';
+
+/** Kind of a cert-manager issuer. */
+export enum CertificateIssuerKind {
+  /** An Issuer in the Certificate's namespace. */
+  ISSUER = 'Issuer',
+  /** A cluster-wide ClusterIssuer. */
+  CLUSTER_ISSUER = 'ClusterIssuer',
+}
+
+/** Private key algorithm of a cert-manager Certificate. */
+export enum PrivateKeyAlgorithm {
+  /** ECDSA P-256: small, fast, supported by every libpq with OpenSSL. */
+  ECDSA = 'ECDSA',
+  /** RSA 2048 (or the given size), for clients that cannot use ECDSA. */
+  RSA = 'RSA',
+}
+
+/** `spec.issuerRef` of a Certificate. */
+export interface CertificateIssuerRef {
+  /** Name of the Issuer or ClusterIssuer. */
+  readonly name: string;
+  /**
+   * Kind of the issuer.
+   * @default CertificateIssuerKind.ISSUER
+   */
+  readonly kind?: CertificateIssuerKind;
+  /**
+   * API group of the issuer (an external issuer's group, e.g. "awspca.cert-manager.io").
+   * @default "cert-manager.io"
+   */
+  readonly group?: string;
+}
+
+/** `spec.privateKey` of a Certificate. */
+export interface CertificatePrivateKey {
+  /**
+   * Key algorithm.
+   * @default PrivateKeyAlgorithm.ECDSA
+   */
+  readonly algorithm?: PrivateKeyAlgorithm;
+  /**
+   * Key size (ECDSA: 256, 384 or 521; RSA: 2048 or more).
+   * @default - 256 for ECDSA, 2048 for RSA
+   */
+  readonly size?: number;
+}
+
+/** Properties of {@link Certificate} (cert-manager.io/v1). */
+export interface CertificateProps {
+  readonly metadata?: ApiObjectMetadata;
+  /** The Secret cert-manager writes (`tls.crt`, `tls.key`, and `ca.crt` when the issuer knows its CA). */
+  readonly secretName: string;
+  /** The issuer that signs the certificate. */
+  readonly issuerRef: CertificateIssuerRef;
+  /** DNS names (subject alternative names); the first is also the common name. */
+  readonly dnsNames: string[];
+  /**
+   * Validity as a Go duration.
+   * @default "2160h" (90 days)
+   */
+  readonly duration?: string;
+  /**
+   * How long before expiry cert-manager renews, as a Go duration.
+   * @default "720h" (30 days)
+   */
+  readonly renewBefore?: string;
+  /**
+   * The private key; it is always rotated on renewal (`rotationPolicy: Always`), so a leaked key ages out.
+   * @default - ECDSA P-256
+   */
+  readonly privateKey?: CertificatePrivateKey;
+  /**
+   * Key usages.
+   * @default - ["server auth", "digital signature"] (+ "key encipherment" for RSA)
+   */
+  readonly usages?: string[];
+  /**
+   * Labels and annotations cert-manager puts on the Secret it writes.
+   * @default - none
+   */
+  readonly secretLabels?: Record<string, string>;
+}
+
+/**
+ * A typed cert-manager `Certificate` (cert-manager.io/v1). cert-manager keeps the Secret it names
+ * current; mount that Secret as a whole directory (never with subPath, which would freeze the files).
+ */
+export class Certificate extends ApiObject {
+  public static readonly API_VERSION = 'cert-manager.io/v1';
+  public static readonly KIND = 'Certificate';
+
+  constructor(scope: Construct, id: string, props: CertificateProps) {
+    const algorithm = props.privateKey?.algorithm ?? PrivateKeyAlgorithm.ECDSA;
+    const size = props.privateKey?.size ?? (algorithm === PrivateKeyAlgorithm.ECDSA ? 256 : 2048);
+    const problems: string[] = [];
+    if (props.dnsNames.length === 0) problems.push('dnsNames must not be empty');
+    if (algorithm === PrivateKeyAlgorithm.ECDSA && ![256, 384, 521].includes(size)) problems.push(`privateKey.size ${size} is not an ECDSA size (256, 384, 521)`);
+    if (algorithm === PrivateKeyAlgorithm.RSA && (!Number.isInteger(size) || size < 2048)) problems.push(`privateKey.size ${size} is below 2048 bits`);
+    for (const [property, value] of [['duration', props.duration], ['renewBefore', props.renewBefore]] as const) {
+      if (value !== undefined && !/^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/.test(value)) problems.push(`${property} "${value}" is not a Go duration such as 2160h`);
+    }
+    if (problems.length) throw new Error(`Certificate ${props.metadata?.name ?? id}: ${problems.join('; ')}`);
+    super(scope, id, {
+      apiVersion: Certificate.API_VERSION,
+      kind: Certificate.KIND,
+      metadata: props.metadata,
+      spec: {
+        secretName: props.secretName,
+        ...props.secretLabels ? { secretTemplate: { labels: props.secretLabels } } : {},
+        issuerRef: { name: props.issuerRef.name, kind: props.issuerRef.kind ?? CertificateIssuerKind.ISSUER, group: props.issuerRef.group ?? 'cert-manager.io' },
+        commonName: props.dnsNames[0].length <= 64 ? props.dnsNames[0] : undefined,
+        dnsNames: props.dnsNames,
+        duration: props.duration ?? '2160h',
+        renewBefore: props.renewBefore ?? '720h',
+        privateKey: { algorithm, size, rotationPolicy: 'Always', encoding: 'PKCS1' },
+        usages: props.usages ?? ['server auth', 'digital signature', ...algorithm === PrivateKeyAlgorithm.RSA ? ['key encipherment'] : []],
+      },
+    });
+  }
+}

@@ -1,0 +1,278 @@
+import { Duration } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { Certificate, CertificateIssuerKind, PrivateKeyAlgorithm } from './certificate';
+import { Rules } from '../private/validation';
+
+/** Options of {@link ServerTls.certManager}. */
+export interface CertManagerTlsOptions {
+  /** Name of the cert-manager Issuer or ClusterIssuer. */
+  readonly issuerName: string;
+  /**
+   * Kind of the issuer.
+   * @default CertificateIssuerKind.ISSUER
+   */
+  readonly issuerKind?: CertificateIssuerKind;
+  /**
+   * API group of the issuer.
+   * @default "cert-manager.io"
+   */
+  readonly issuerGroup?: string;
+  /**
+   * Certificate validity.
+   * @default Duration.days(90)
+   */
+  readonly duration?: Duration;
+  /**
+   * Renew this long before expiry.
+   * @default Duration.days(30)
+   */
+  readonly renewBefore?: Duration;
+  /**
+   * Private key algorithm.
+   * @default PrivateKeyAlgorithm.ECDSA
+   */
+  readonly privateKeyAlgorithm?: PrivateKeyAlgorithm;
+  /**
+   * Name of the Secret cert-manager writes.
+   * @default "<cluster>-tls"
+   */
+  readonly secretName?: string;
+  /**
+   * More DNS names (an external load balancer's name, say).
+   * @default - none
+   */
+  readonly extraDnsNames?: string[];
+}
+
+/** Options of {@link ServerTls.fromSecret}. */
+export interface SecretTlsOptions {
+  /**
+   * Key of the certificate (chain) in the Secret.
+   * @default "tls.crt"
+   */
+  readonly certificateKey?: string;
+  /**
+   * Key of the private key in the Secret.
+   * @default "tls.key"
+   */
+  readonly privateKeyKey?: string;
+  /**
+   * Key of the CA certificate in the Secret, used to verify client certificates when
+   * `clientCertificates` names no Secret of its own.
+   * @default "ca.crt"
+   */
+  readonly caKey?: string;
+}
+
+/** How PostgreSQL gets its server certificate. */
+export class ServerTls {
+  /** cert-manager issues (and renews) the certificate; the bundle contains a `Certificate`. */
+  public static certManager(options: CertManagerTlsOptions): ServerTls {
+    return new ServerTls(undefined, options, {});
+  }
+
+  /** An existing `kubernetes.io/tls` Secret (created and rotated by other means). */
+  public static fromSecret(secretName: string, options: SecretTlsOptions = {}): ServerTls {
+    return new ServerTls(secretName, undefined, options);
+  }
+
+  private constructor(
+    private readonly secretName: string | undefined,
+    /** Set for cert-manager. */
+    public readonly certManagerOptions: CertManagerTlsOptions | undefined,
+    private readonly keys: SecretTlsOptions,
+  ) {}
+
+  /** The Secret holding the certificate and key for a cluster. */
+  public secretNameFor(clusterName: string): string {
+    return this.secretName ?? this.certManagerOptions?.secretName ?? `${clusterName}-tls`;
+  }
+
+  /** Key of the certificate in the Secret. */
+  public get certificateKey(): string { return this.keys.certificateKey ?? 'tls.crt'; }
+  /** Key of the private key in the Secret. */
+  public get privateKeyKey(): string { return this.keys.privateKeyKey ?? 'tls.key'; }
+  /** Key of the CA certificate in the Secret. */
+  public get caKey(): string { return this.keys.caKey ?? 'ca.crt'; }
+}
+
+/** Client certificate verification: clients must present a certificate signed by this CA. */
+export interface ClientCertificateOptions {
+  /** Secret holding the CA certificate that signs client certificates. */
+  readonly caSecretName: string;
+  /**
+   * Key of the CA certificate in that Secret.
+   * @default "ca.crt"
+   */
+  readonly caKey?: string;
+}
+
+/** Input of {@link SpiloTls.configure}. */
+export interface SpiloTlsOptions {
+  /** The cluster name (default Secret name, Certificate name). */
+  readonly clusterName: string;
+  /**
+   * The server certificate.
+   * @default - Spilo's self-signed certificate (encrypts, but clients cannot verify the server)
+   */
+  readonly tls?: ServerTls;
+  /**
+   * Require client certificates (`clientcert=verify-full`: signed by the CA and with the user name as
+   * common name) in addition to the password.
+   * @default - passwords only
+   */
+  readonly clientCertificates?: ClientCertificateOptions;
+  /**
+   * Users that authenticate with a password only even when client certificates are required: Spilo
+   * and Patroni give the members no client certificate for replication and pg_rewind, and the bundle's
+   * Jobs and the pooler connect as these users. Keep them few; the NetworkPolicy limits where they can
+   * connect from.
+   * @default ["postgres", "standby"]
+   */
+  readonly passwordOnlyUsers?: string[];
+  /**
+   * The replication user.
+   * @default "standby"
+   */
+  readonly replicationUser?: string;
+}
+
+/** What the Spilo container needs for TLS. */
+export interface SpiloTlsConfig {
+  /** Volumes of the member pods. */
+  readonly volumes: k8s.Volume[];
+  /** Mounts of the Spilo container. */
+  readonly volumeMounts: k8s.VolumeMount[];
+  /** Environment of the Spilo container (Spilo writes them into ssl_* parameters). */
+  readonly env: k8s.EnvVar[];
+  /** The complete `postgresql.pg_hba` of SPILO_CONFIGURATION. */
+  readonly pgHba: string[];
+  /** The Secret with the server certificate, when one is mounted. */
+  readonly secretName?: string;
+}
+
+/** Inputs of {@link SpiloTls.dnsNames}. */
+export interface TlsDnsNamesOptions {
+  readonly namespace: string;
+  /** Names of the Services with a ClusterIP (primary, replicas, pooler). */
+  readonly serviceNames: string[];
+  /** Name of the headless Service governing the StatefulSet (members are `<pod>.<headless>...`). */
+  readonly headlessServiceName: string;
+  /**
+   * The cluster's DNS domain.
+   * @default "cluster.local"
+   */
+  readonly clusterDomain?: string;
+}
+
+/** Where the server certificate Secret is mounted: the whole Secret, so rotations reach the files. */
+const TLS_DIR = '/tls';
+const CA_DIR = '/tlsca';
+/**
+ * 0640: Spilo runs as uid 101 with gid 103 = fsGroup, so the key is readable through its group.
+ * PostgreSQL accepts a group-readable key only when root owns it, which a Secret volume guarantees.
+ */
+const SECRET_MODE = 0o640;
+
+/** The TLS part of the Spilo container (pure functions of the options). */
+export class SpiloTls {
+  /**
+   * Volumes, mounts, environment and pg_hba for the Spilo container. Off is absent: no variable is
+   * ever emitted as "false" (Spilo treats any non-empty value as true).
+   */
+  public static configure(options: SpiloTlsOptions): SpiloTlsConfig {
+    const replicationUser = options.replicationUser ?? 'standby';
+    const passwordOnly = options.passwordOnlyUsers ?? ['postgres', replicationUser];
+    const problems: string[] = [];
+    for (const user of [replicationUser, ...passwordOnly]) {
+      if (!/^[a-z_][a-z0-9_]{0,62}$/.test(user)) problems.push(`user "${user}" is not a plain PostgreSQL identifier`);
+    }
+    const secretName = options.tls?.secretNameFor(options.clusterName);
+    for (const name of [secretName, options.clientCertificates?.caSecretName]) {
+      const problem = name === undefined ? undefined : Rules.dns1123Subdomain(name);
+      if (problem) problems.push(`Secret name "${name}" ${problem}`);
+    }
+    if (options.clientCertificates && !options.tls) problems.push('clientCertificates needs tls: clients verify the server with the same CA');
+    if (problems.length) throw new Error(`SpiloTls: ${problems.join('; ')}`);
+
+    const volumes: k8s.Volume[] = [];
+    const volumeMounts: k8s.VolumeMount[] = [];
+    const env: k8s.EnvVar[] = [];
+    if (options.tls && secretName) {
+      volumes.push({ name: 'tls', secret: { secretName, defaultMode: SECRET_MODE } });
+      volumeMounts.push({ name: 'tls', mountPath: TLS_DIR, readOnly: true });
+      // With these set and the key file present, Spilo keeps the files as they are (no self-signed
+      // certificate) and its cron job reloads PostgreSQL when the files change (SSL_TEST_RELOAD).
+      env.push(
+        { name: 'SSL_CERTIFICATE_FILE', value: `${TLS_DIR}/${options.tls.certificateKey}` },
+        { name: 'SSL_PRIVATE_KEY_FILE', value: `${TLS_DIR}/${options.tls.privateKeyKey}` },
+      );
+    }
+    if (options.clientCertificates && options.tls) {
+      const caKey = options.clientCertificates.caKey ?? 'ca.crt';
+      if (options.clientCertificates.caSecretName === secretName) {
+        env.push({ name: 'SSL_CA_FILE', value: `${TLS_DIR}/${caKey}` });
+      } else {
+        volumes.push({ name: 'tls-ca', secret: { secretName: options.clientCertificates.caSecretName, defaultMode: SECRET_MODE } });
+        volumeMounts.push({ name: 'tls-ca', mountPath: CA_DIR, readOnly: true });
+        env.push({ name: 'SSL_CA_FILE', value: `${CA_DIR}/${caKey}` });
+      }
+    }
+
+    const clientCert = options.clientCertificates ? ' clientcert=verify-full' : '';
+    const pgHba = [
+      // trust only on the pod's Unix socket: Spilo's own scripts and Patroni connect there.
+      'local all all trust',
+      `local replication ${replicationUser} trust`,
+      'host all all 127.0.0.1/32 scram-sha-256',
+      'host all all ::1/128 scram-sha-256',
+      `hostssl replication ${replicationUser} all scram-sha-256`,
+      ...options.clientCertificates ? [`hostssl all ${[...new Set(passwordOnly)].join(',')} all scram-sha-256`] : [],
+      `hostssl all all all scram-sha-256${clientCert}`,
+      'hostnossl all all all reject',
+    ];
+    return { volumes, volumeMounts, env, pgHba, secretName };
+  }
+
+  /**
+   * Every name clients and members use: each Service as `<svc>`, `<svc>.<ns>`, `<svc>.<ns>.svc` and
+   * `<svc>.<ns>.svc.<domain>`, the headless Service likewise, and `*.<headless>.<ns>.svc[.<domain>]`
+   * for the member pods.
+   */
+  public static dnsNames(options: TlsDnsNamesOptions): string[] {
+    const domain = options.clusterDomain ?? 'cluster.local';
+    const forms = (name: string) => [name, `${name}.${options.namespace}`, `${name}.${options.namespace}.svc`, `${name}.${options.namespace}.svc.${domain}`];
+    const names = [
+      ...options.serviceNames.flatMap(forms),
+      ...forms(options.headlessServiceName),
+      `*.${options.headlessServiceName}.${options.namespace}.svc`,
+      `*.${options.headlessServiceName}.${options.namespace}.svc.${domain}`,
+    ];
+    return [...new Set(names)];
+  }
+
+  /**
+   * The cert-manager Certificate for a cluster, when `tls` is {@link ServerTls.certManager}
+   * (undefined for other sources).
+   */
+  public static certificate(
+    scope: Construct, id: string, tls: ServerTls, clusterName: string, dnsNames: string[], labels?: Record<string, string>,
+  ): Certificate | undefined {
+    const o = tls.certManagerOptions;
+    if (!o) return undefined;
+    const hours = (d: Duration) => `${d.toHours({ integral: false })}h`;
+    return new Certificate(scope, id, {
+      metadata: { name: tls.secretNameFor(clusterName), labels },
+      secretName: tls.secretNameFor(clusterName),
+      issuerRef: { name: o.issuerName, kind: o.issuerKind ?? CertificateIssuerKind.ISSUER, group: o.issuerGroup },
+      dnsNames: [...dnsNames, ...o.extraDnsNames ?? []],
+      duration: hours(o.duration ?? Duration.days(90)),
+      renewBefore: hours(o.renewBefore ?? Duration.days(30)),
+      privateKey: { algorithm: o.privateKeyAlgorithm ?? PrivateKeyAlgorithm.ECDSA },
+      secretLabels: labels,
+    });
+  }
+
+  private constructor() {}
+}
