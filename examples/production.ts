@@ -1,7 +1,7 @@
 import { Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { GitOpsOrdering, NetworkPeer, Placement, PostgresCluster, SynchronousMode } from '../src';
+import { BackupSchedule, BackupStorage, BackupTarget, GitOpsOrdering, NetworkPeer, Placement, PostgresCluster, StorageCredentials, SynchronousMode } from '../src';
 
 /**
  * A production-style cluster: three members across zones, synchronous replication, tuned parameters,
@@ -9,9 +9,17 @@ import { GitOpsOrdering, NetworkPeer, Placement, PostgresCluster, SynchronousMod
  */
 export class ProductionExample extends Chart {
   public readonly cluster: PostgresCluster;
+  public readonly nightly: BackupSchedule;
 
   constructor(scope: Construct, id: string) {
     super(scope, id, { namespace: 'orders' });
+    // WAL archiving and base backups with WAL-G; the pods get the bucket role through IRSA.
+    const storage = BackupStorage.s3({
+      bucket: 'acme-orders-pg',
+      prefix: 'prod',
+      region: 'eu-central-1',
+      credentials: StorageCredentials.workloadIdentity({ serviceAccountAnnotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/orders-db-backup' } }),
+    });
     this.cluster = new PostgresCluster(this, 'orders', {
       name: 'orders-db',
       instances: 3,
@@ -37,16 +45,26 @@ export class ProductionExample extends Chart {
         { name: 'orders_app', connectionLimit: 200, memberOf: ['orders_writer'] },
         { name: 'analytics', memberOf: ['orders_reader'] },
         { name: 'migrations', createRole: false, memberOf: ['orders_owner'] },
+        BackupSchedule.backupRole(),
       ],
       databases: [
         { name: 'orders', prepared: true, schemas: ['data', 'audit'], extensions: ['pg_stat_statements', 'pgcrypto'] },
       ],
+      backup: { storage, schedule: '0 2 * * *', retention: 7 },
       gitOpsOrdering: GitOpsOrdering.ARGO_CD,
       networkPolicy: {
         // The API server's endpoints (kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes).
         apiServer: { cidrs: ['10.0.0.10/32', '10.0.0.11/32', '10.0.0.12/32'], port: 443 },
         allowFrom: [NetworkPeer.pods({ 'app.kubernetes.io/name': 'orders-api' })],
       },
+    });
+    // Nightly logical dumps to a volume, each restored into a scratch database and checked before retention runs.
+    this.nightly = new BackupSchedule(this, 'nightly', {
+      cluster: this.cluster,
+      schedule: '30 1 * * *',
+      storage: BackupTarget.newPersistentVolumeClaim({ size: Size.gibibytes(100), storageClassName: 'standard' }),
+      retention: 7,
+      verify: true,
     });
   }
 }

@@ -72,7 +72,7 @@ describe.each(EXAMPLES.map((e) => [e.name, e.build] as const))('example %s', (_n
   });
 
   test('object names are stable: only Jobs (immutable) and their ConfigMaps carry content hashes', () => {
-    for (const o of objects.filter((x) => x.kind !== 'Job' && !/-bootstrap-[0-9a-f]{10}$/.test(x.metadata.name))) {
+    for (const o of objects.filter((x) => x.kind !== 'Job' && !/-(bootstrap|scripts)-[0-9a-f]{10}$/.test(x.metadata.name))) {
       expect(o.metadata.name).not.toMatch(/-[0-9a-f]{8,}$/);
     }
   });

@@ -12,6 +12,8 @@ import { contentHash, hashedName } from '../private/hash';
 import { RESTRICTED_CONTAINER, restrictedJobPod, SPILO_GID } from '../private/job-pod';
 import { sizeQuantity } from '../private/quantities';
 import { Rules, ValidationErrors, validateLabels } from '../private/validation';
+import { EXEMPTION_REASONS, exemptionAnnotations } from '../security/bundle-exemptions';
+import { PolicyCheck } from '../security/policy-rules';
 
 /** Where logical backups are written. */
 export enum BackupTargetKind {
@@ -209,6 +211,8 @@ const SCRIPTS_DIR = '/opt/pgaas/backup';
 /** Mount path of the backup volume (PGAAS_BACKUP_ROOT for volume targets). */
 const BACKUP_VOLUME_PATH = '/backup';
 const SCRATCH_PATH = '/tmp';
+/** The pod-group label the NetworkPolicies select by (one group per workload of the bundle). */
+const NETWORK_GROUP = 'cdk8s-pgaas.io/network-group';
 
 /**
  * Scheduled logical backups of a cluster: a CronJob runs {@link LogicalBackupScripts} from a ConfigMap (dump each
@@ -231,6 +235,8 @@ export class BackupSchedule extends Construct {
 
   /** The backup CronJob. */
   public readonly cronJob: k8s.KubeCronJob;
+  /** The NetworkPolicy of the backup pods, when the cluster has NetworkPolicies. */
+  public readonly networkPolicy?: k8s.KubeNetworkPolicy;
   /** The verify CronJob, when `verifySchedule` is set. */
   public readonly verifyCronJob?: k8s.KubeCronJob;
   /** The ConfigMap holding the scripts (its name carries a hash of their content). */
@@ -405,7 +411,8 @@ export class BackupSchedule extends Construct {
           env,
           resources: props.resources ?? {
             requests: { cpu: k8s.Quantity.fromString('100m'), memory: k8s.Quantity.fromString('256Mi') },
-            limits: { memory: k8s.Quantity.fromString('1Gi') },
+            // Throttling a dump only makes it slower.
+            limits: { cpu: k8s.Quantity.fromString('1'), memory: k8s.Quantity.fromString('1Gi') },
           },
           securityContext: RESTRICTED_CONTAINER,
           volumeMounts: mounts,
@@ -414,8 +421,16 @@ export class BackupSchedule extends Construct {
       // fsGroup: the backup volume and the scratch space are writable by Spilo's postgres group.
       return { ...spec, securityContext: { ...spec.securityContext, fsGroup: SPILO_GID, fsGroupChangePolicy: 'OnRootMismatch' } };
     };
+    // One label of their own, so the NetworkPolicy selects exactly the backup pods.
+    const podLabels = { ...labels, [NETWORK_GROUP]: name };
+    const exemptions: Array<[PolicyCheck, string]> = [
+      [PolicyCheck.IMAGE_PULL_POLICY, EXEMPTION_REASONS.imagePull],
+      [PolicyCheck.HIGH_UID, EXEMPTION_REASONS.spiloUid],
+      [PolicyCheck.EPHEMERAL_STORAGE, 'dumps are staged in scratch space whose size follows the database; a limit would evict a backup mid-run (scratchSize gives it a volume of its own)'],
+      ...(cluster.networkPolicy ? [[PolicyCheck.NETWORK_POLICY_RULES, EXEMPTION_REASONS.jobNoIngress] as [PolicyCheck, string]] : []),
+    ];
     const cronJob = (cronId: string, cronName: string, schedule: string, container: string, script: string) => new k8s.KubeCronJob(this, cronId, {
-      metadata: { name: cronName, labels },
+      metadata: { name: cronName, labels, annotations: exemptionAnnotations(exemptions) },
       spec: {
         schedule,
         timeZone: props.timeZone,
@@ -430,12 +445,17 @@ export class BackupSchedule extends Construct {
           spec: {
             backoffLimit: props.backoffLimit ?? 1,
             activeDeadlineSeconds: activeDeadline,
-            template: { metadata: { labels }, spec: pod(container, script) },
+            template: { metadata: { labels: podLabels }, spec: pod(container, script) },
           },
         },
       },
     });
     this.cronJob = cronJob('CronJob', name, props.schedule, 'backup', LogicalBackupScripts.BACKUP_FILE);
+    if (cluster.networkPolicy) {
+      // The backup pods reach only DNS, the members and (for object storage) HTTPS; the members accept them.
+      const storageEndpoint = target.kind === BackupTargetKind.OBJECT_STORAGE ? { cidrs: ['0.0.0.0/0', '::/0'], port: 443 } : undefined;
+      this.networkPolicy = cluster.networkPolicy.addDatabaseClientJob(`BackupSchedule-${this.node.addr}`, name, { [NETWORK_GROUP]: name }, storageEndpoint);
+    }
     this.cronJob.addDependency(this.configMap);
     if (this.persistentVolumeClaim) this.cronJob.addDependency(this.persistentVolumeClaim);
     if (props.verifySchedule !== undefined) {

@@ -7,6 +7,7 @@ import { defaultParameters, splitParameters, validateParameters } from './parame
 import { bootstrapDcs, PatroniSettings, resolvePatroniSettings, ResolvedPatroniSettings, validatePatroniSettings } from './patroni-settings';
 import { PreStopHook } from './prestop-hook';
 import { DEFAULT_SPILO_IMAGE, spiloImageVersions, validateImageReference } from './spilo';
+import { ClusterBootstrap, ContinuousBackupProps, SpiloBackup, SpiloBackupEnvironment } from '../backup/spilo-backup';
 import { Credentials, CredentialsSource, ResolvedCredentials } from '../credentials/credentials';
 import { ExternalSecret } from '../credentials/external-secret';
 import { GitOpsOrdering, SecretGenerator } from '../credentials/secret-generator';
@@ -171,6 +172,17 @@ export interface PostgresClusterProps {
    */
   readonly secretGenerator?: SecretGenerator;
   /**
+   * Continuous archiving and base backups with WAL-G (Spilo), to object storage.
+   * @default - no archiving
+   */
+  readonly backup?: ContinuousBackupProps;
+  /**
+   * Where a new cluster's data comes from: a point in time of another cluster's archive, a
+   * basebackup of a running cluster, or a standby of another cluster. Applies at initialisation only.
+   * @default - initdb: an empty cluster
+   */
+  readonly source?: ClusterBootstrap;
+  /**
    * NetworkPolicies: default-deny for every pod of the bundle with explicit allows (see DatabaseNetworkPolicy).
    * @default - on, with API server egress to any address on ports 443 and 6443 (narrow it with `apiServer`)
    */
@@ -305,6 +317,7 @@ const MANAGED_ENV = [
   'PGUSER_STANDBY', 'PGPASSWORD_STANDBY', 'DCS_ENABLE_KUBERNETES_API', 'KUBERNETES_USE_CONFIGMAPS',
   'KUBERNETES_SCOPE_LABEL', 'KUBERNETES_ROLE_LABEL', 'KUBERNETES_LEADER_LABEL_VALUE',
   'KUBERNETES_STANDBY_LEADER_LABEL_VALUE', 'KUBERNETES_LABELS', 'SPILO_CONFIGURATION',
+  ...SpiloBackup.MANAGED_ENV,
 ];
 
 /**
@@ -450,8 +463,33 @@ export class PostgresCluster extends Construct {
       }
     }
     validateExtraEnv(errors, props.extraEnv ?? []);
+    let backupEnvironment: SpiloBackupEnvironment = {
+      env: [], volumes: [], volumeMounts: [], serviceAccountAnnotations: {}, securityRelaxations: [],
+    };
+    // Only with backups or a source, and on a valid name and size (already reported otherwise).
+    if ((props.backup || props.source) && !nameProblem && Number.isInteger(instances) && instances >= 1) {
+      try {
+        backupEnvironment = SpiloBackup.environment({
+          cluster: { clusterName: props.name, namespace: namespace ?? 'default', postgresVersion, instances },
+          backup: props.backup,
+          bootstrap: props.source,
+        });
+      } catch (e) {
+        // SpiloBackup lists every problem of the backup and source props, one per line.
+        errors.addAll((e as Error).message.split('\n').map((l) => l.replace(/^\s*-\s*/, '')).filter((l) => l.trim() !== '' && !/invalid propert/.test(l)));
+      }
+    }
+    if (props.rbac && Object.keys(backupEnvironment.serviceAccountAnnotations).length > 0) {
+      errors.add('backup.storage.credentials', 'workloadIdentity', 'needs the annotations on the ServiceAccount: pass them as serviceAccountAnnotations of the shared PatroniRbac, or let the cluster create its own');
+    }
+    const standby = props.source && backupEnvironment.env.some((e) => e.name.startsWith('STANDBY_'));
+    if (standby && ((props.roles ?? []).length > 0 || (props.databases ?? []).length > 0)) {
+      errors.add('roles/databases', 'declared', 'cannot be applied to a standby cluster: it is read-only until promoted; declare them on the primary cluster');
+    }
+    const needs14 = (props.roles ?? []).flatMap((r) => r.memberOf ?? []).filter((g) => ['pg_read_all_data', 'pg_write_all_data'].includes(g));
+    if (needs14.length > 0 && postgresVersion < 14) errors.add('roles[].memberOf', needs14[0], `needs PostgreSQL 14 or later (postgresVersion is ${postgresVersion})`);
     validateExtraContainers(errors, props.extraContainers ?? []);
-    const volumeNames = new Set<string>([PGDATA_VOLUME, 'dshm']);
+    const volumeNames = new Set<string>([PGDATA_VOLUME, 'dshm', ...backupEnvironment.volumes.map((v) => v.name)]);
     for (const volume of props.extraVolumes ?? []) {
       const problem = Rules.dns1123Label(volume.name);
       if (problem) errors.add('extraVolumes[].name', volume.name, problem);
@@ -499,7 +537,13 @@ export class PostgresCluster extends Construct {
       annotations: props.annotations,
     });
 
-    this.rbac = props.rbac ?? new PatroniRbac(this, 'Rbac', { name: names.patroniRbac, labels: objectLabels });
+    this.rbac = props.rbac ?? new PatroniRbac(this, 'Rbac', {
+      name: names.patroniRbac,
+      labels: objectLabels,
+      serviceAccountAnnotations: Object.keys(backupEnvironment.serviceAccountAnnotations).length
+        ? backupEnvironment.serviceAccountAnnotations
+        : undefined,
+    });
     this.rbac.addCluster(props.name);
 
     this.headlessService = new k8s.KubeService(this, 'HeadlessService', {
@@ -562,6 +606,7 @@ export class PostgresCluster extends Construct {
       { name: 'KUBERNETES_LABELS', value: JSON.stringify(PATRONI_LABELS) },
       // Indented JSON is valid YAML for Spilo and keeps reviews line-by-line.
       { name: 'SPILO_CONFIGURATION', value: JSON.stringify(spiloConfiguration, undefined, 2) },
+      ...backupEnvironment.env,
       ...props.extraEnv ?? [],
     ];
 
@@ -579,6 +624,7 @@ export class PostgresCluster extends Construct {
       volumeMounts: [
         { name: PGDATA_VOLUME, mountPath: '/home/postgres/pgdata' },
         { name: 'dshm', mountPath: '/dev/shm' },
+        ...backupEnvironment.volumeMounts,
         ...props.extraVolumeMounts ?? [],
       ],
       // Patroni answers /readiness when PostgreSQL runs; /liveness when its HA loop runs (within ttl).
@@ -655,6 +701,7 @@ export class PostgresCluster extends Construct {
             containers: [spilo, ...props.extraContainers ?? []],
             volumes: [
               { name: 'dshm', emptyDir: { medium: 'Memory' } },
+              ...backupEnvironment.volumes,
               ...props.extraVolumes ?? [],
             ],
           },
@@ -737,7 +784,8 @@ export class PostgresCluster extends Construct {
         dns: network.dns,
         allowFrom: network.allowFrom,
         patroniApiFrom: network.patroniApiFrom,
-        backupEndpoints: network.backupEndpoints,
+        // Object storage has no stable addresses: with archiving on, HTTPS anywhere unless narrowed.
+        backupEndpoints: network.backupEndpoints ?? (props.backup ? { cidrs: ['0.0.0.0/0', '::/0'], port: 443 } : undefined),
         labels: objectLabels,
       });
       // A Job's policy denies all ingress; Polaris only recognises policies with rules.

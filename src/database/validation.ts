@@ -40,6 +40,15 @@ function checkDuplicateRoles(roles: ResolvedRole[]): string[] {
   });
 }
 
+/**
+ * PostgreSQL's predefined roles a declared role may be a member of (they exist in every database
+ * of the supported versions; pg_read_all_data and pg_write_all_data since 14, pg_checkpoint since 15).
+ */
+export const PREDEFINED_ROLES = [
+  'pg_read_all_data', 'pg_write_all_data', 'pg_monitor', 'pg_read_all_settings', 'pg_read_all_stats',
+  'pg_stat_scan_tables', 'pg_signal_backend', 'pg_checkpoint',
+];
+
 function checkRole(role: RoleProps, i: number, known: Set<string>): string[] {
   const errors = checkRoleName(`roles[${i}].name`, role.name);
   const limit = role.connectionLimit;
@@ -48,8 +57,8 @@ function checkRole(role: RoleProps, i: number, known: Set<string>): string[] {
   }
   (role.memberOf ?? []).forEach((group, j) => {
     const path = `roles[${i}].memberOf[${j}]`;
-    if (group === role.name) {errors.push(`${path}: ${show(group)} is the role itself; a role cannot be a member of itself`);} else if (!known.has(group)) {
-      errors.push(`${path}: ${show(group)} is not a declared role nor a role generated for a prepared database or the pooler`);
+    if (group === role.name) {errors.push(`${path}: ${show(group)} is the role itself; a role cannot be a member of itself`);} else if (!known.has(group) && !PREDEFINED_ROLES.includes(group)) {
+      errors.push(`${path}: ${show(group)} is not a declared role nor a role generated for a prepared database or the pooler, nor one of PostgreSQL's predefined roles (${PREDEFINED_ROLES.join(', ')})`);
     }
   });
   for (const [group] of duplicates(role.memberOf ?? [], (g) => g)) {

@@ -276,6 +276,9 @@ export interface DatabaseNetworkPolicyProps {
 export class DatabaseNetworkPolicy extends Construct {
   /** The policy of the database members. */
   public readonly database: k8s.KubeNetworkPolicy;
+  private readonly clientJobs: Array<Record<string, string>> = [];
+  private readonly addClientJobPolicy: (
+    id: string, suffix: string, podLabels: Record<string, string>, storage?: BackupEndpoint) => k8s.KubeNetworkPolicy;
   /** The pooler's policy, when there is a pooler. */
   public readonly pooler?: k8s.KubeNetworkPolicy;
   /** The secret generator Job's policy. */
@@ -367,6 +370,7 @@ export class DatabaseNetworkPolicy extends Construct {
           ...props.pooler ? [pods(props.pooler.podLabels)] : [],
           ...props.bootstrapJobPodLabels ? [pods(props.bootstrapJobPodLabels)] : [],
           ...props.backupJobPodLabels ? [pods(props.backupJobPodLabels)] : [],
+          ...this.clientJobs.map(pods),
         ],
         ports: [tcp(postgresPort)],
       },
@@ -396,6 +400,25 @@ export class DatabaseNetworkPolicy extends Construct {
     if (props.backupJobPodLabels) {
       this.backup = policy('Backup', 'backup', props.backupJobPodLabels, () => [], [dns, toDatabase, ...backup]);
     }
+    this.addClientJobPolicy = (jobId, suffix, podLabels, storage) => {
+      this.clientJobs.push(podLabels);
+      const storageRule: k8s.NetworkPolicyEgressRule[] = storage
+        ? [{
+          to: storage.cidrs.map((cidr) => ({ ipBlock: { cidr, except: storage.except?.length ? storage.except : undefined } })),
+          ports: [tcp(storage.port ?? 443)],
+        }]
+        : [];
+      return policy(jobId, suffix, podLabels, () => [], [dns, toDatabase, ...storageRule]);
+    };
+  }
+
+  /**
+   * Adds another Job of the bundle that connects to the database (for example a BackupSchedule): the
+   * members accept it on the PostgreSQL port, and its own policy allows only DNS, the members and
+   * the given storage endpoints.
+   */
+  public addDatabaseClientJob(id: string, nameSuffix: string, podLabels: Record<string, string>, storage?: BackupEndpoint): k8s.KubeNetworkPolicy {
+    return this.addClientJobPolicy(id, nameSuffix, podLabels, storage);
   }
 
   /** Allows more application pods to connect to PostgreSQL (and to the pooler, unless it has its own list). */
