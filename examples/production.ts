@@ -1,7 +1,10 @@
 import { Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { BackupSchedule, BackupStorage, BackupTarget, GitOpsOrdering, NetworkPeer, Placement, PostgresCluster, StorageCredentials, SynchronousMode } from '../src';
+import {
+  BackupSchedule, BackupStorage, BackupTarget, CertificateIssuerKind, GitOpsOrdering, NetworkPeer, Placement, PostgresCluster,
+  ServerTls, StorageCredentials, SynchronousMode,
+} from '../src';
 
 /**
  * A production-style cluster: three members across zones, synchronous replication, tuned parameters,
@@ -51,6 +54,8 @@ export class ProductionExample extends Chart {
         { name: 'orders', prepared: true, schemas: ['data', 'audit'], extensions: ['pg_stat_statements', 'pgcrypto'] },
       ],
       backup: { storage, schedule: '0 2 * * *', retention: 7 },
+      // A certificate for every Service and member name, from the cluster's internal CA.
+      tls: ServerTls.certManager({ issuerName: 'internal-ca', issuerKind: CertificateIssuerKind.CLUSTER_ISSUER }),
       gitOpsOrdering: GitOpsOrdering.ARGO_CD,
       networkPolicy: {
         // The API server's endpoints (kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes).

@@ -15,7 +15,7 @@ function passwordLiterals(objects: any[]): string[] {
   const patterns = [
     /PASSWORD\s+'[^']*'/i, // SQL: only psql variables (PASSWORD :'var') are allowed
     /password=(?![$%{])[^\s&"']+/i, // libpq conninfo
-    /["']?password["']?:\s*["'](?!\{\{)[^"'{]+["']/i, // JSON/YAML with a literal value
+    /["']?password["']?:\s*["'](?!\{\{|\$\()[^"'{]+["']/i, // JSON/YAML with a literal value (not a template or a kubelet $(VAR) reference)
   ];
   const walk = (value: unknown, where: string) => {
     if (typeof value === 'string') {
@@ -35,7 +35,13 @@ test('the password scan finds literals', () => {
     { kind: 'ConfigMap', metadata: { name: 'c' }, data: { 'c.yaml': 'password: "hunter22"' } },
   ];
   expect(passwordLiterals(bait)).toHaveLength(3);
-  expect(passwordLiterals([{ kind: 'ConfigMap', metadata: { name: 'ok' }, data: { s: "ALTER ROLE app PASSWORD :'pw'", t: "password: '{{ .password }}'" } }])).toEqual([]);
+  expect(passwordLiterals([{
+    kind: 'ConfigMap',
+    metadata: { name: 'ok' },
+    data: {
+      s: "ALTER ROLE app PASSWORD :'pw'", t: "password: '{{ .password }}'", u: '"password": "$(PATRONI_RESTAPI_PASSWORD)"',
+    },
+  }])).toEqual([]);
 });
 
 describe.each(EXAMPLES.map((e) => [e.name, e.build] as const))('example %s', (_name, build) => {

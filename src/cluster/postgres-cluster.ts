@@ -20,7 +20,9 @@ import { Rules, ValidationErrors, validateAnnotationKeys, validateLabels } from 
 import { PatroniRbac } from '../rbac/patroni-rbac';
 import { EXEMPTION_REASONS, exemptionAnnotations, spiloExemptions } from '../security/bundle-exemptions';
 import { ApiServerEndpoint, BackupEndpoint, DatabaseNetworkPolicy, DnsEgress, NetworkPeer } from '../security/network-policy';
+import { PatroniRestApi } from '../security/patroni-rest-api';
 import { PolicyCheck } from '../security/policy-rules';
+import { ClientCertificateOptions, ServerTls, SpiloTls, SpiloTlsConfig } from '../security/server-tls';
 
 /** How strongly a placement rule is enforced. */
 export enum Placement {
@@ -172,6 +174,29 @@ export interface PostgresClusterProps {
    */
   readonly secretGenerator?: SecretGenerator;
   /**
+   * Server TLS certificate: from cert-manager (a Certificate for every Service and member name is
+   * added to the bundle) or from an existing Secret (`tls.crt`, `tls.key`).
+   * @default - Spilo's self-signed certificate (encrypts, but clients cannot verify the server)
+   */
+  readonly tls?: ServerTls;
+  /**
+   * Require client certificates signed by this CA (in addition to the password) for application
+   * users; the superuser, replication and pooler users stay password-only over TLS.
+   * @default - no client certificates
+   */
+  readonly clientCertificates?: ClientCertificateOptions;
+  /**
+   * The cluster's DNS domain, for the certificate's fully qualified names.
+   * @default "cluster.local"
+   */
+  readonly clusterDomain?: string;
+  /**
+   * Credentials for Patroni's REST API: its unsafe endpoints (switchover, failover, restart,
+   * reinitialize, config) require them; the probes' GET endpoints do not.
+   * @default Credentials.generated(): Secret "patroni-api.<name>.credentials.postgresql.acid.zalan.do"
+   */
+  readonly patroniApiCredentials?: Credentials;
+  /**
    * Continuous archiving and base backups with WAL-G (Spilo), to object storage.
    * @default - no archiving
    */
@@ -318,6 +343,7 @@ const MANAGED_ENV = [
   'KUBERNETES_SCOPE_LABEL', 'KUBERNETES_ROLE_LABEL', 'KUBERNETES_LEADER_LABEL_VALUE',
   'KUBERNETES_STANDBY_LEADER_LABEL_VALUE', 'KUBERNETES_LABELS', 'SPILO_CONFIGURATION',
   ...SpiloBackup.MANAGED_ENV,
+  'SSL_CERTIFICATE_FILE', 'SSL_PRIVATE_KEY_FILE', 'SSL_CA_FILE', PatroniRestApi.USERNAME_ENV, PatroniRestApi.PASSWORD_ENV,
 ];
 
 /**
@@ -448,6 +474,11 @@ export class PostgresCluster extends Construct {
       if (value === undefined) errors.addAll([rule]);
       else errors.add(property, value, rule);
     }
+    const apiCredentials = (props.patroniApiCredentials ?? Credentials.generated()).resolve(PatroniRestApi.secretName(props.name));
+    if (props.patroniApiCredentials?.secretName !== undefined) {
+      const problem = Rules.dns1123Subdomain(apiCredentials.secretName);
+      if (problem) errors.add('patroniApiCredentials.secretName', apiCredentials.secretName, problem);
+    }
     if (props.secretGenerator && Chart.of(props.secretGenerator).namespace !== namespace) {
       errors.add('secretGenerator', props.secretGenerator.node.path, `must be in the cluster's namespace (${namespace}): Secrets are namespaced`);
     }
@@ -482,6 +513,17 @@ export class PostgresCluster extends Construct {
     if (props.rbac && Object.keys(backupEnvironment.serviceAccountAnnotations).length > 0) {
       errors.add('backup.storage.credentials', 'workloadIdentity', 'needs the annotations on the ServiceAccount: pass them as serviceAccountAnnotations of the shared PatroniRbac, or let the cluster create its own');
     }
+    let tls: SpiloTlsConfig = { volumes: [], volumeMounts: [], env: [], pgHba: [] };
+    try {
+      tls = SpiloTls.configure({
+        clusterName: props.name,
+        tls: props.tls,
+        clientCertificates: props.clientCertificates,
+        passwordOnlyUsers: [SUPERUSER, REPLICATION_USER],
+      });
+    } catch (e) {
+      errors.add('tls/clientCertificates', props.clientCertificates?.caSecretName ?? props.tls, (e as Error).message.replace(/^SpiloTls: /, ''));
+    }
     const standby = props.source && backupEnvironment.env.some((e) => e.name.startsWith('STANDBY_'));
     if (standby && ((props.roles ?? []).length > 0 || (props.databases ?? []).length > 0)) {
       errors.add('roles/databases', 'declared', 'cannot be applied to a standby cluster: it is read-only until promoted; declare them on the primary cluster');
@@ -489,7 +531,7 @@ export class PostgresCluster extends Construct {
     const needs14 = (props.roles ?? []).flatMap((r) => r.memberOf ?? []).filter((g) => ['pg_read_all_data', 'pg_write_all_data'].includes(g));
     if (needs14.length > 0 && postgresVersion < 14) errors.add('roles[].memberOf', needs14[0], `needs PostgreSQL 14 or later (postgresVersion is ${postgresVersion})`);
     validateExtraContainers(errors, props.extraContainers ?? []);
-    const volumeNames = new Set<string>([PGDATA_VOLUME, 'dshm', ...backupEnvironment.volumes.map((v) => v.name)]);
+    const volumeNames = new Set<string>([PGDATA_VOLUME, 'dshm', 'tls', 'tls-ca', ...backupEnvironment.volumes.map((v) => v.name)]);
     for (const volume of props.extraVolumes ?? []) {
       const problem = Rules.dns1123Label(volume.name);
       if (problem) errors.add('extraVolumes[].name', volume.name, problem);
@@ -582,7 +624,7 @@ export class PostgresCluster extends Construct {
       },
       postgresql: {
         parameters: local,
-        pg_hba: PG_HBA,
+        pg_hba: tls.pgHba,
       },
     };
 
@@ -604,8 +646,12 @@ export class PostgresCluster extends Construct {
       { name: 'KUBERNETES_LEADER_LABEL_VALUE', value: LEADER_LABEL_VALUE },
       { name: 'KUBERNETES_STANDBY_LEADER_LABEL_VALUE', value: LEADER_LABEL_VALUE },
       { name: 'KUBERNETES_LABELS', value: JSON.stringify(PATRONI_LABELS) },
+      ...tls.env,
+      // Defined before SPILO_CONFIGURATION: the kubelet expands $(PATRONI_RESTAPI_*) in it, so the
+      // REST API password reaches Patroni without ever being in the manifest.
+      ...PatroniRestApi.env({ secretName: apiCredentials.secretName, usernameKey: apiCredentials.usernameKey, passwordKey: apiCredentials.passwordKey }),
       // Indented JSON is valid YAML for Spilo and keeps reviews line-by-line.
-      { name: 'SPILO_CONFIGURATION', value: JSON.stringify(spiloConfiguration, undefined, 2) },
+      { name: 'SPILO_CONFIGURATION', value: PatroniRestApi.spiloConfiguration(spiloConfiguration, true) },
       ...backupEnvironment.env,
       ...props.extraEnv ?? [],
     ];
@@ -625,6 +671,7 @@ export class PostgresCluster extends Construct {
         { name: PGDATA_VOLUME, mountPath: '/home/postgres/pgdata' },
         { name: 'dshm', mountPath: '/dev/shm' },
         ...backupEnvironment.volumeMounts,
+        ...tls.volumeMounts,
         ...props.extraVolumeMounts ?? [],
       ],
       // Patroni answers /readiness when PostgreSQL runs; /liveness when its HA loop runs (within ttl).
@@ -702,6 +749,7 @@ export class PostgresCluster extends Construct {
             volumes: [
               { name: 'dshm', emptyDir: { medium: 'Memory' } },
               ...backupEnvironment.volumes,
+              ...tls.volumes,
               ...props.extraVolumes ?? [],
             ],
           },
@@ -718,6 +766,16 @@ export class PostgresCluster extends Construct {
       },
     });
     this.statefulSet.addDependency(...this.rbac.apiObjects, this.headlessService);
+    if (props.tls) {
+      const dnsNames = SpiloTls.dnsNames({
+        namespace: this.namespace,
+        serviceNames: [names.primaryService, names.replicaService, `${props.name}-pooler`, `${props.name}-pooler-repl`],
+        headlessServiceName: names.headlessService,
+        clusterDomain: props.clusterDomain,
+      });
+      const certificate = SpiloTls.certificate(this, 'Certificate', props.tls, props.name, dnsNames, objectLabels);
+      if (certificate) this.statefulSet.addDependency(certificate);
+    }
 
     const ordering = props.gitOpsOrdering ?? GitOpsOrdering.NONE;
     const secretLabels = { ...this.selectorLabels, 'app.kubernetes.io/managed-by': 'cdk8s-pgaas' };
@@ -731,7 +789,8 @@ export class PostgresCluster extends Construct {
       [CLUSTER_LABEL]: props.name,
       [NETWORK_GROUP_LABEL]: `${props.name}-${group}`,
     });
-    for (const [user, c] of credentials) {
+    const provisioned: Array<[string, ResolvedCredentials]> = [...credentials, [PatroniRestApi.DEFAULT_USERNAME, apiCredentials]];
+    for (const [user, c] of provisioned) {
       if (c.source === CredentialsSource.GENERATED) {
         this.secretGenerator ??= props.secretGenerator
           ?? new SecretGenerator(this, 'SecretGenerator', {
@@ -739,7 +798,7 @@ export class PostgresCluster extends Construct {
           });
         this.secretGenerator.addSecret({ name: c.secretName, username: user, labels: secretLabels });
       } else if (c.source === CredentialsSource.EXTERNAL_SECRET && c.external) {
-        const external = new ExternalSecret(this, `ExternalSecret-${user}`, {
+        const external = new ExternalSecret(this, `ExternalSecret-${c.secretName}`, {
           metadata: metadata(c.secretName),
           secretStoreRef: { name: c.external.secretStoreName, kind: c.external.secretStoreKind ?? 'SecretStore' },
           refreshInterval: `${c.external.refreshInterval?.toSeconds() ?? 3600}s`,
@@ -892,20 +951,6 @@ export class PostgresCluster extends Construct {
   }
 }
 
-/**
- * Host-based authentication: trust only on the pod's Unix socket (Spilo's own scripts), SCRAM for
- * everything over TCP, and TCP only with TLS (Spilo provides a certificate; its default is
- * `hostnossl ... reject`).
- */
-const PG_HBA = [
-  'local all all trust',
-  'local replication standby trust',
-  'host all all 127.0.0.1/32 scram-sha-256',
-  'host all all ::1/128 scram-sha-256',
-  'hostssl replication standby all scram-sha-256',
-  'hostssl all all all scram-sha-256',
-  'hostnossl all all all reject',
-];
 
 /** Joins comma-separated annotation lists (kube-score/ignore) without duplicates. */
 function mergeList(existing: string | undefined, added: string): string {

@@ -367,6 +367,7 @@ describe('secrets, labels and escape hatches', () => {
     const { construct, objects } = cluster({
       superuserCredentials: Credentials.fromSecret('pg-admin', { passwordKey: 'pw' }),
       replicationCredentials: Credentials.fromSecret('pg-repl'),
+      patroniApiCredentials: Credentials.fromSecret('pg-api'),
     });
     const env = envOf(spiloContainer(objects));
     expect(env.PGPASSWORD_SUPERUSER.secretKeyRef).toEqual({ name: 'pg-admin', key: 'pw' });

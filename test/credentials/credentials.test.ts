@@ -19,6 +19,7 @@ describe('generated credentials (default)', () => {
     const job = generatorJob(objects);
     const secrets = JSON.parse(job.spec.template.spec.containers[0].env[0].value);
     expect(secrets.map((s: any) => [s.name, s.username])).toEqual([
+      ['patroni-api.shop-db.credentials.postgresql.acid.zalan.do', 'patroni'],
       ['postgres.shop-db.credentials.postgresql.acid.zalan.do', 'postgres'],
       ['standby.shop-db.credentials.postgresql.acid.zalan.do', 'standby'],
     ]);
@@ -37,6 +38,7 @@ describe('generated credentials (default)', () => {
         verbs: ['get'],
         resourceNames: [
           'app.shop-db.credentials.postgresql.acid.zalan.do',
+          'patroni-api.shop-db.credentials.postgresql.acid.zalan.do',
           'postgres.shop-db.credentials.postgresql.acid.zalan.do',
           'standby.shop-db.credentials.postgresql.acid.zalan.do',
         ],
@@ -71,7 +73,9 @@ describe('generated credentials (default)', () => {
 
 describe('existing Secrets', () => {
   test('no generator when every password comes from existing Secrets', () => {
-    const { objects } = build({ superuserCredentials: Credentials.fromSecret('a'), replicationCredentials: Credentials.fromSecret('b') });
+    const { objects } = build({
+      superuserCredentials: Credentials.fromSecret('a'), replicationCredentials: Credentials.fromSecret('b'), patroniApiCredentials: Credentials.fromSecret('c'),
+    });
     expect(jobs(objects)).toEqual([]);
     expect(objects.filter((o) => o.metadata.name.startsWith('shop-db-secrets'))).toEqual([]);
   });
@@ -96,7 +100,7 @@ describe('External Secrets Operator', () => {
       data: [{ secretKey: 'password', remoteRef: { key: 'pg/shop', property: 'password' } }],
     });
     // The replication password is still generated.
-    expect(JSON.parse(generatorJob(objects).spec.template.spec.containers[0].env[0].value).map((s: any) => s.username)).toEqual(['standby']);
+    expect(JSON.parse(generatorJob(objects).spec.template.spec.containers[0].env[0].value).map((s: any) => s.username)).toEqual(['patroni', 'standby']);
   });
 });
 
@@ -121,7 +125,7 @@ describe('GitOps ordering', () => {
     new PostgresCluster(dbChart, 'db', { name: 'shop-db', secretGenerator: generator });
     expect(synth(dbChart).map((o) => o.kind)).not.toContain('Job');
     const job = findObject(synth(secretsChart), 'Job');
-    expect(JSON.parse(job.spec.template.spec.containers[0].env[0].value)).toHaveLength(2);
+    expect(JSON.parse(job.spec.template.spec.containers[0].env[0].value)).toHaveLength(3);
     app.synth();
     // cdk8s orders charts by their dependencies: the secrets chart's file comes first.
     expect(fs.readdirSync(app.outdir).sort()).toEqual(['0000-secrets.k8s.yaml', '0001-db.k8s.yaml']);

@@ -10,6 +10,7 @@ import * as models from 'kubernetes-models';
 export function schemaErrors(object: any): string[] {
   const where = `${object.kind}/${object.metadata?.name}`;
   if (object.apiVersion === 'external-secrets.io/v1' && object.kind === 'ExternalSecret') return externalSecretErrors(object).map((e) => `${where}: ${e}`);
+  if (object.apiVersion === 'cert-manager.io/v1' && object.kind === 'Certificate') return certificateErrors(object).map((e) => `${where}: ${e}`);
   const Model = modelClass(object.apiVersion, object.kind);
   if (!Model) return [`${where}: no schema for ${object.apiVersion} ${object.kind}`];
   const errors: string[] = [];
@@ -84,5 +85,22 @@ function externalSecretErrors(o: any): string[] {
     only(d.remoteRef, `spec.data[${i}].remoteRef`, ['key', 'property', 'version', 'conversionStrategy', 'decodingStrategy', 'metadataPolicy']);
     if (!d.secretKey || !d.remoteRef?.key) errors.push(`spec.data[${i}] needs secretKey and remoteRef.key`);
   });
+  return errors;
+}
+
+/** The fields of cert-manager.io/v1 Certificate the library emits (cert-manager pkg/apis/certmanager/v1/types_certificate.go). */
+function certificateErrors(o: any): string[] {
+  const errors: string[] = [];
+  const only = (value: any, path: string, allowed: string[]) => {
+    for (const key of Object.keys(value ?? {})) if (!allowed.includes(key)) errors.push(`unknown field "${path}.${key}"`);
+  };
+  only(o, '', ['apiVersion', 'kind', 'metadata', 'spec']);
+  only(o.spec, 'spec', ['secretName', 'issuerRef', 'dnsNames', 'duration', 'renewBefore', 'privateKey', 'usages', 'commonName', 'secretTemplate', 'isCA', 'ipAddresses', 'subject']);
+  only(o.spec?.issuerRef, 'spec.issuerRef', ['name', 'kind', 'group']);
+  only(o.spec?.privateKey, 'spec.privateKey', ['algorithm', 'size', 'rotationPolicy', 'encoding']);
+  if (!o.spec?.secretName) errors.push('spec.secretName is required');
+  if (!o.spec?.issuerRef?.name) errors.push('spec.issuerRef.name is required');
+  if (!Array.isArray(o.spec?.dnsNames) || o.spec.dnsNames.length === 0) errors.push('spec.dnsNames must not be empty');
+  for (const d of ['duration', 'renewBefore']) if (o.spec?.[d] !== undefined && !/^([0-9]+(\.[0-9]+)?(h|m|s))+$/.test(o.spec[d])) errors.push(`spec.${d} must be a Go duration`);
   return errors;
 }
