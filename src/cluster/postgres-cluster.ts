@@ -649,7 +649,9 @@ export class PostgresCluster extends Construct {
       ...tls.env,
       // Defined before SPILO_CONFIGURATION: the kubelet expands $(PATRONI_RESTAPI_*) in it, so the
       // REST API password reaches Patroni without ever being in the manifest.
-      ...PatroniRestApi.env({ secretName: apiCredentials.secretName, usernameKey: apiCredentials.usernameKey, passwordKey: apiCredentials.passwordKey }),
+      ...PatroniRestApi.env({
+        secretName: apiCredentials.secretName, usernameKey: apiCredentials.usernameKey, passwordKey: apiCredentials.passwordKey,
+      }),
       // Indented JSON is valid YAML for Spilo and keeps reviews line-by-line.
       { name: 'SPILO_CONFIGURATION', value: PatroniRestApi.spiloConfiguration(spiloConfiguration, true) },
       ...backupEnvironment.env,
