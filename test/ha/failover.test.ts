@@ -1,6 +1,6 @@
 import { SynchronousMode } from '../../src';
 import { PreStopHook } from '../../src/cluster/prestop-hook';
-import { PatroniCluster, PatroniMember, runPreStopHook, synthesizeCluster, Writer } from '../harness/patroni';
+import { PatroniCluster, PatroniMember, restApiEnv, runPreStopHook, synthesizeCluster, Writer } from '../harness/patroni';
 import { sleep, waitFor } from '../harness/processes';
 
 /*
@@ -130,7 +130,7 @@ describe('three members, synchronousMode ON', () => {
     try {
       await waitFor('30 acknowledged writes', () => writer.acknowledged().length >= 30, 60_000, 100);
       const startedAt = Date.now();
-      const hook = await runPreStopHook(PreStopHook.command(60), leader.restUrl);
+      const hook = await runPreStopHook(PreStopHook.command(60), leader.restUrl, restApiEnv(cluster.spec));
       expect(hook.status).toBe(0);
       expect(hook.stdout).toMatch(`switching over from ${leader.name} to ${standby.name}`);
       const first = await writer.waitForWriteAfter(startedAt, standby);

@@ -3,7 +3,7 @@ import { AddressInfo } from 'net';
 import { Chart, Testing } from 'cdk8s';
 import { PostgresCluster } from '../../src';
 import { PreStopHook } from '../../src/cluster/prestop-hook';
-import { PatroniCluster, runPreStopHook, synthesizeCluster, Writer } from '../harness/patroni';
+import { PatroniCluster, restApiEnv, runPreStopHook, synthesizeCluster, Writer } from '../harness/patroni';
 import { sleep, waitFor } from '../harness/processes';
 
 /*
@@ -38,7 +38,7 @@ describe('preStop hook', () => {
     try {
       await waitFor('30 acknowledged writes', () => writer.acknowledged().length >= 30, 60_000, 100);
       const startedAt = Date.now();
-      const hook = await runPreStopHook(HOOK, leader.restUrl);
+      const hook = await runPreStopHook(HOOK, leader.restUrl, restApiEnv(cluster.spec));
       expect(hook.status).toBe(0);
       expect(hook.stdout).toMatch(new RegExp(`switching over from ${leader.name} to hook-db-\\d`));
       expect(hook.stdout).toMatch(`${leader.name} is no longer the leader`);
@@ -60,7 +60,7 @@ describe('preStop hook', () => {
     const leader = await cluster.waitForLeader();
     const before = (await cluster.clusterState())!;
     const replica = cluster.members.find((m) => m !== leader)!;
-    const hook = await runPreStopHook(HOOK, replica.restUrl);
+    const hook = await runPreStopHook(HOOK, replica.restUrl, restApiEnv(cluster.spec));
     expect(hook.status).toBe(0);
     expect(hook.stdout).toMatch('nothing to hand over');
     expect(hook.durationMs).toBeLessThan(10_000);
@@ -68,6 +68,16 @@ describe('preStop hook', () => {
     const after = (await cluster.clusterState())!;
     const summary = (state: typeof before) => state.map((m) => `${m.name}:${m.role}:${m.timeline}`).sort();
     expect(summary(after)).toEqual(summary(before));
+  }, TEST_TIMEOUT);
+
+  test('the REST API refuses an unauthenticated switchover; the probes\' GET endpoints stay open', async () => {
+    expect(cluster.spec.restApi?.username).toBe('patroni');
+    const leader = await cluster.waitForLeader();
+    const anonymous = await leader.postAnonymously('/switchover', { leader: leader.name });
+    expect(anonymous?.status).toBe(401);
+    expect((await cluster.waitForLeader()).name).toBe(leader.name);
+    expect((await leader.get('/readiness'))?.status).toBe(200);
+    expect((await leader.get('/liveness'))?.status).toBe(200);
   }, TEST_TIMEOUT);
 
   test('exits 0 when Patroni does not answer', async () => {

@@ -8,6 +8,7 @@ import { EtcdServer, killProcessesUnder, registerCleanupRoot, unregisterCleanupR
 import { PG_BIN } from './postgres';
 import { freePort, runAsService, serviceTempDir, sleep, spawnAsService, waitFor, writeServiceFile } from './processes';
 import { PostgresCluster, PostgresClusterProps } from '../../src';
+import { KubeletEnv } from '../../src/security/kubelet-env';
 
 /*
  * Integration harness: real Patroni 3.0.2 members (PostgreSQL 15) with etcd as the DCS, configured
@@ -64,9 +65,19 @@ export interface SynthesizedCluster {
   readonly pgHba: string[];
   /** Every parameter the manifest sets (bootstrap.dcs.postgresql.parameters + postgresql.parameters). */
   readonly allParameters: Record<string, string>;
+  /**
+   * Patroni REST API credentials, as the kubelet puts them into SPILO_CONFIGURATION
+   * (`restapi.authentication` with $(PATRONI_RESTAPI_*) expanded; the harness makes up the Secret's values).
+   */
+  readonly restApi?: { readonly username: string; readonly password: string };
 }
 
-interface EnvVar { readonly name: string; readonly value?: string }
+/** The env the preStop hook gets in the pod for the REST API credentials (empty without authentication). */
+export function restApiEnv(cluster: SynthesizedCluster): Record<string, string> {
+  return cluster.restApi ? { PATRONI_RESTAPI_USERNAME: cluster.restApi.username, PATRONI_RESTAPI_PASSWORD: cluster.restApi.password } : {};
+}
+
+interface EnvVar { readonly name: string; readonly value?: string; readonly valueFrom?: unknown }
 
 /** One SynthesizedCluster per StatefulSet with a Spilo container in the synthesized manifests. */
 export function clustersFromManifests(manifests: any[]): SynthesizedCluster[] {
@@ -79,7 +90,13 @@ export function clustersFromManifests(manifests: any[]): SynthesizedCluster[] {
       if (variable?.value === undefined) throw new Error(`StatefulSet ${sts.metadata.name}: env ${name} is missing or not a plain value`);
       return variable.value;
     };
-    const spiloConfiguration = JSON.parse(env('SPILO_CONFIGURATION'));
+    env('SPILO_CONFIGURATION');
+    // The kubelet expands $(NAME) references from earlier variables, Secret ones included: the REST
+    // API credentials come from a Secret, whose values the harness makes up.
+    const secretValues = { PATRONI_RESTAPI_USERNAME: 'patroni', PATRONI_RESTAPI_PASSWORD: `api-${randomBytes(12).toString('hex')}` };
+    const expanded = KubeletEnv.resolve(spilo.env as EnvVar[], secretValues);
+    const spiloConfiguration = JSON.parse(expanded.SPILO_CONFIGURATION);
+    const authentication = spiloConfiguration.restapi?.authentication;
     const dcs = spiloConfiguration.bootstrap.dcs;
     const parameters = spiloConfiguration.postgresql.parameters ?? {};
     return {
@@ -92,6 +109,7 @@ export function clustersFromManifests(manifests: any[]): SynthesizedCluster[] {
       parameters,
       pgHba: spiloConfiguration.postgresql.pg_hba,
       allParameters: { ...dcs.postgresql?.parameters, ...parameters },
+      restApi: authentication ? { username: authentication.username, password: authentication.password } : undefined,
     };
   });
 }
@@ -226,11 +244,14 @@ export interface RestMember {
 
 export interface RestResponse { readonly status: number; readonly body: any; readonly text: string }
 
-async function rest(url: string, init: { method?: string; body?: unknown; timeoutMs?: number } = {}): Promise<RestResponse | undefined> {
+async function rest(url: string, init: { method?: string; body?: unknown; timeoutMs?: number; auth?: { username: string; password: string } } = {}): Promise<RestResponse | undefined> {
   try {
+    const headers: Record<string, string> = {};
+    if (init.body !== undefined) headers['Content-Type'] = 'application/json';
+    if (init.auth) headers.Authorization = `Basic ${Buffer.from(`${init.auth.username}:${init.auth.password}`).toString('base64')}`;
     const response = await fetch(url, {
       method: init.method ?? 'GET',
-      headers: init.body === undefined ? undefined : { 'Content-Type': 'application/json' },
+      headers,
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
       signal: AbortSignal.timeout(init.timeoutMs ?? 3_000),
     });
@@ -292,7 +313,12 @@ export class PatroniMember {
     const config = {
       scope: this.cluster.scope,
       name: this.name,
-      restapi: { listen: `127.0.0.2:${this.restPort}`, connect_address: `127.0.0.2:${this.restPort}` },
+      restapi: {
+        listen: `127.0.0.2:${this.restPort}`,
+        connect_address: `127.0.0.2:${this.restPort}`,
+        // From the manifest (restapi.authentication in SPILO_CONFIGURATION): unsafe endpoints need it.
+        ...this.cluster.restApi ? { authentication: this.cluster.restApi } : {},
+      },
       etcd3: { hosts: [etcd.hostPort] },
       bootstrap: {
         dcs: dcsForPatroni302(this.cluster.dcs),
@@ -408,8 +434,14 @@ export class PatroniMember {
     return rest(`${this.restUrl}${endpoint}`);
   }
 
+  /** POST to a REST endpoint with the cluster's API credentials (unsafe endpoints require them). */
   public async post(endpoint: string, body: unknown, timeoutMs = 60_000): Promise<RestResponse | undefined> {
-    return rest(`${this.restUrl}${endpoint}`, { method: 'POST', body, timeoutMs });
+    return rest(`${this.restUrl}${endpoint}`, { method: 'POST', body, timeoutMs, auth: this.cluster.restApi });
+  }
+
+  /** POST without credentials (to show that unsafe endpoints refuse it). */
+  public async postAnonymously(endpoint: string, body: unknown): Promise<RestResponse | undefined> {
+    return rest(`${this.restUrl}${endpoint}`, { method: 'POST', body });
   }
 
   /** libpq environment for the superuser over this member's Unix socket (local trust, like Spilo's own scripts). */
