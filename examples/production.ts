@@ -54,6 +54,8 @@ export class ProductionExample extends Chart {
         { name: 'orders', prepared: true, schemas: ['data', 'audit'], extensions: ['pg_stat_statements', 'pgcrypto'] },
       ],
       backup: { storage, schedule: '0 2 * * *', retention: 7 },
+      // PgBouncer in front of the primary and the replicas: orders-db-pooler, orders-db-pooler-repl.
+      connectionPooler: { replicas: 2, replicaPooler: true },
       // A certificate for every Service and member name, from the cluster's internal CA.
       tls: ServerTls.certManager({ issuerName: 'internal-ca', issuerKind: CertificateIssuerKind.CLUSTER_ISSUER }),
       gitOpsOrdering: GitOpsOrdering.ARGO_CD,

@@ -19,3 +19,5 @@ export * from './security/policy-rules';
 export * from './backup/backup-storage';
 export * from './backup/spilo-backup';
 export * from './backup/backup-schedule';
+export * from './pooler/pgbouncer-config';
+export * from './pooler/connection-pooler';

@@ -11,8 +11,10 @@ import { ClusterBootstrap, ContinuousBackupProps, SpiloBackup, SpiloBackupEnviro
 import { Credentials, CredentialsSource, ResolvedCredentials } from '../credentials/credentials';
 import { ExternalSecret } from '../credentials/external-secret';
 import { GitOpsOrdering, SecretGenerator } from '../credentials/secret-generator';
+import { BootstrapSql } from '../database/bootstrap-sql';
 import { DatabaseBootstrap } from '../database/database-bootstrap';
 import { DatabaseBootstrapSpec, DatabaseProps, RoleProps } from '../database/roles';
+import { ConnectionPooler, ConnectionPoolerOptions } from '../pooler/connection-pooler';
 import { ClusterNames } from '../private/names';
 import { parseQuantity, sizeQuantity } from '../private/quantities';
 import { SpiloStatefulSet } from '../private/spilo-stateful-set';
@@ -173,6 +175,12 @@ export interface PostgresClusterProps {
    * @default - a SecretGenerator named "<name>-secrets" in this construct, when any credentials are generated
    */
   readonly secretGenerator?: SecretGenerator;
+  /**
+   * A highly available PgBouncer tier in front of the primary (and optionally the replicas):
+   * `<name>-pooler` and `<name>-pooler-repl`.
+   * @default - no pooler
+   */
+  readonly connectionPooler?: ConnectionPoolerOptions;
   /**
    * Server TLS certificate: from cert-manager (a Certificate for every Service and member name is
    * added to the bundle) or from an existing Secret (`tls.crt`, `tls.key`).
@@ -379,6 +387,8 @@ export class PostgresCluster extends Construct {
   public readonly secretGenerator?: SecretGenerator;
   /** The bootstrap Job for roles and databases, when any are declared. */
   public readonly bootstrap?: DatabaseBootstrap;
+  /** The PgBouncer tier, when `connectionPooler` is set. */
+  public readonly connectionPooler?: ConnectionPooler;
   /** The NetworkPolicies, unless turned off. */
   public readonly networkPolicy?: DatabaseNetworkPolicy;
   /** PostgreSQL port of every Service. */
@@ -466,7 +476,9 @@ export class PostgresCluster extends Construct {
     }
 
     const names = new ClusterNames(props.name);
-    const bootstrapSpec: DatabaseBootstrapSpec = { roles: props.roles, databases: props.databases };
+    // The pooler authenticates clients through a lookup function owned by its own login role.
+    const poolerRole = props.connectionPooler ? (props.connectionPooler.poolerRole ?? BootstrapSql.DEFAULT_POOLER_ROLE) : undefined;
+    const bootstrapSpec: DatabaseBootstrapSpec = { roles: props.roles, databases: props.databases, poolerRole };
     const credentialProblems: Array<[string, unknown, string]> = [];
     const credentials = resolveClusterCredentials(names, props.superuserCredentials, props.replicationCredentials,
       bootstrapSpec, props.roleCredentials ?? {}, credentialProblems, nameProblem === undefined);
@@ -519,7 +531,8 @@ export class PostgresCluster extends Construct {
         clusterName: props.name,
         tls: props.tls,
         clientCertificates: props.clientCertificates,
-        passwordOnlyUsers: [SUPERUSER, REPLICATION_USER],
+        // PgBouncer connects with the client's SCRAM keys and its own role; it holds no client certificate.
+        passwordOnlyUsers: [SUPERUSER, REPLICATION_USER, ...props.connectionPooler ? [props.connectionPooler.poolerRole ?? BootstrapSql.DEFAULT_POOLER_ROLE] : []],
       });
     } catch (e) {
       errors.add('tls/clientCertificates', props.clientCertificates?.caSecretName ?? props.tls, (e as Error).message.replace(/^SpiloTls: /, ''));
@@ -813,7 +826,7 @@ export class PostgresCluster extends Construct {
     }
     if (this.secretGenerator) this.statefulSet.addDependency(this.secretGenerator.job);
 
-    if ((props.roles ?? []).length > 0 || (props.databases ?? []).length > 0) {
+    if ((props.roles ?? []).length > 0 || (props.databases ?? []).length > 0 || poolerRole !== undefined) {
       const superuser = credentials.get(SUPERUSER)!;
       const passwords: Record<string, { secretName: string; key: string }> = {};
       for (const [user, c] of credentials) passwords[user] = { secretName: c.secretName, key: c.passwordKey };
@@ -841,6 +854,7 @@ export class PostgresCluster extends Construct {
         databasePodLabels: { [NETWORK_GROUP_LABEL]: `${props.name}-database` },
         secretGeneratorPodLabels: ownGenerator ? { [NETWORK_GROUP_LABEL]: `${props.name}-secrets` } : undefined,
         bootstrapJobPodLabels: this.bootstrap ? { [NETWORK_GROUP_LABEL]: `${props.name}-bootstrap` } : undefined,
+        pooler: props.connectionPooler ? { podLabels: { [NETWORK_GROUP_LABEL]: `${props.name}-pooler` } } : undefined,
         apiServer: network.apiServer ?? { cidrs: ['0.0.0.0/0', '::/0'], port: 443, additionalPorts: [6443] },
         dns: network.dns,
         allowFrom: network.allowFrom,
@@ -853,6 +867,19 @@ export class PostgresCluster extends Construct {
       const noIngress = exemptionAnnotations([[PolicyCheck.NETWORK_POLICY_RULES, EXEMPTION_REASONS.jobNoIngress]]);
       for (const job of [ownGenerator ? this.secretGenerator!.job : undefined, this.bootstrap?.job]) {
         for (const [key, value] of Object.entries(noIngress)) job?.metadata.addAnnotation(key, key === 'kube-score/ignore' ? mergeList(job.metadata.toJson().annotations?.[key], value) : value);
+      }
+    }
+
+    if (props.connectionPooler) {
+      this.connectionPooler = new ConnectionPooler(this, 'Pooler', {
+        // Serving only the declared databases makes the connection bound hold for the whole server.
+        databases: props.databases?.length ? props.databases.map((d) => d.name) : undefined,
+        ...props.connectionPooler,
+        labels: { ...props.labels, ...props.connectionPooler.labels, [NETWORK_GROUP_LABEL]: `${props.name}-pooler` },
+        cluster: this,
+      });
+      for (const tier of [this.connectionPooler.primary, this.connectionPooler.replica]) {
+        if (tier && this.secretGenerator) tier.deployment.addDependency(this.secretGenerator.job);
       }
     }
 
