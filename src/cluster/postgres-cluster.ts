@@ -532,7 +532,7 @@ export class PostgresCluster extends Construct {
         tls: props.tls,
         clientCertificates: props.clientCertificates,
         // PgBouncer connects with the client's SCRAM keys and its own role; it holds no client certificate.
-        passwordOnlyUsers: [SUPERUSER, REPLICATION_USER, ...props.connectionPooler ? [props.connectionPooler.poolerRole ?? BootstrapSql.DEFAULT_POOLER_ROLE] : []],
+        passwordOnlyUsers: [SUPERUSER, REPLICATION_USER, ...poolerRole ? [poolerRole] : []],
       });
     } catch (e) {
       errors.add('tls/clientCertificates', props.clientCertificates?.caSecretName ?? props.tls, (e as Error).message.replace(/^SpiloTls: /, ''));

@@ -244,7 +244,9 @@ export interface RestMember {
 
 export interface RestResponse { readonly status: number; readonly body: any; readonly text: string }
 
-async function rest(url: string, init: { method?: string; body?: unknown; timeoutMs?: number; auth?: { username: string; password: string } } = {}): Promise<RestResponse | undefined> {
+interface RestInit { method?: string; body?: unknown; timeoutMs?: number; auth?: { username: string; password: string } }
+
+async function rest(url: string, init: RestInit = {}): Promise<RestResponse | undefined> {
   try {
     const headers: Record<string, string> = {};
     if (init.body !== undefined) headers['Content-Type'] = 'application/json';
