@@ -309,7 +309,8 @@ export class BackupSchedule extends Construct {
     const labels = {
       ...props.labels,
       'app.kubernetes.io/name': 'postgresql-backup',
-      'app.kubernetes.io/instance': name,
+      // Not app.kubernetes.io/instance: Argo CD's label tracking owns that label.
+      [NETWORK_GROUP]: name,
       'app.kubernetes.io/part-of': cluster.name,
       'app.kubernetes.io/managed-by': 'cdk8s-pgaas',
     };
@@ -454,7 +455,8 @@ export class BackupSchedule extends Construct {
     if (cluster.networkPolicy) {
       // The backup pods reach only DNS, the members and (for object storage) HTTPS; the members accept them.
       const storageEndpoint = target.kind === BackupTargetKind.OBJECT_STORAGE ? { cidrs: ['0.0.0.0/0', '::/0'], port: 443 } : undefined;
-      this.networkPolicy = cluster.networkPolicy.addDatabaseClientJob(`BackupSchedule-${this.node.addr}`, name, { [NETWORK_GROUP]: name }, storageEndpoint);
+      const suffix = name.startsWith(`${cluster.name}-`) ? name.slice(cluster.name.length + 1) : name;
+      this.networkPolicy = cluster.networkPolicy.addDatabaseClientJob(`BackupSchedule-${this.node.addr}`, suffix, { [NETWORK_GROUP]: name }, storageEndpoint);
     }
     this.cronJob.addDependency(this.configMap);
     if (this.persistentVolumeClaim) this.cronJob.addDependency(this.persistentVolumeClaim);
