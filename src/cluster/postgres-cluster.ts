@@ -875,6 +875,8 @@ export class PostgresCluster extends Construct {
         // Serving only the declared databases makes the connection bound hold for the whole server.
         databases: props.databases?.length ? props.databases.map((d) => d.name) : undefined,
         ...props.connectionPooler,
+        // The cluster's certificate names the pooler Services too: with server TLS, the pooler speaks TLS on both sides.
+        clientTlsSecretName: props.connectionPooler.clientTlsSecretName ?? tls.secretName,
         labels: { ...props.labels, ...props.connectionPooler.labels, [NETWORK_GROUP_LABEL]: `${props.name}-pooler` },
         cluster: this,
       });

@@ -48,6 +48,15 @@ describe('server TLS', () => {
     }
   });
 
+  test('with server TLS, the pooler speaks TLS on both sides using the cluster\'s certificate (which names its Services)', () => {
+    const objects = build({ tls: ServerTls.fromSecret('shop-db-tls'), connectionPooler: {} });
+    const ini = findObject(objects, 'ConfigMap', 'shop-db-pooler').data['pgbouncer.ini'];
+    expect(ini).toMatch(/^client_tls_sslmode = require$/m);
+    expect(ini).toMatch(/^server_tls_sslmode = require$/m);
+    const pod = findObject(objects, 'Deployment', 'shop-db-pooler').spec.template.spec;
+    expect(pod.volumes).toContainEqual({ name: 'tls', secret: { secretName: 'shop-db-tls', defaultMode: 0o440 } });
+  });
+
   test('clientCertificates without tls is rejected', () => {
     expect(() => build({ clientCertificates: { caSecretName: 'c' } })).toThrow(/tls\/clientCertificates: .* is invalid: clientCertificates needs tls/);
   });
