@@ -17,6 +17,7 @@ import { DatabaseBootstrapSpec, DatabaseProps, RoleProps } from '../database/rol
 import { ConnectionPooler, ConnectionPoolerOptions } from '../pooler/connection-pooler';
 import { ClusterNames } from '../private/names';
 import { parseQuantity, sizeQuantity } from '../private/quantities';
+import { resolveContainerResources } from '../private/resources';
 import { SpiloStatefulSet } from '../private/spilo-stateful-set';
 import { Rules, ValidationErrors, validateAnnotationKeys, validateLabels } from '../private/validation';
 import { PatroniRbac } from '../rbac/patroni-rbac';
@@ -999,44 +1000,18 @@ interface ResolvedResources {
 }
 
 function resolveResources(resources: kplus.ContainerResources | undefined, errors: ValidationErrors): ResolvedResources {
-  const cpu = resources?.cpu ?? { request: kplus.Cpu.millis(500) };
-  const memory = resources?.memory ?? { request: Size.gibibytes(1), limit: Size.gibibytes(1) };
-  const quantity = (property: string, value: string | undefined): number | undefined => {
-    if (value === undefined) return undefined;
-    const problem = Rules.quantity(value);
-    if (problem) {
-      errors.add(property, value, problem);
-      return undefined;
-    }
-    const parsed = parseQuantity(value);
-    if (parsed <= 0) errors.add(property, value, 'must be greater than zero');
-    return parsed;
-  };
-  const cpuRequest = quantity('resources.cpu.request', cpu.request?.amount);
-  const cpuLimit = quantity('resources.cpu.limit', cpu.limit?.amount);
-  const memoryRequest = quantity('resources.memory.request', (memory.request ? sizeQuantity(memory.request) : undefined));
-  const memoryLimit = quantity('resources.memory.limit', (memory.limit ? sizeQuantity(memory.limit) : undefined));
-  if (cpuRequest !== undefined && cpuLimit !== undefined && cpuLimit < cpuRequest) {
-    errors.add('resources.cpu.limit', cpu.limit?.amount, `must be at least the request (${cpu.request?.amount})`);
+  const resolved = resolveContainerResources(resources, {
+    cpu: { request: kplus.Cpu.millis(500) },
+    memory: { request: Size.gibibytes(1), limit: Size.gibibytes(1) },
+  }, errors);
+  const memoryBytes = resolved.memoryLimit ?? resolved.memoryRequest;
+  if (memoryBytes === undefined && !resolved.requirements.limits?.memory && !resolved.requirements.requests?.memory) {
+    errors.add('resources.memory', resources?.memory, 'must set a request or a limit: PostgreSQL\'s memory settings are computed from it');
   }
-  if (memoryRequest !== undefined && memoryLimit !== undefined && memoryLimit < memoryRequest) {
-    errors.add('resources.memory.limit', (memory.limit ? sizeQuantity(memory.limit) : undefined), `must be at least the request (${(memory.request ? sizeQuantity(memory.request) : undefined)})`);
-  }
-  const memoryBytes = memoryLimit ?? memoryRequest;
-  if (memoryBytes === undefined) errors.add('resources.memory', memory, 'must set a request or a limit: PostgreSQL\'s memory settings are computed from it');
-  const requests: Record<string, k8s.Quantity> = {};
-  const limits: Record<string, k8s.Quantity> = {};
-  if (cpu.request) requests.cpu = k8s.Quantity.fromString(cpu.request.amount);
-  if (memory.request) requests.memory = k8s.Quantity.fromString(sizeQuantity(memory.request));
-  if (cpu.limit) limits.cpu = k8s.Quantity.fromString(cpu.limit.amount);
-  if (memory.limit) limits.memory = k8s.Quantity.fromString(sizeQuantity(memory.limit));
   return {
-    requirements: {
-      requests: Object.keys(requests).length ? requests : undefined,
-      limits: Object.keys(limits).length ? limits : undefined,
-    },
+    requirements: resolved.requirements,
     memoryBytes: memoryBytes ?? 0,
-    cpuMillis: ((cpuLimit ?? cpuRequest) ?? 1) * 1000,
+    cpuMillis: ((resolved.cpuLimit ?? resolved.cpuRequest) ?? 1) * 1000,
   };
 }
 

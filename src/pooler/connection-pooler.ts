@@ -11,7 +11,7 @@ import { BootstrapSql } from '../database/bootstrap-sql';
 import { identifierProblem } from '../database/identifiers';
 import { contentHash } from '../private/hash';
 import { ClusterNames } from '../private/names';
-import { parseQuantity, sizeQuantity } from '../private/quantities';
+import { resolveContainerResources } from '../private/resources';
 import { Rules, ValidationErrors, validateAnnotationKeys, validateLabels } from '../private/validation';
 import { EXEMPTION_REASONS, exemptionAnnotations } from '../security/bundle-exemptions';
 import { PolicyCheck } from '../security/policy-rules';
@@ -744,39 +744,13 @@ function resolvePoolerCredentials(cluster: PostgresCluster, role: string, explic
 }
 
 function resolveResources(resources: kplus.ContainerResources | undefined, errors: ValidationErrors): k8s.ResourceRequirements {
-  // PgBouncer is single-threaded: one CPU is all it can use, so a limit there costs nothing.
-  const cpu = resources?.cpu ?? { request: kplus.Cpu.millis(100), limit: kplus.Cpu.units(1) };
-  const memory = resources?.memory ?? { request: Size.mebibytes(64), limit: Size.mebibytes(256) };
-  const quantities: Array<[string, string | undefined]> = [
-    ['resources.cpu.request', cpu.request?.amount],
-    ['resources.cpu.limit', cpu.limit?.amount],
-    ['resources.memory.request', memory.request ? sizeQuantity(memory.request) : undefined],
-    ['resources.memory.limit', memory.limit ? sizeQuantity(memory.limit) : undefined],
-  ];
-  const parsed: Record<string, number> = {};
-  for (const [property, value] of quantities) {
-    if (value === undefined) continue;
-    const problem = Rules.quantity(value);
-    if (problem) errors.add(property, value, problem);
-    else if (parseQuantity(value) <= 0) errors.add(property, value, 'must be greater than zero');
-    else parsed[property] = parseQuantity(value);
-  }
-  for (const kind of ['cpu', 'memory']) {
-    const request = parsed[`resources.${kind}.request`];
-    const limit = parsed[`resources.${kind}.limit`];
-    if (request !== undefined && limit !== undefined && limit < request) errors.add(`resources.${kind}.limit`, limit, `must be at least the request (${request})`);
-  }
-  const requests: Record<string, k8s.Quantity> = {};
-  const limits: Record<string, k8s.Quantity> = {};
-  if (cpu.request) requests.cpu = k8s.Quantity.fromString(cpu.request.amount);
-  if (memory.request) requests.memory = k8s.Quantity.fromString(sizeQuantity(memory.request));
-  if (cpu.limit) limits.cpu = k8s.Quantity.fromString(cpu.limit.amount);
-  if (memory.limit) limits.memory = k8s.Quantity.fromString(sizeQuantity(memory.limit));
-  // It writes nothing but logs to stdout; the root filesystem is read-only.
-  requests['ephemeral-storage'] = k8s.Quantity.fromString('16Mi');
-  limits['ephemeral-storage'] = k8s.Quantity.fromString('64Mi');
-  return {
-    requests: Object.keys(requests).length ? requests : undefined,
-    limits: Object.keys(limits).length ? limits : undefined,
-  };
+  return resolveContainerResources(resources, {
+    // PgBouncer is single-threaded: one CPU is all it can use, so a limit there costs nothing.
+    cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.units(1) },
+    memory: { request: Size.mebibytes(64), limit: Size.mebibytes(256) },
+  }, errors, {
+    // It writes nothing but logs to stdout; the root filesystem is read-only.
+    requests: { 'ephemeral-storage': '16Mi' },
+    limits: { 'ephemeral-storage': '64Mi' },
+  }).requirements;
 }
