@@ -16,6 +16,7 @@ import { DatabaseBootstrap } from '../database/database-bootstrap';
 import { DatabaseBootstrapSpec, DatabaseProps, RoleProps } from '../database/roles';
 import { ConnectionPooler, ConnectionPoolerOptions } from '../pooler/connection-pooler';
 import { ClusterNames } from '../private/names';
+import { placementConstraints } from '../private/placement';
 import { parseQuantity, sizeQuantity } from '../private/quantities';
 import { resolveContainerResources } from '../private/resources';
 import { SpiloStatefulSet } from '../private/spilo-stateful-set';
@@ -711,13 +712,9 @@ export class PostgresCluster extends Construct {
       },
     };
 
-    const affinity = hostAntiAffinity === Placement.DISABLED || instances < 2 ? undefined : antiAffinity(hostAntiAffinity, this.selectorLabels);
-    const topologySpreadConstraints = zoneSpread === Placement.DISABLED ? undefined : [{
-      maxSkew: 1,
-      topologyKey: 'topology.kubernetes.io/zone',
-      whenUnsatisfiable: zoneSpread === Placement.REQUIRED ? 'DoNotSchedule' : 'ScheduleAnyway',
-      labelSelector: { matchLabels: this.selectorLabels },
-    }];
+    // A single member has nobody to be kept apart from.
+    const { affinity, topologySpreadConstraints } = placementConstraints(
+      instances < 2 ? Placement.DISABLED : hostAntiAffinity, zoneSpread, this.selectorLabels);
 
     this.statefulSet = new SpiloStatefulSet(this, 'Resource', {
       metadata: {
@@ -1047,13 +1044,4 @@ function validateExtraContainers(errors: ValidationErrors, containers: k8s.Conta
       if (envProblem) errors.add(`extraContainers[${container.name}].env[].name`, variable.name, envProblem);
     }
   }
-}
-
-function antiAffinity(placement: Placement, labels: Record<string, string>): k8s.Affinity {
-  const term = { labelSelector: { matchLabels: labels }, topologyKey: 'kubernetes.io/hostname' };
-  return {
-    podAntiAffinity: placement === Placement.REQUIRED
-      ? { requiredDuringSchedulingIgnoredDuringExecution: [term] }
-      : { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term }] },
-  };
 }

@@ -11,6 +11,7 @@ import { BootstrapSql } from '../database/bootstrap-sql';
 import { identifierProblem } from '../database/identifiers';
 import { contentHash } from '../private/hash';
 import { ClusterNames } from '../private/names';
+import { placementConstraints } from '../private/placement';
 import { resolveContainerResources } from '../private/resources';
 import { Rules, ValidationErrors, validateAnnotationKeys, validateLabels } from '../private/validation';
 import { EXEMPTION_REASONS, exemptionAnnotations } from '../security/bundle-exemptions';
@@ -566,18 +567,7 @@ export class ConnectionPooler extends Construct {
 
     const configMap = new k8s.KubeConfigMap(this, `${id}ConfigMap`, { metadata, data: { 'pgbouncer.ini': config } });
 
-    const term = { labelSelector: { matchLabels: selector }, topologyKey: 'kubernetes.io/hostname' };
-    const affinity: k8s.Affinity | undefined = props.hostAntiAffinity === Placement.DISABLED ? undefined : {
-      podAntiAffinity: props.hostAntiAffinity === Placement.REQUIRED
-        ? { requiredDuringSchedulingIgnoredDuringExecution: [term] }
-        : { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term }] },
-    };
-    const topologySpreadConstraints = props.zoneSpread === Placement.DISABLED ? undefined : [{
-      maxSkew: 1,
-      topologyKey: 'topology.kubernetes.io/zone',
-      whenUnsatisfiable: props.zoneSpread === Placement.REQUIRED ? 'DoNotSchedule' : 'ScheduleAnyway',
-      labelSelector: { matchLabels: selector },
-    }];
+    const { affinity, topologySpreadConstraints } = placementConstraints(props.hostAntiAffinity, props.zoneSpread, selector);
 
     const securityContext: k8s.SecurityContext = {
       allowPrivilegeEscalation: false,
