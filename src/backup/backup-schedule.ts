@@ -10,6 +10,7 @@ import { Credentials, ResolvedCredentials } from '../credentials/credentials';
 import type { RoleProps } from '../database/roles';
 import { contentHash, hashedName } from '../private/hash';
 import { RESTRICTED_CONTAINER, restrictedJobPod, SPILO_GID } from '../private/job-pod';
+import { NETWORK_GROUP_LABEL } from '../private/names';
 import { sizeQuantity } from '../private/quantities';
 import { Rules, ValidationErrors, validateLabels } from '../private/validation';
 import { EXEMPTION_REASONS, exemptionAnnotations } from '../security/bundle-exemptions';
@@ -211,8 +212,6 @@ const SCRIPTS_DIR = '/opt/pgaas/backup';
 /** Mount path of the backup volume (PGAAS_BACKUP_ROOT for volume targets). */
 const BACKUP_VOLUME_PATH = '/backup';
 const SCRATCH_PATH = '/tmp';
-/** The pod-group label the NetworkPolicies select by (one group per workload of the bundle). */
-const NETWORK_GROUP = 'cdk8s-pgaas.io/network-group';
 
 /**
  * Scheduled logical backups of a cluster: a CronJob runs {@link LogicalBackupScripts} from a ConfigMap (dump each
@@ -310,7 +309,7 @@ export class BackupSchedule extends Construct {
       ...props.labels,
       'app.kubernetes.io/name': 'postgresql-backup',
       // Not app.kubernetes.io/instance: Argo CD's label tracking owns that label.
-      [NETWORK_GROUP]: name,
+      [NETWORK_GROUP_LABEL]: name,
       'app.kubernetes.io/part-of': cluster.name,
       'app.kubernetes.io/managed-by': 'cdk8s-pgaas',
     };
@@ -423,7 +422,7 @@ export class BackupSchedule extends Construct {
       return { ...spec, securityContext: { ...spec.securityContext, fsGroup: SPILO_GID, fsGroupChangePolicy: 'OnRootMismatch' } };
     };
     // One label of their own, so the NetworkPolicy selects exactly the backup pods.
-    const podLabels = { ...labels, [NETWORK_GROUP]: name };
+    const podLabels = { ...labels, [NETWORK_GROUP_LABEL]: name };
     const exemptions: Array<[PolicyCheck, string]> = [
       [PolicyCheck.IMAGE_PULL_POLICY, EXEMPTION_REASONS.imagePull],
       [PolicyCheck.HIGH_UID, EXEMPTION_REASONS.spiloUid],
@@ -456,7 +455,7 @@ export class BackupSchedule extends Construct {
       // The backup pods reach only DNS, the members and (for object storage) HTTPS; the members accept them.
       const storageEndpoint = target.kind === BackupTargetKind.OBJECT_STORAGE ? { cidrs: ['0.0.0.0/0', '::/0'], port: 443 } : undefined;
       const suffix = name.startsWith(`${cluster.name}-`) ? name.slice(cluster.name.length + 1) : name;
-      this.networkPolicy = cluster.networkPolicy.addDatabaseClientJob(`BackupSchedule-${this.node.addr}`, suffix, { [NETWORK_GROUP]: name }, storageEndpoint);
+      this.networkPolicy = cluster.networkPolicy.addDatabaseClientJob(`BackupSchedule-${this.node.addr}`, suffix, { [NETWORK_GROUP_LABEL]: name }, storageEndpoint);
     }
     this.cronJob.addDependency(this.configMap);
     if (this.persistentVolumeClaim) this.cronJob.addDependency(this.persistentVolumeClaim);

@@ -15,7 +15,7 @@ import { BootstrapSql } from '../database/bootstrap-sql';
 import { DatabaseBootstrap } from '../database/database-bootstrap';
 import { DatabaseBootstrapSpec, DatabaseProps, RoleProps } from '../database/roles';
 import { ConnectionPooler, ConnectionPoolerOptions } from '../pooler/connection-pooler';
-import { ClusterNames } from '../private/names';
+import { ClusterNames, NETWORK_GROUP_LABEL } from '../private/names';
 import { placementConstraints } from '../private/placement';
 import { parseQuantity, sizeQuantity } from '../private/quantities';
 import { resolveContainerResources } from '../private/resources';
@@ -332,8 +332,6 @@ const PATRONI_PORT = 8008;
 const SCOPE_LABEL = 'cluster-name';
 /** Names the cluster on the objects that are not members (Jobs), without matching the members' selectors. */
 const CLUSTER_LABEL = 'cdk8s-pgaas.io/cluster';
-/** One label per pod group (members, each Job), so each NetworkPolicy selects exactly its pods. */
-const NETWORK_GROUP_LABEL = 'cdk8s-pgaas.io/network-group';
 const ROLE_LABEL = 'spilo-role';
 const LEADER_LABEL_VALUE = 'master';
 const REPLICA_LABEL_VALUE = 'replica';
@@ -791,6 +789,8 @@ export class PostgresCluster extends Construct {
     }
 
     const ordering = props.gitOpsOrdering ?? GitOpsOrdering.NONE;
+    const network = props.networkPolicy ?? {};
+    const networkPolicyEnabled = network.enabled ?? true;
     const secretLabels = { ...this.selectorLabels, 'app.kubernetes.io/managed-by': 'cdk8s-pgaas' };
     // The Jobs' pods must not carry the members' selector labels: the headless Service, the PDB and
     // Patroni's member lookup select by them.
@@ -807,7 +807,12 @@ export class PostgresCluster extends Construct {
       if (c.source === CredentialsSource.GENERATED) {
         this.secretGenerator ??= props.secretGenerator
           ?? new SecretGenerator(this, 'SecretGenerator', {
-            name: `${props.name}-secrets`, image, labels: jobLabels('secret-generator', 'secrets'), ordering, imagePullSecrets: props.imagePullSecrets,
+            name: `${props.name}-secrets`,
+            image,
+            labels: jobLabels('secret-generator', 'secrets'),
+            ordering,
+            imagePullSecrets: props.imagePullSecrets,
+            networkIsolated: networkPolicyEnabled,
           });
         this.secretGenerator.addSecret({ name: c.secretName, username: user, labels: secretLabels });
       } else if (c.source === CredentialsSource.EXTERNAL_SECRET && c.external) {
@@ -838,14 +843,14 @@ export class PostgresCluster extends Construct {
         superuserPassword: { secretName: superuser.secretName, key: superuser.passwordKey },
         passwords,
         labels: jobLabels('bootstrap', 'bootstrap'),
+        networkIsolated: networkPolicyEnabled,
         ordering,
         imagePullSecrets: props.imagePullSecrets,
       });
       this.bootstrap.job.addDependency(this.statefulSet, this.primaryService);
     }
 
-    const network = props.networkPolicy ?? {};
-    if (network.enabled ?? true) {
+    if (networkPolicyEnabled) {
       const ownGenerator = this.secretGenerator && !props.secretGenerator;
       this.networkPolicy = new DatabaseNetworkPolicy(this, 'NetworkPolicy', {
         name: props.name,
@@ -861,11 +866,6 @@ export class PostgresCluster extends Construct {
         backupEndpoints: network.backupEndpoints ?? (props.backup ? { cidrs: ['0.0.0.0/0', '::/0'], port: 443 } : undefined),
         labels: objectLabels,
       });
-      // A Job's policy denies all ingress; Polaris only recognises policies with rules.
-      const noIngress = exemptionAnnotations([[PolicyCheck.NETWORK_POLICY_RULES, EXEMPTION_REASONS.jobNoIngress]]);
-      for (const job of [ownGenerator ? this.secretGenerator!.job : undefined, this.bootstrap?.job]) {
-        for (const [key, value] of Object.entries(noIngress)) job?.metadata.addAnnotation(key, key === 'kube-score/ignore' ? mergeList(job.metadata.toJson().annotations?.[key], value) : value);
-      }
     }
 
     if (props.connectionPooler) {
@@ -980,11 +980,6 @@ export class PostgresCluster extends Construct {
   }
 }
 
-
-/** Joins comma-separated annotation lists (kube-score/ignore) without duplicates. */
-function mergeList(existing: string | undefined, added: string): string {
-  return [...new Set([...(existing ?? '').split(','), ...added.split(',')].filter((x) => x !== ''))].join(',');
-}
 
 function passwordRef(credentials: ResolvedCredentials): k8s.EnvVarSource {
   return { secretKeyRef: { name: credentials.secretName, key: credentials.passwordKey } };

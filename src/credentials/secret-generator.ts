@@ -53,6 +53,12 @@ export interface SecretGeneratorProps {
    * @default - none
    */
   readonly imagePullSecrets?: string[];
+  /**
+   * Whether a NetworkPolicy isolates the Job's pods (it admits no ingress): adds the matching
+   * policy-check exemption.
+   * @default false
+   */
+  readonly networkIsolated?: boolean;
 }
 
 /**
@@ -109,7 +115,7 @@ export class SecretGenerator extends Construct {
       metadata: {
         ...metadata,
         name: Lazy.any({ produce: () => this.jobName }) as any,
-        annotations: exemptionAnnotations(spiloJobExemptions(true), metadata.annotations),
+        annotations: exemptionAnnotations(spiloJobExemptions(true, props.networkIsolated ?? false), metadata.annotations),
       },
       spec: {
         backoffLimit: 4,

@@ -47,6 +47,12 @@ export interface DatabaseBootstrapProps {
    * @default - none
    */
   readonly imagePullSecrets?: string[];
+  /**
+   * Whether a NetworkPolicy isolates the Job's pods (it admits no ingress): adds the matching
+   * policy-check exemption.
+   * @default false
+   */
+  readonly networkIsolated?: boolean;
 }
 
 /** Waits until the host answers as a primary (not in recovery), then runs the given command. */
@@ -94,7 +100,7 @@ export class DatabaseBootstrap extends Construct {
     const sqlFile = BootstrapSql.SQL_FILE.split('/');
     this.configMap = new k8s.KubeConfigMap(this, 'Sql', { metadata, data: { [sqlFile.pop()!]: this.sql } });
     this.job = new k8s.KubeJob(this, 'Job', {
-      metadata: { ...metadata, annotations: exemptionAnnotations(spiloJobExemptions(false), metadata.annotations) },
+      metadata: { ...metadata, annotations: exemptionAnnotations(spiloJobExemptions(false, props.networkIsolated ?? false), metadata.annotations) },
       spec: {
         backoffLimit: 10,
         // Waiting for a new cluster's primary plus the SQL; a Job that fails is visible in the GitOps tool.

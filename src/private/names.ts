@@ -1,3 +1,6 @@
+/** One label per pod group of the bundle (members, each Job, poolers), so each NetworkPolicy selects exactly its pods. */
+export const NETWORK_GROUP_LABEL = 'cdk8s-pgaas.io/network-group';
+
 /**
  * Every object name the library derives from a cluster name, in one place, so name-length
  * validation covers each suffix (apps hard-code these names, so they never carry hashes).

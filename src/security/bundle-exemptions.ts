@@ -36,10 +36,11 @@ export function spiloExemptions(hasCpuLimit: boolean): Array<[PolicyCheck, strin
   ];
 }
 
-/** Exemptions of a Job that runs the Spilo image. */
-export function spiloJobExemptions(usesApiToken: boolean): Array<[PolicyCheck, string]> {
+/** Exemptions of a Job that runs the Spilo image (and, when isolated, has a deny-all-ingress NetworkPolicy). */
+export function spiloJobExemptions(usesApiToken: boolean, networkIsolated: boolean): Array<[PolicyCheck, string]> {
   return [
     ...(usesApiToken ? [[PolicyCheck.SERVICE_ACCOUNT_TOKEN, EXEMPTION_REASONS.generatorToken] as [PolicyCheck, string]] : []),
+    ...(networkIsolated ? [[PolicyCheck.NETWORK_POLICY_RULES, EXEMPTION_REASONS.jobNoIngress] as [PolicyCheck, string]] : []),
     [PolicyCheck.JOB_TTL, EXEMPTION_REASONS.jobTtl],
     [PolicyCheck.IMAGE_PULL_POLICY, EXEMPTION_REASONS.imagePull],
     [PolicyCheck.HIGH_UID, EXEMPTION_REASONS.spiloUid],
