@@ -10,7 +10,7 @@ import { Credentials, ResolvedCredentials } from '../credentials/credentials';
 import type { RoleProps } from '../database/roles';
 import { contentHash, hashedName } from '../private/hash';
 import { RESTRICTED_CONTAINER, restrictedJobPod, SPILO_GID } from '../private/job-pod';
-import { NETWORK_GROUP_LABEL } from '../private/names';
+import { ClusterNames, NETWORK_GROUP_LABEL } from '../private/names';
 import { sizeQuantity } from '../private/quantities';
 import { Rules, ValidationErrors, validateLabels } from '../private/validation';
 import { EXEMPTION_REASONS, exemptionAnnotations } from '../security/bundle-exemptions';
@@ -296,7 +296,7 @@ export class BackupSchedule extends Construct {
     const user = props.user ?? BackupSchedule.DEFAULT_USER;
     let credentials: ResolvedCredentials | undefined;
     if (props.credentials) {
-      credentials = props.credentials.resolve(`${user.replace(/_/g, '-')}.${cluster.name}.credentials.postgresql.acid.zalan.do`);
+      credentials = props.credentials.resolve(new ClusterNames(cluster.name).credentialsSecret(user));
     } else if (!cluster.users.includes(user)) {
       errors.add('user', user, `is not a login user of cluster "${cluster.name}" (login users: ${cluster.users.join(', ')}); declare it in the cluster's roles (BackupSchedule.backupRole()), or pass credentials`);
     } else {

@@ -3,6 +3,7 @@ import { BackupStorage } from './backup-storage';
 import { cronProblem } from './cron';
 import { mergeAccess, spiloStorageAccess, StorageAccess, walgPrefixVariable } from './storage-env';
 import { SecretKeyReference } from '../database/database-bootstrap';
+import { ClusterNames } from '../private/names';
 import { Rules, ValidationErrors } from '../private/validation';
 
 /** Continuous archiving and base backups of a cluster with WAL-G (the `backup` property of a cluster). */
@@ -374,7 +375,7 @@ export class SpiloBackup {
       if (namespace !== cluster.namespace && clone.password === undefined) {
         errors.add('bootstrap.password', undefined, `must be set: the source is in namespace "${namespace}" and Secrets are namespaced; copy its replication password into a Secret of "${cluster.namespace}"`);
       }
-      const password = clone.password ?? { secretName: `standby.${clone.clusterName}.credentials.postgresql.acid.zalan.do`, key: 'password' };
+      const password = clone.password ?? { secretName: new ClusterNames(clone.clusterName).credentialsSecret('standby'), key: 'password' };
       plain.push(
         { name: 'CLONE_METHOD', value: 'CLONE_WITH_BASEBACKUP' },
         { name: 'CLONE_SCOPE', value: clone.clusterName },

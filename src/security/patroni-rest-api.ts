@@ -1,4 +1,5 @@
 import { k8s } from 'cdk8s-plus-27';
+import { ClusterNames } from '../private/names';
 
 /** Where the Patroni REST API credentials are (a Secret with a user name and a password key). */
 export interface PatroniRestApiCredentials {
@@ -47,7 +48,7 @@ export class PatroniRestApi {
 
   /** postgres-operator's Secret name pattern, for the generated credentials: `patroni-api.<cluster>.credentials.postgresql.acid.zalan.do`. */
   public static secretName(clusterName: string): string {
-    return `patroni-api.${clusterName}.credentials.postgresql.acid.zalan.do`;
+    return new ClusterNames(clusterName).credentialsSecret('patroni-api');
   }
 
   /** The two variables, from the Secret. They must come before SPILO_CONFIGURATION in the container's env. */
