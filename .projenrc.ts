@@ -24,12 +24,27 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   jestOptions: {
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
     jestConfig: {
-      // Installs the Debian packages the integration tests run (as root), or names the missing ones.
-      globalSetup: '<rootDir>/test/global-setup.ts',
-      testTimeout: 120_000,
       collectCoverage: false,
       // Integration tests start real servers; two workers fit the 2-core machines CI runs on.
       maxWorkers: 2,
+      // Two projects: unit tests need nothing installed; integration tests start real servers
+      // (PostgreSQL, Patroni, etcd, PgBouncer) that their global setup installs or names.
+      projects: [
+        {
+          displayName: 'unit',
+          testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
+          testTimeout: 120_000,
+          transform: { '^.+\\.[t]sx?$': ['ts-jest', { tsconfig: 'test/tsconfig.json' }] },
+        },
+        {
+          displayName: 'integration',
+          testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+          // Installs the Debian packages the integration tests run (as root), or names the missing ones.
+          globalSetup: '<rootDir>/test/integration/global-setup.ts',
+          testTimeout: 120_000,
+          transform: { '^.+\\.[t]sx?$': ['ts-jest', { tsconfig: 'test/tsconfig.json' }] },
+        },
+      ],
     },
   },
   gitignore: ['/dist/'],
@@ -44,6 +59,15 @@ project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
 
 // CI reads a plain "N passed, N failed" closing line; Jest's own summary has another shape.
 project.jest!.addReporter(new javascript.JestReporter('<rootDir>/test/summary-reporter.js'));
+
+// Architecture rules of src/: no import cycles, and small files (a table may be longer, with a
+// file-level eslint-disable naming why).
+project.eslint!.addRules({ 'import/no-cycle': ['error', { ignoreExternal: true }] });
+project.eslint!.addOverride({ files: ['src/**/*.ts'], rules: { 'max-lines': ['error', { max: 400 }] } });
+
+// `npm run test:unit` / `npm run test:integration`: one of the two jest projects.
+project.addTask('test:unit', { description: 'Run the unit tests (nothing to install)', exec: 'jest --selectProjects unit', receiveArgs: true });
+project.addTask('test:integration', { description: 'Run the integration tests (real servers)', exec: 'jest --selectProjects integration', receiveArgs: true });
 
 // `npm run synth`: synthesizes every example app into dist/examples and prints what it wrote.
 project.addTask('synth', {

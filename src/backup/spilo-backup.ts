@@ -1,8 +1,8 @@
 import { k8s } from 'cdk8s-plus-27';
 import { BackupStorage } from './backup-storage';
-import { cronProblem } from './cron';
 import { mergeAccess, spiloStorageAccess, StorageAccess, walgPrefixVariable } from './storage-env';
 import { SecretKeyReference } from '../database/database-bootstrap';
+import { cronProblem } from '../private/cron';
 import { ClusterNames } from '../private/names';
 import { Rules, ValidationErrors } from '../private/validation';
 

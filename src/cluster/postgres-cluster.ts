@@ -4,9 +4,14 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { REPLICATION_USER, resolveClusterCredentials, SUPERUSER } from './cluster-credentials';
 import { defaultParameters, splitParameters, validateParameters } from './parameters';
+import { PatroniRbac } from './patroni-rbac';
+import { PatroniRestApi } from './patroni-rest-api';
 import { bootstrapDcs, PatroniSettings, resolvePatroniSettings, ResolvedPatroniSettings, validatePatroniSettings } from './patroni-settings';
 import { PreStopHook } from './prestop-hook';
-import { DEFAULT_SPILO_IMAGE, spiloImageVersions, validateImageReference } from './spilo';
+import { DEFAULT_SPILO_IMAGE, spiloImageVersions, validateImageReference } from './spilo-image';
+import { SpiloStatefulSet } from './spilo-stateful-set';
+import { EXEMPTION_REASONS, exemptionAnnotations, spiloExemptions } from '../audit/exemptions';
+import { PolicyCheck } from '../audit/policy-rules';
 import { ClusterBootstrap, ContinuousBackupProps, SpiloBackup, SpiloBackupEnvironment } from '../backup/spilo-backup';
 import { Credentials, CredentialsSource, ResolvedCredentials } from '../credentials/credentials';
 import { ExternalSecret } from '../credentials/external-secret';
@@ -14,29 +19,15 @@ import { GitOpsOrdering, SecretGenerator } from '../credentials/secret-generator
 import { BootstrapSql } from '../database/bootstrap-sql';
 import { DatabaseBootstrap } from '../database/database-bootstrap';
 import { DatabaseBootstrapSpec, DatabaseProps, RoleProps } from '../database/roles';
+import { ApiServerEndpoint, BackupEndpoint, DatabaseNetworkPolicy, DnsEgress, NetworkPeer } from '../network/network-policy';
 import { ConnectionPooler, ConnectionPoolerOptions } from '../pooler/connection-pooler';
 import { ClusterNames, NETWORK_GROUP_LABEL } from '../private/names';
 import { placementConstraints } from '../private/placement';
+import { Placement } from '../scheduling/pod-placement';
 import { parseQuantity, sizeQuantity } from '../private/quantities';
 import { resolveContainerResources } from '../private/resources';
-import { SpiloStatefulSet } from '../private/spilo-stateful-set';
 import { Rules, ValidationErrors, validateAnnotationKeys, validateLabels } from '../private/validation';
-import { PatroniRbac } from '../rbac/patroni-rbac';
-import { EXEMPTION_REASONS, exemptionAnnotations, spiloExemptions } from '../security/bundle-exemptions';
-import { ApiServerEndpoint, BackupEndpoint, DatabaseNetworkPolicy, DnsEgress, NetworkPeer } from '../security/network-policy';
-import { PatroniRestApi } from '../security/patroni-rest-api';
-import { PolicyCheck } from '../security/policy-rules';
-import { ClientCertificateOptions, ServerTls, SpiloTls, SpiloTlsConfig } from '../security/server-tls';
-
-/** How strongly a placement rule is enforced. */
-export enum Placement {
-  /** The scheduler must satisfy the rule; pods stay Pending otherwise. */
-  REQUIRED = 'required',
-  /** The scheduler tries to satisfy the rule but places pods anyway. */
-  PREFERRED = 'preferred',
-  /** No rule. */
-  DISABLED = 'disabled',
-}
+import { ClientCertificateOptions, ServerTls, SpiloTls, SpiloTlsConfig } from '../tls/server-tls';
 
 /** Properties of {@link PostgresCluster}. */
 export interface PostgresClusterProps {

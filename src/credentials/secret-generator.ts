@@ -2,11 +2,11 @@ import { ApiObject, Chart, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { GeneratedSecretSpec, SecretGeneratorScript } from './secret-generator-script';
+import { EXEMPTION_REASONS, exemptionAnnotations, spiloJobExemptions } from '../audit/exemptions';
+import { PolicyCheck } from '../audit/policy-rules';
 import { contentHash, hashedName } from '../private/hash';
 import { RESTRICTED_CONTAINER, restrictedJobPod, SMALL_JOB_RESOURCES } from '../private/job-pod';
 import { Rules, ValidationErrors, validateLabels } from '../private/validation';
-import { EXEMPTION_REASONS, exemptionAnnotations, spiloJobExemptions } from '../security/bundle-exemptions';
-import { PolicyCheck } from '../security/policy-rules';
 
 /** How the bundle tells a GitOps tool in which order to apply it. */
 export enum GitOpsOrdering {

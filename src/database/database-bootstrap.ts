@@ -3,10 +3,10 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { BootstrapSql } from './bootstrap-sql';
 import { DatabaseBootstrapSpec } from './roles';
+import { exemptionAnnotations, spiloJobExemptions } from '../audit/exemptions';
 import { GitOpsOrdering, orderingAnnotations } from '../credentials/secret-generator';
 import { contentHash, hashedName } from '../private/hash';
 import { RESTRICTED_CONTAINER, restrictedJobPod, SMALL_JOB_RESOURCES } from '../private/job-pod';
-import { exemptionAnnotations, spiloJobExemptions } from '../security/bundle-exemptions';
 
 /** A key of a Kubernetes Secret. */
 export interface SecretKeyReference {

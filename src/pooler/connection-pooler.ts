@@ -4,8 +4,11 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { AUTH_FILE_ENV, AUTH_FILE_SCRIPT, AUTH_PASSWORD_ENV, AUTH_USER_ENV } from './auth-file';
 import { PgBouncerConfig, PgBouncerConfigInput, PoolMode, PoolSizes } from './pgbouncer-config';
-import { Placement, PostgresCluster } from '../cluster/postgres-cluster';
-import { validateImageReference } from '../cluster/spilo';
+import { EXEMPTION_REASONS, exemptionAnnotations } from '../audit/exemptions';
+import { PolicyCheck } from '../audit/policy-rules';
+import { PostgresCluster } from '../cluster/postgres-cluster';
+import { Placement } from '../scheduling/pod-placement';
+import { validateImageReference } from '../cluster/spilo-image';
 import { Credentials, ResolvedCredentials } from '../credentials/credentials';
 import { BootstrapSql } from '../database/bootstrap-sql';
 import { identifierProblem } from '../database/identifiers';
@@ -14,8 +17,6 @@ import { ClusterNames } from '../private/names';
 import { placementConstraints } from '../private/placement';
 import { resolveContainerResources } from '../private/resources';
 import { Rules, ValidationErrors, validateAnnotationKeys, validateLabels } from '../private/validation';
-import { EXEMPTION_REASONS, exemptionAnnotations } from '../security/bundle-exemptions';
-import { PolicyCheck } from '../security/policy-rules';
 
 /** Options of a connection pooler, reusable as a property of a cluster. */
 export interface ConnectionPoolerOptions {

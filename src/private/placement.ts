@@ -1,27 +1,85 @@
 import { k8s } from 'cdk8s-plus-27';
+import { Rules, ValidationErrors, validateLabels } from './validation';
+import { Placement, PodPlacementOptions } from '../scheduling/pod-placement';
 
-/** How strongly a placement rule applies (the values of the public Placement enum). */
-export type PlacementStrength = 'required' | 'preferred' | 'disabled';
+/** {@link PodPlacementOptions} with every default applied. */
+export interface ResolvedPodPlacement {
+  readonly hostAntiAffinity: Placement;
+  readonly zoneSpread: Placement;
+  readonly nodeSelector?: Record<string, string>;
+  readonly tolerations?: k8s.Toleration[];
+  readonly priorityClassName?: string;
+  readonly podDisruptionBudget: boolean;
+  readonly terminationGracePeriodSeconds: number;
+}
 
-/**
- * Pod anti-affinity on hostname and a zone topology spread constraint for pods selected by `labels`,
- * the same way for every workload of the bundle (database members, poolers).
- */
-export function placementConstraints(hostAntiAffinity: PlacementStrength, zoneSpread: PlacementStrength, labels: Record<string, string>): {
+/** The defaults and limits a workload applies to {@link PodPlacementOptions}. */
+export interface PlacementDefaults {
+  readonly hostAntiAffinity: Placement;
+  readonly terminationGracePeriodSeconds: number;
+  /** The shortest grace period the workload can stop cleanly in, and why. */
+  readonly minGraceSeconds: number;
+  readonly minGraceReason?: string;
+}
+
+/** Validates the placement options into the collector and applies the workload's defaults. */
+export function resolvePodPlacement(options: PodPlacementOptions, defaults: PlacementDefaults, errors: ValidationErrors): ResolvedPodPlacement {
+  validateLabels(errors, 'nodeSelector', options.nodeSelector);
+  if (options.priorityClassName !== undefined) errors.check('priorityClassName', options.priorityClassName, Rules.dns1123Subdomain(options.priorityClassName));
+  const grace = options.terminationGracePeriod?.toSeconds({ integral: false }) ?? defaults.terminationGracePeriodSeconds;
+  if (!Number.isInteger(grace) || grace < defaults.minGraceSeconds) {
+    errors.add('terminationGracePeriod', grace, `must be a whole number of seconds >= ${defaults.minGraceSeconds}${defaults.minGraceReason ? `: ${defaults.minGraceReason}` : ''}`);
+  }
+  for (const [property, value] of [['hostAntiAffinity', options.hostAntiAffinity], ['zoneSpread', options.zoneSpread]] as const) {
+    if (value !== undefined && !Object.values(Placement).includes(value)) {
+      errors.add(property, value, `must be one of ${Object.values(Placement).map((v) => JSON.stringify(v)).join(', ')} (Placement)`);
+    }
+  }
+  return {
+    hostAntiAffinity: options.hostAntiAffinity ?? defaults.hostAntiAffinity,
+    zoneSpread: options.zoneSpread ?? Placement.DISABLED,
+    nodeSelector: options.nodeSelector,
+    tolerations: options.tolerations,
+    priorityClassName: options.priorityClassName,
+    podDisruptionBudget: options.podDisruptionBudget ?? true,
+    terminationGracePeriodSeconds: grace,
+  };
+}
+
+/** The scheduling part of a pod spec for pods selected by `labels`, the same for every workload of the bundle. */
+export function placementPodSpec(placement: ResolvedPodPlacement, labels: Record<string, string>): {
+  affinity?: k8s.Affinity;
+  topologySpreadConstraints?: k8s.TopologySpreadConstraint[];
+  nodeSelector?: Record<string, string>;
+  tolerations?: k8s.Toleration[];
+  priorityClassName?: string;
+  terminationGracePeriodSeconds: number;
+} {
+  return {
+    ...placementConstraints(placement.hostAntiAffinity, placement.zoneSpread, labels),
+    nodeSelector: placement.nodeSelector,
+    tolerations: placement.tolerations,
+    priorityClassName: placement.priorityClassName,
+    terminationGracePeriodSeconds: placement.terminationGracePeriodSeconds,
+  };
+}
+
+/** Pod anti-affinity on hostname and a zone topology spread constraint for pods selected by `labels`. */
+export function placementConstraints(hostAntiAffinity: Placement, zoneSpread: Placement, labels: Record<string, string>): {
   affinity?: k8s.Affinity;
   topologySpreadConstraints?: k8s.TopologySpreadConstraint[];
 } {
   const term = { labelSelector: { matchLabels: labels }, topologyKey: 'kubernetes.io/hostname' };
   return {
-    affinity: hostAntiAffinity === 'disabled' ? undefined : {
-      podAntiAffinity: hostAntiAffinity === 'required'
+    affinity: hostAntiAffinity === Placement.DISABLED ? undefined : {
+      podAntiAffinity: hostAntiAffinity === Placement.REQUIRED
         ? { requiredDuringSchedulingIgnoredDuringExecution: [term] }
         : { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term }] },
     },
-    topologySpreadConstraints: zoneSpread === 'disabled' ? undefined : [{
+    topologySpreadConstraints: zoneSpread === Placement.DISABLED ? undefined : [{
       maxSkew: 1,
       topologyKey: 'topology.kubernetes.io/zone',
-      whenUnsatisfiable: zoneSpread === 'required' ? 'DoNotSchedule' : 'ScheduleAnyway',
+      whenUnsatisfiable: zoneSpread === Placement.REQUIRED ? 'DoNotSchedule' : 'ScheduleAnyway',
       labelSelector: { matchLabels: labels },
     }],
   };

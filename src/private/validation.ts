@@ -1,29 +1,85 @@
 /**
- * Synth-time validation. Errors are collected, not thrown one at a time, so a user sees every
- * problem of a construct call at once; each names the property, the bad value and the rule.
+ * Synth-time validation, one protocol everywhere:
+ * - a rule is a function that returns a problem text (the rule that was broken) or nothing;
+ * - a validator returns every {@link Problem} it finds (property, value, rule), never throws;
+ * - a construct collects its own problems and its children's (prefixed with the property that
+ *   configures the child) into one {@link ValidationErrors} and throws one report before it
+ *   creates any object, naming its construct path.
+ */
+export interface Problem {
+  /** The property (path) at fault, for example `connectionPooler.replicas`. */
+  readonly property: string;
+  /** The offending value. */
+  readonly value: unknown;
+  /** The rule it breaks. */
+  readonly rule: string;
+}
+
+/** A problem from a rule's result, or nothing. */
+export function check(property: string, value: unknown, rule: string | undefined): Problem[] {
+  return rule === undefined ? [] : [{ property, value, rule }];
+}
+
+/** `${property}: ${value} is invalid: ${rule}`: how every problem reads. */
+export function formatProblem(problem: Problem): string {
+  if ((problem as any).raw) return problem.rule;
+  return `${problem.property}: ${formatValue(problem.value)} is invalid: ${problem.rule}`;
+}
+
+/** The one error type of synth-time validation: every problem of a construct call at once. */
+export class ValidationError extends Error {
+  constructor(public readonly subject: string, public readonly problems: readonly Problem[]) {
+    const count = problems.length === 1 ? '1 invalid property' : `${problems.length} invalid properties`;
+    super(`${subject} has ${count}:\n${problems.map((p) => `  - ${formatProblem(p)}`).join('\n')}`);
+    this.name = 'ValidationError';
+  }
+}
+
+/**
+ * Collects the problems of one construct call (its own and its children's), then reports them
+ * together: the subject names the construct and its path.
  */
 export class ValidationErrors {
-  private readonly errors: string[] = [];
+  private readonly collected: Problem[] = [];
 
   constructor(private readonly subject: string) {}
 
   public add(property: string, value: unknown, rule: string): void {
-    this.errors.push(`${property}: ${formatValue(value)} is invalid: ${rule}`);
+    this.collected.push({ property, value, rule });
   }
 
+  /** Adds the problem a rule returned, if any; true when there was none. */
+  public check(property: string, value: unknown, rule: string | undefined): boolean {
+    if (rule !== undefined) this.add(property, value, rule);
+    return rule === undefined;
+  }
+
+  /** Adds a validator's problems; `prefix` names the property that configures a child (`connectionPooler`). */
+  public addProblems(problems: readonly Problem[], prefix?: string): void {
+    for (const p of problems) this.collected.push(prefix ? { ...p, property: `${prefix}.${p.property}` } : p);
+  }
+
+  /** @deprecated transitional: pre-formatted messages; removed once every validator returns Problems. */
   public addAll(messages: string[]): void {
-    this.errors.push(...messages);
+    for (const m of messages) this.collected.push({ property: '', value: undefined, rule: m, raw: true } as Problem);
   }
 
+  public get problems(): readonly Problem[] {
+    return this.collected;
+  }
+
+  /** The problems as the report lists them. */
   public get messages(): readonly string[] {
-    return this.errors;
+    return this.collected.map(formatProblem);
   }
 
-  /** Throws one Error listing every collected problem (no-op when there is none). */
+  public get hasProblems(): boolean {
+    return this.collected.length > 0;
+  }
+
+  /** Throws one {@link ValidationError} listing every collected problem (no-op when there is none). */
   public throwIfAny(): void {
-    if (this.errors.length === 0) return;
-    const count = this.errors.length === 1 ? '1 invalid property' : `${this.errors.length} invalid properties`;
-    throw new Error(`${this.subject} has ${count}:\n${this.errors.map((e) => `  - ${e}`).join('\n')}`);
+    if (this.collected.length > 0) throw new ValidationError(this.subject, this.collected);
   }
 }
 

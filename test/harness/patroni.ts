@@ -5,10 +5,10 @@ import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
 import { ensureDebianPackages } from './debian';
 import { EtcdServer, killProcessesUnder, registerCleanupRoot, unregisterCleanupRoot } from './etcd';
+import { KubeletEnv } from './kubelet-env';
 import { PG_BIN } from './postgres';
 import { freePort, runAsService, serviceTempDir, sleep, spawnAsService, waitFor, writeServiceFile } from './processes';
 import { PostgresCluster, PostgresClusterProps } from '../../src';
-import { KubeletEnv } from '../../src/security/kubelet-env';
 
 /*
  * Integration harness: real Patroni 3.0.2 members (PostgreSQL 15) with etcd as the DCS, configured
