@@ -23,6 +23,30 @@ export class ClusterNames {
   public get headlessService(): string { return `${this.cluster}-headless`; }
   public get podDisruptionBudget(): string { return this.cluster; }
   public get patroniRbac(): string { return `${this.cluster}-patroni`; }
+  /** The primary pooler's Deployment, Service, ConfigMap and PodDisruptionBudget. */
+  public get primaryPooler(): string { return `${this.cluster}-pooler`; }
+  /** The replica pooler's objects. */
+  public get replicaPooler(): string { return `${this.cluster}-pooler-repl`; }
+  /** The secret generator's ServiceAccount, Role and RoleBinding; its Job and ConfigMap add suffixes. */
+  public get secretGenerator(): string { return `${this.cluster}-secrets`; }
+  /** The bootstrap Job and ConfigMap (before their content hash). */
+  public get bootstrap(): string { return `${this.cluster}-bootstrap`; }
+  /** The Secret with the server certificate, when the library names it (cert-manager). */
+  public get tlsSecret(): string { return `${this.cluster}-tls`; }
+  /** The NetworkPolicy of the database members. */
+  public get databaseNetworkPolicy(): string { return `${this.cluster}-database`; }
+  /** The Patroni REST API credentials Secret. */
+  public get patroniApiSecret(): string { return this.credentialsSecret('patroni-api'); }
+
+  /** A logical backup schedule's CronJob, ConfigMap and PVC, from the construct id. */
+  public logicalBackup(id: string): string {
+    return `${this.cluster}-backup-${id.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '')}`;
+  }
+
+  /** The label value that puts a pod in a NetworkPolicy group (`<cluster>-<group>`). */
+  public networkGroup(group: 'database' | 'secrets' | 'bootstrap' | 'pooler'): string {
+    return `${this.cluster}-${group}`;
+  }
 
   /** postgres-operator's Secret name pattern, so apps migrating from the operator keep working. */
   public credentialsSecret(user: string): string {

@@ -15,6 +15,15 @@ export interface Problem {
   readonly rule: string;
 }
 
+/**
+ * What a pure resolver returns: the value with defaults applied (best effort where there are
+ * problems; only used once there are none) and every problem it found.
+ */
+export interface Validated<T> {
+  readonly value: T;
+  readonly problems: readonly Problem[];
+}
+
 /** A problem from a rule's result, or nothing. */
 export function check(property: string, value: unknown, rule: string | undefined): Problem[] {
   return rule === undefined ? [] : [{ property, value, rule }];
