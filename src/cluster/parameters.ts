@@ -1,4 +1,5 @@
 import { postgresMemory } from '../private/quantities';
+import { problem, Problem } from '../private/validation';
 
 /** What the tuned defaults are computed from (the database container's resources and the volume). */
 export interface TuningInput {
@@ -81,17 +82,17 @@ export function defaultParameters(input: TuningInput): Record<string, string> {
 }
 
 /** Rejects parameters Patroni controls and names PostgreSQL would not accept. */
-export function validateParameters(parameters: Record<string, string>): Array<[string, unknown, string]> {
-  const problems: Array<[string, unknown, string]> = [];
+export function validateParameters(parameters: Record<string, string>): Problem[] {
+  const problems: Problem[] = [];
   for (const [name, value] of Object.entries(parameters)) {
     const reason = PATRONI_CONTROLLED_PARAMETERS[name.toLowerCase()];
     if (reason) {
-      problems.push([`parameters.${name}`, value, `is controlled by Patroni/Spilo and cannot be set: ${reason}`]);
+      problems.push(problem(`parameters.${name}`, value, `is controlled by Patroni/Spilo and cannot be set: ${reason}`));
     } else if (!/^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/.test(name)) {
-      problems.push(['parameters key', name, 'must be a PostgreSQL parameter name: lowercase letters, digits and "_", optionally one "." for extension parameters']);
+      problems.push(problem('parameters key', name, 'must be a PostgreSQL parameter name: lowercase letters, digits and "_", optionally one "." for extension parameters'));
     }
     if (typeof value !== 'string' || value.includes('\n') || value.includes('\0')) {
-      problems.push([`parameters.${name}`, value, 'must be a single-line string']);
+      problems.push(problem(`parameters.${name}`, value, 'must be a single-line string'));
     }
   }
   return problems;

@@ -7,7 +7,9 @@ import { Construct } from 'constructs';
  * "minAvailable: 1 on the primary", which blocks drains), and a pod that is not Ready (crash-looping,
  * stuck) can always be evicted, so it never blocks a drain.
  */
-export function disruptionBudget(scope: Construct, id: string, metadata: ApiObjectMetadata, selector: Record<string, string>): k8s.KubePodDisruptionBudget {
+export function disruptionBudget(
+  scope: Construct, id: string, metadata: ApiObjectMetadata, selector: Record<string, string>,
+): k8s.KubePodDisruptionBudget {
   const budget = new k8s.KubePodDisruptionBudget(scope, id, {
     metadata,
     spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },

@@ -24,15 +24,20 @@ export interface Validated<T> {
   readonly problems: readonly Problem[];
 }
 
+/** One problem. */
+export function problem(property: string, value: unknown, rule: string): Problem {
+  return { property, value, rule };
+}
+
 /** A problem from a rule's result, or nothing. */
 export function check(property: string, value: unknown, rule: string | undefined): Problem[] {
   return rule === undefined ? [] : [{ property, value, rule }];
 }
 
 /** `${property}: ${value} is invalid: ${rule}`: how every problem reads. */
-export function formatProblem(problem: Problem): string {
-  if ((problem as any).raw) return problem.rule;
-  return `${problem.property}: ${formatValue(problem.value)} is invalid: ${problem.rule}`;
+export function formatProblem(p: Problem): string {
+  if ((p as any).raw) return p.rule;
+  return `${p.property}: ${formatValue(p.value)} is invalid: ${p.rule}`;
 }
 
 /** The one error type of synth-time validation: every problem of a construct call at once. */
@@ -173,7 +178,6 @@ export function validateLabels(errors: ValidationErrors, property: string, label
 
 export function validateAnnotationKeys(errors: ValidationErrors, property: string, annotations: Record<string, string> | undefined): void {
   for (const key of Object.keys(annotations ?? {})) {
-    const problem = Rules.qualifiedName(key);
-    if (problem) errors.add(`${property} key`, key, problem);
+    errors.check(`${property} key`, key, Rules.qualifiedName(key));
   }
 }

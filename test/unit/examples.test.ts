@@ -1,6 +1,7 @@
 import { Testing } from 'cdk8s';
 import { EXAMPLES } from '../../examples';
-import { PodSecurity, PodSecurityLevel, PreStopHook } from '../../src';
+import { PodSecurity, PodSecurityLevel } from '../../src';
+import { PreStopHook } from '../../src/cluster/prestop-hook';
 import { schemaErrors } from '../harness/schema';
 
 function synthExample(build: (typeof EXAMPLES)[number]['build']): { objects: any[]; yaml: string } {

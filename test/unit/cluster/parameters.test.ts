@@ -42,8 +42,8 @@ describe('defaultParameters', () => {
 describe('parameter rules', () => {
   test('Patroni-controlled parameters are rejected with the reason', () => {
     const problems = validateParameters({ synchronous_standby_names: '*', hba_file: '/x', work_mem: '4MB' });
-    expect(problems.map((p) => p[0])).toEqual(['parameters.synchronous_standby_names', 'parameters.hba_file']);
-    expect(problems[0][2]).toMatch(/synchronousMode/);
+    expect(problems.map((p) => p.property)).toEqual(['parameters.synchronous_standby_names', 'parameters.hba_file']);
+    expect(problems[0].rule).toMatch(/synchronousMode/);
   });
 
   test('extension parameters with one dot are valid names', () => {

@@ -1,6 +1,7 @@
 import { Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { Credentials, PatroniProfile, PatroniRbac, Placement, PostgresCluster, PostgresClusterProps, PreStopHook, SynchronousMode } from '../../../src';
+import { Credentials, PatroniProfile, PatroniRbac, Placement, PostgresCluster, PostgresClusterProps, SynchronousMode } from '../../../src';
+import { PreStopHook } from '../../../src/cluster/prestop-hook';
 import { envOf, findObject, spiloConfiguration, spiloContainer, synth, testChart } from '../../harness/synth';
 
 function cluster(props: Partial<PostgresClusterProps> = {}, namespace = 'db') {

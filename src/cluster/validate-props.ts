@@ -1,0 +1,297 @@
+import { Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { k8s } from 'cdk8s-plus-27';
+import { resolveClusterCredentials } from './cluster-credentials';
+import { defaultParameters, validateParameters } from './parameters';
+import { resolvePatroniSettings, validatePatroniSettings } from './patroni-dcs';
+import { PatroniRestApi } from './patroni-rest-api';
+import { ResolvedPatroniSettings } from './patroni-settings';
+import { PostgresClusterProps } from './props';
+import { MANAGED_ENV, RESERVED_MEMBER_LABELS, Spilo } from './spilo-contract';
+import { DEFAULT_SPILO_IMAGE, spiloImageVersions, validateImageReference } from './spilo-image';
+import { SpiloBackup, SpiloBackupEnvironment } from '../backup/spilo-backup';
+import { Credentials, ResolvedCredentials } from '../credentials/credentials';
+import { GitOpsOrdering } from '../credentials/secret-generator';
+import { BootstrapSql } from '../database/bootstrap-sql';
+import { DatabaseBootstrapSpec } from '../database/roles';
+import { ClusterNames } from '../private/names';
+import { ResolvedPodPlacement, resolvePodPlacement } from '../private/placement';
+import { parseQuantity, sizeQuantity } from '../private/quantities';
+import { resolveContainerResources } from '../private/resources';
+import { Problem, Rules, Validated, ValidationErrors, validateAnnotationKeys, validateLabels } from '../private/validation';
+import { Placement } from '../scheduling/pod-placement';
+import { SpiloTls, SpiloTlsConfig } from '../tls/server-tls';
+
+/** Where the cluster is being defined: facts of the construct tree the props are checked against. */
+export interface ClusterContext {
+  /** The namespace of the cluster's Chart. */
+  readonly namespace?: string;
+  /** The namespace of the Chart of `props.secretGenerator`, when one is passed. */
+  readonly secretGeneratorNamespace?: string;
+}
+
+/** The database container's resources and what PostgreSQL's defaults are computed from. */
+export interface ResolvedResources {
+  readonly requirements: k8s.ResourceRequirements;
+  readonly memoryBytes: number;
+  readonly cpuMillis: number;
+}
+
+/** {@link PostgresClusterProps} with every default applied: everything the pod renderer and the construct need. */
+export interface ResolvedCluster {
+  readonly props: PostgresClusterProps;
+  readonly name: string;
+  readonly namespace: string;
+  readonly names: ClusterNames;
+  readonly instances: number;
+  readonly postgresVersion: number;
+  readonly image: string;
+  readonly imagePullSecrets: string[];
+  readonly storage: string;
+  readonly resources: ResolvedResources;
+  /** Computed defaults merged with `parameters`. */
+  readonly parameters: Record<string, string>;
+  readonly patroni: ResolvedPatroniSettings;
+  readonly placement: ResolvedPodPlacement;
+  /** Login users and their credentials: superuser, replication user, declared login roles. */
+  readonly credentials: Map<string, ResolvedCredentials>;
+  readonly apiCredentials: ResolvedCredentials;
+  readonly bootstrapSpec: DatabaseBootstrapSpec;
+  /** The pooler's login role, when there is a pooler. */
+  readonly poolerRole?: string;
+  readonly backup: SpiloBackupEnvironment;
+  readonly tls: SpiloTlsConfig;
+  readonly networkPolicyEnabled: boolean;
+  readonly ordering: GitOpsOrdering;
+}
+
+const NO_BACKUP: SpiloBackupEnvironment = { env: [], volumes: [], volumeMounts: [], serviceAccountAnnotations: {}, securityRelaxations: [] };
+const NO_TLS: SpiloTlsConfig = { volumes: [], volumeMounts: [], env: [], pgHba: [] };
+
+/**
+ * Validates every prop of a cluster (its children's included: credentials, roles and databases,
+ * backups, TLS) and applies the defaults; the construct creates nothing unless there is no problem.
+ */
+export function resolveClusterProps(props: PostgresClusterProps, context: ClusterContext): Validated<ResolvedCluster> {
+  const errors = new ValidationErrors('');
+  const namespace = context.namespace;
+  if (!namespace) {
+    errors.add('namespace (of the Chart)', namespace, 'must be set: Patroni, the RoleBinding and the service DNS names need it');
+  } else {
+    errors.check('namespace (of the Chart)', namespace, Rules.dns1123Label(namespace));
+  }
+  const nameProblem = Rules.dns1035Label(props.name, ClusterNames.MAX_LENGTH);
+  if (nameProblem) {
+    errors.add('name', props.name, `${nameProblem}; every derived name must stay valid (pod names fit the controller-revision-hash label, Service names up to "-pooler-repl" fit 63 characters)`);
+  }
+  const instances = props.instances ?? 1;
+  const instancesValid = errors.check('instances', instances, Number.isInteger(instances) && instances >= 1 ? undefined : 'must be an integer >= 1');
+
+  const image = props.image ?? DEFAULT_SPILO_IMAGE;
+  errors.check('image', image, validateImageReference(image));
+  const postgresVersion = props.postgresVersion ?? 17;
+  const supported = props.imagePostgresVersions ?? spiloImageVersions(image);
+  if (!supported) {
+    errors.add('image', image, 'is not a Spilo release the library knows (spilo-<major>:<3.0..4.1>-p<n>); set imagePostgresVersions to the PostgreSQL majors it ships');
+  } else if (!supported.includes(postgresVersion)) {
+    errors.add('postgresVersion', postgresVersion, `must be one of the versions ${image} ships: ${supported.join(', ')}`);
+  }
+  for (const secret of props.imagePullSecrets ?? []) errors.check('imagePullSecrets', secret, Rules.dns1123Subdomain(secret));
+
+  const storage = sizeQuantity(props.storage ?? Size.gibibytes(10));
+  if (errors.check('storage', storage, Rules.quantity(storage)) && parseQuantity(storage) <= 0) errors.add('storage', storage, 'must be greater than zero');
+  if (props.storageClassName !== undefined) errors.check('storageClassName', props.storageClassName, Rules.dns1123Subdomain(props.storageClassName));
+
+  const resources = resolveResources(props.resources, errors);
+  const userParameters = props.parameters ?? {};
+  errors.addProblems(validateParameters(userParameters));
+  const patroni = resolvePatroniSettings(props.patroni);
+  errors.addProblems(validatePatroniSettings(patroni, instances));
+
+  const requestedPlacement = resolvePodPlacement(props, {
+    hostAntiAffinity: Placement.REQUIRED,
+    terminationGracePeriodSeconds: 300,
+    minGraceSeconds: 30,
+    minGraceReason: 'PostgreSQL needs time for a shutdown checkpoint',
+  }, errors);
+  // A single member has nobody to be kept apart from, and a budget it could never meet would block drains.
+  const placement = instances > 1 ? requestedPlacement
+    : { ...requestedPlacement, hostAntiAffinity: Placement.DISABLED, podDisruptionBudget: false };
+
+  const names = new ClusterNames(props.name);
+  // The pooler authenticates clients through a lookup function owned by its own login role.
+  const poolerRole = props.connectionPooler ? (props.connectionPooler.poolerRole ?? BootstrapSql.DEFAULT_POOLER_ROLE) : undefined;
+  const bootstrapSpec: DatabaseBootstrapSpec = { roles: props.roles, databases: props.databases, poolerRole };
+  const credentials = resolveClusterCredentials({
+    names,
+    superuser: props.superuserCredentials,
+    replication: props.replicationCredentials,
+    spec: bootstrapSpec,
+    overrides: props.roleCredentials ?? {},
+    clusterNameValid: nameProblem === undefined,
+  });
+  errors.addProblems(credentials.problems);
+  const apiCredentials = (props.patroniApiCredentials ?? Credentials.generated()).resolve(PatroniRestApi.secretName(props.name));
+  if (props.patroniApiCredentials?.secretName !== undefined) {
+    errors.check('patroniApiCredentials.secretName', apiCredentials.secretName, Rules.dns1123Subdomain(apiCredentials.secretName));
+  }
+  if (props.secretGenerator && context.secretGeneratorNamespace !== namespace) {
+    errors.add('secretGenerator', props.secretGenerator.node.path, `must be in the cluster's namespace (${namespace}): Secrets are namespaced`);
+  }
+
+  validateLabels(errors, 'labels', props.labels);
+  validateLabels(errors, 'podLabels', props.podLabels);
+  validateAnnotationKeys(errors, 'annotations', props.annotations);
+  validateAnnotationKeys(errors, 'podAnnotations', props.podAnnotations);
+  for (const [property, labels] of [['labels', props.labels], ['podLabels', props.podLabels]] as const) {
+    for (const key of Object.keys(labels ?? {})) {
+      if (RESERVED_MEMBER_LABELS.includes(key)) errors.add(`${property} key`, key, 'is reserved: Patroni and the Services select member pods by it');
+    }
+  }
+
+  // Only with backups or a source, and on a valid name and size (already reported otherwise).
+  let backup = NO_BACKUP;
+  if ((props.backup || props.source) && !nameProblem && instancesValid) {
+    const resolved = resolveBackup(props, namespace ?? 'default', postgresVersion, instances);
+    backup = resolved.value;
+    errors.addProblems(resolved.problems);
+  }
+  if (props.rbac && Object.keys(backup.serviceAccountAnnotations).length > 0) {
+    errors.add('backup.storage.credentials', 'workloadIdentity', 'needs the annotations on the ServiceAccount: pass them as serviceAccountAnnotations of the shared PatroniRbac, or let the cluster create its own');
+  }
+  const tls = resolveTls(props, poolerRole);
+  errors.addProblems(tls.problems);
+
+  const standby = props.source !== undefined && backup.env.some((e) => e.name.startsWith('STANDBY_'));
+  if (standby && ((props.roles ?? []).length > 0 || (props.databases ?? []).length > 0)) {
+    errors.add('roles/databases', 'declared', 'cannot be applied to a standby cluster: it is read-only until promoted; declare them on the primary cluster');
+  }
+  const needs14 = (props.roles ?? []).flatMap((r) => r.memberOf ?? []).filter((g) => ['pg_read_all_data', 'pg_write_all_data'].includes(g));
+  if (needs14.length > 0 && postgresVersion < 14) errors.add('roles[].memberOf', needs14[0], `needs PostgreSQL 14 or later (postgresVersion is ${postgresVersion})`);
+
+  errors.addProblems(escapeHatchProblems(props, backup));
+
+  return {
+    problems: errors.problems,
+    value: {
+      props,
+      name: props.name,
+      namespace: namespace ?? '',
+      names,
+      instances,
+      postgresVersion,
+      image,
+      imagePullSecrets: props.imagePullSecrets ?? [],
+      storage,
+      resources,
+      parameters: {
+        ...defaultParameters({
+          memoryBytes: resources.memoryBytes,
+          cpuMillis: resources.cpuMillis,
+          storageBytes: Rules.quantity(storage) ? 0 : parseQuantity(storage),
+        }),
+        ...userParameters,
+      },
+      patroni,
+      placement,
+      credentials: credentials.value,
+      apiCredentials,
+      bootstrapSpec,
+      poolerRole,
+      backup,
+      tls: tls.value,
+      networkPolicyEnabled: props.networkPolicy?.enabled ?? true,
+      ordering: props.gitOpsOrdering ?? GitOpsOrdering.NONE,
+    },
+  };
+}
+
+// TRANSITION: SpiloBackup and SpiloTls get pure resolvers returning Validated; until then their
+// single thrown report is taken apart here.
+function resolveBackup(
+  props: PostgresClusterProps, namespace: string, postgresVersion: number, instances: number,
+): Validated<SpiloBackupEnvironment> {
+  try {
+    return {
+      value: SpiloBackup.environment({
+        cluster: { clusterName: props.name, namespace, postgresVersion, instances },
+        backup: props.backup,
+        bootstrap: props.source,
+      }),
+      problems: [],
+    };
+  } catch (e) {
+    const lines = (e as Error).message.split('\n').map((l) => l.replace(/^\s*-\s*/, '')).filter((l) => l.trim() !== '' && !/invalid propert/.test(l));
+    return { value: NO_BACKUP, problems: lines.map((m) => ({ property: '', value: undefined, rule: m, raw: true } as Problem)) };
+  }
+}
+
+function resolveTls(props: PostgresClusterProps, poolerRole: string | undefined): Validated<SpiloTlsConfig> {
+  try {
+    return {
+      value: SpiloTls.configure({
+        clusterName: props.name,
+        tls: props.tls,
+        clientCertificates: props.clientCertificates,
+        // PgBouncer connects with the client's SCRAM keys and its own role; it holds no client certificate.
+        passwordOnlyUsers: [Spilo.SUPERUSER, Spilo.REPLICATION_USER, ...poolerRole ? [poolerRole] : []],
+      }),
+      problems: [],
+    };
+  } catch (e) {
+    return { value: NO_TLS, problems: [{ property: 'tls/clientCertificates', value: props.clientCertificates?.caSecretName ?? props.tls, rule: (e as Error).message.replace(/^SpiloTls: /, '') }] };
+  }
+}
+
+function resolveResources(resources: kplus.ContainerResources | undefined, errors: ValidationErrors): ResolvedResources {
+  const resolved = resolveContainerResources(resources, {
+    cpu: { request: kplus.Cpu.millis(500) },
+    memory: { request: Size.gibibytes(1), limit: Size.gibibytes(1) },
+  }, errors);
+  const memoryBytes = resolved.memoryLimit ?? resolved.memoryRequest;
+  if (memoryBytes === undefined && !resolved.requirements.limits?.memory && !resolved.requirements.requests?.memory) {
+    errors.add('resources.memory', resources?.memory, 'must set a request or a limit: PostgreSQL\'s memory settings are computed from it');
+  }
+  return {
+    requirements: resolved.requirements,
+    memoryBytes: memoryBytes ?? 0,
+    cpuMillis: ((resolved.cpuLimit ?? resolved.cpuRequest) ?? 1) * 1000,
+  };
+}
+
+/** What the escape hatches (extra env, containers, volumes, mounts) may not shadow or repeat. */
+function escapeHatchProblems(props: PostgresClusterProps, backup: SpiloBackupEnvironment): Problem[] {
+  const errors = new ValidationErrors('');
+  const seenEnv = new Set<string>();
+  for (const variable of props.extraEnv ?? []) {
+    errors.check('extraEnv[].name', variable.name, Rules.envVarName(variable.name));
+    if (MANAGED_ENV.includes(variable.name)) errors.add('extraEnv[].name', variable.name, 'is set by the library; use the matching property instead');
+    if (variable.name.startsWith('PATRONI_')) errors.add('extraEnv[].name', variable.name, 'never reaches Patroni: Spilo starts Patroni with a cleared environment; use the patroni property or SPILO_CONFIGURATION settings');
+    if (seenEnv.has(variable.name)) errors.add('extraEnv[].name', variable.name, 'is set twice');
+    seenEnv.add(variable.name);
+  }
+  const containerNames = new Set<string>([Spilo.CONTAINER]);
+  for (const container of props.extraContainers ?? []) {
+    errors.check('extraContainers[].name', container.name, Rules.dns1123Label(container.name));
+    if (containerNames.has(container.name)) errors.add('extraContainers[].name', container.name, 'must be unique and not "postgres" (the Spilo container)');
+    containerNames.add(container.name);
+    errors.check(`extraContainers[${container.name}].image`, container.image, container.image ? validateImageReference(container.image) : 'must be set');
+    for (const port of container.ports ?? []) {
+      if (port.name !== undefined) errors.check(`extraContainers[${container.name}].ports[].name`, port.name, Rules.portName(port.name));
+    }
+    for (const variable of container.env ?? []) errors.check(`extraContainers[${container.name}].env[].name`, variable.name, Rules.envVarName(variable.name));
+  }
+  const volumeNames = new Set<string>([Spilo.PGDATA_VOLUME, Spilo.SHM_VOLUME, 'tls', 'tls-ca', ...backup.volumes.map((v) => v.name)]);
+  for (const volume of props.extraVolumes ?? []) {
+    errors.check('extraVolumes[].name', volume.name, Rules.dns1123Label(volume.name));
+    if (volumeNames.has(volume.name)) errors.add('extraVolumes[].name', volume.name, 'must be unique and not one of the library\'s volumes (pgdata, dshm)');
+    volumeNames.add(volume.name);
+  }
+  for (const mount of props.extraVolumeMounts ?? []) {
+    if (!volumeNames.has(mount.name)) errors.add('extraVolumeMounts[].name', mount.name, 'must name a volume of extraVolumes');
+    if (mount.mountPath === Spilo.PGDATA_MOUNT || mount.mountPath === Spilo.SHM_MOUNT) {
+      errors.add('extraVolumeMounts[].mountPath', mount.mountPath, 'is used by the library (data volume or shared memory)');
+    }
+  }
+  return [...errors.problems];
+}
