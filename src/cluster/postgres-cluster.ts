@@ -1,4 +1,4 @@
-import { ApiObject, Chart } from 'cdk8s';
+import { ApiObject, ApiObjectMetadata, Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
@@ -284,9 +284,10 @@ export class PostgresCluster extends Construct implements IPostgresCluster {
     return [...this.resolved.credentials.keys()];
   }
 
-  private roleService(id: string, metadata: { name: string; labels: Record<string, string>; annotations?: Record<string, string> }, role: string): k8s.KubeService {
+  private roleService(id: string, metadata: ApiObjectMetadata, role: string): k8s.KubeService {
+    const exemption: [PolicyCheck, string] = [PolicyCheck.SERVICE_TARGETS_POD, EXEMPTION_REASONS.roleSelector];
     return new k8s.KubeService(this, id, {
-      metadata: { ...metadata, annotations: exemptionAnnotations([[PolicyCheck.SERVICE_TARGETS_POD, EXEMPTION_REASONS.roleSelector]], metadata.annotations) },
+      metadata: { ...metadata, annotations: exemptionAnnotations([exemption], metadata.annotations) },
       spec: {
         type: 'ClusterIP',
         selector: { ...this.selectorLabels, [SpiloLabels.ROLE]: role },
