@@ -25,6 +25,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
     jestConfig: {
       collectCoverage: false,
+      // A global option: Jest ignores testTimeout inside a project's config.
+      testTimeout: 120_000,
       // Integration tests start real servers; two workers fit the 2-core machines CI runs on.
       maxWorkers: 2,
       // Two projects: unit tests need nothing installed; integration tests start real servers
@@ -33,7 +35,6 @@ const project = new cdk8s.ConstructLibraryCdk8s({
         {
           displayName: 'unit',
           testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
-          testTimeout: 120_000,
           transform: { '^.+\\.[t]sx?$': ['ts-jest', { tsconfig: 'test/tsconfig.json' }] },
         },
         {
@@ -41,7 +42,6 @@ const project = new cdk8s.ConstructLibraryCdk8s({
           testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
           // Installs the Debian packages the integration tests run (as root), or names the missing ones.
           globalSetup: '<rootDir>/test/integration/global-setup.ts',
-          testTimeout: 120_000,
           transform: { '^.+\\.[t]sx?$': ['ts-jest', { tsconfig: 'test/tsconfig.json' }] },
         },
       ],
