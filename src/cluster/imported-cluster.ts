@@ -2,10 +2,10 @@ import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ConnectionEnvOptions, IPostgresCluster, PostgresClusterAttributes } from './cluster-ref';
+import { clusterConnectionEnv } from './connection-env';
 import { Spilo } from './spilo-contract';
 import { DEFAULT_SPILO_IMAGE } from './spilo-image';
 import { Credentials, ResolvedCredentials } from '../credentials/credentials';
-import { libpqEnv } from '../private/libpq-env';
 import { ClusterNames } from '../private/names';
 import { Rules, ValidationErrors } from '../private/validation';
 
@@ -79,13 +79,6 @@ export class ImportedPostgresCluster extends Construct implements IPostgresClust
   }
 
   public connectionEnvVars(options: ConnectionEnvOptions = {}): k8s.EnvVar[] {
-    return libpqEnv({
-      host: options.readOnly ? this.replicaHost : this.primaryHost,
-      port: this.port,
-      credentials: this.userCredentials(options.user ?? Spilo.SUPERUSER),
-      // Spilo rejects non-TLS connections from the network (pg_hba hostnossl reject).
-      sslMode: 'require',
-      database: options.database,
-    });
+    return clusterConnectionEnv(this, options);
   }
 }

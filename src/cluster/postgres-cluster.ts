@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ConnectionEnvOptions, IPostgresCluster, PostgresClusterAttributes } from './cluster-ref';
+import { clusterConnectionEnv } from './connection-env';
 import { ImportedPostgresCluster } from './imported-cluster';
 import { PatroniRbac } from './patroni-rbac';
 import { PatroniRestApi } from './patroni-rest-api';
@@ -21,7 +22,7 @@ import { DatabaseBootstrap } from '../database/database-bootstrap';
 import { DatabaseNetworkPolicy, NetworkPeer } from '../network/network-policy';
 import { ConnectionPooler } from '../pooler/connection-pooler';
 import { disruptionBudget } from '../private/disruption-budget';
-import { libpqEnv, plusEnv } from '../private/libpq-env';
+import { plusEnv } from '../private/libpq-env';
 import { NETWORK_GROUP_LABEL } from '../private/names';
 import { problem, ValidationError, ValidationErrors } from '../private/validation';
 import { SpiloTls } from '../tls/server-tls';
@@ -249,14 +250,7 @@ export class PostgresCluster extends Construct implements IPostgresCluster {
    * PGSSLMODE=require, optionally PGDATABASE), as plain Kubernetes env entries.
    */
   public connectionEnvVars(options: ConnectionEnvOptions = {}): k8s.EnvVar[] {
-    return libpqEnv({
-      host: options.readOnly ? this.replicaHost : this.primaryHost,
-      port: this.port,
-      credentials: this.userCredentials(options.user ?? Spilo.SUPERUSER),
-      // Spilo rejects non-TLS connections from the network (pg_hba hostnossl reject).
-      sslMode: 'require',
-      database: options.database,
-    });
+    return clusterConnectionEnv(this, options);
   }
 
   /** The same libpq environment as {@link connectionEnvVars}, as cdk8s-plus values. */
