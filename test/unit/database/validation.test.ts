@@ -1,6 +1,6 @@
 import { BootstrapSql } from '../../../src/database/bootstrap-sql';
-import { DatabaseBootstrapSpec, DatabaseProps, RoleProps } from '../../../src/database/roles';
 import { DatabaseBootstrap } from '../../../src/database/database-bootstrap';
+import { DatabaseBootstrapSpec, DatabaseProps, RoleProps } from '../../../src/database/roles';
 import { formatProblem } from '../../../src/private/validation';
 import { testChart } from '../../harness/synth';
 
