@@ -2,6 +2,7 @@ import { ident, isValidIdentifier, literal, POOLER_SCHEMA, psqlConninfoArg } fro
 import { PreparedRoles, ResolvedDatabase, resolveDatabase, ResolvedRole, resolveRoles } from './model';
 import { DatabaseBootstrapSpec, LoginRole } from './roles';
 import { validateSpec } from './validation';
+import { formatProblem, formatValue, Problem } from '../private/validation';
 
 const PASSWORD_ENV_PREFIX = 'PGAAS_PASSWORD_';
 const PASSWORD_VAR = 'pgaas_password';
@@ -299,15 +300,27 @@ export class BootstrapSql {
     return resolveRoles(spec).filter((r) => r.login).map((r) => ({ role: r.name, passwordEnv: BootstrapSql.passwordEnvName(r.name) }));
   }
 
-  /** Every problem of the spec (property, bad value and rule in each message); empty when valid. */
-  public static validate(spec: DatabaseBootstrapSpec): string[] {
+  /** Every problem of the spec (property paths relative to it: `roles[0].name`); empty when valid. */
+  public static problems(spec: DatabaseBootstrapSpec): Problem[] {
     return validateSpec(spec);
   }
 
-  /** The bootstrap SQL script; throws listing every validation error when the spec is invalid. */
+  /**
+   * Every problem of the spec as a message (property, bad value and rule); empty when valid.
+   * @deprecated transitional: collect `BootstrapSql.problems(spec)` with `addProblems` instead.
+   */
+  public static validate(spec: DatabaseBootstrapSpec): string[] {
+    return validateSpec(spec).map(formatProblem);
+  }
+
+  /** The bootstrap SQL script; throws listing every problem when the spec is invalid. */
   public static render(spec: DatabaseBootstrapSpec): string {
-    const errors = validateSpec(spec);
-    if (errors.length > 0) throw new Error(`invalid database bootstrap spec:\n- ${errors.join('\n- ')}`);
+    const problems = validateSpec(spec);
+    // Its own report, one line per problem as "<property>: <value> <rule>" (callers that validate
+    // first never see it).
+    if (problems.length > 0) {
+      throw new Error(`invalid database bootstrap spec:\n- ${problems.map((p) => `${p.property}: ${formatValue(p.value)} ${p.rule}`).join('\n- ')}`);
+    }
     const roles = resolveRoles(spec);
     const databases = (spec.databases ?? []).map(resolveDatabase);
     const pooler = spec.poolerRole;

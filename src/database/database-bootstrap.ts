@@ -7,6 +7,7 @@ import { exemptionAnnotations, spiloJobExemptions } from '../audit/exemptions';
 import { GitOpsOrdering, orderingAnnotations } from '../credentials/secret-generator';
 import { contentHash, hashedName } from '../private/hash';
 import { RESTRICTED_CONTAINER, restrictedJobPod, SMALL_JOB_RESOURCES } from '../private/job-pod';
+import { ValidationErrors } from '../private/validation';
 
 /** A key of a Kubernetes Secret. */
 export interface SecretKeyReference {
@@ -78,6 +79,15 @@ export class DatabaseBootstrap extends Construct {
 
   constructor(scope: Construct, id: string, props: DatabaseBootstrapProps) {
     super(scope, id);
+    const errors = new ValidationErrors(`DatabaseBootstrap ${this.node.path}`);
+    errors.addProblems(BootstrapSql.problems(props.spec), 'spec');
+    // Login roles (and their variable names) are only defined for a valid spec.
+    errors.throwIfAny();
+    const loginRoles = BootstrapSql.loginRoles(props.spec);
+    for (const login of loginRoles) {
+      if (!props.passwords[login.role]) errors.add(`passwords.${login.role}`, undefined, `needs the password Secret of login role "${login.role}"`);
+    }
+    errors.throwIfAny();
     this.sql = BootstrapSql.render(props.spec);
     const env: k8s.EnvVar[] = [
       { name: 'PGHOST', value: props.host },
@@ -87,9 +97,8 @@ export class DatabaseBootstrap extends Construct {
       { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: props.superuserPassword.secretName, key: props.superuserPassword.key } } },
       { name: 'PGSSLMODE', value: 'require' },
       { name: 'PGCONNECT_TIMEOUT', value: '5' },
-      ...BootstrapSql.loginRoles(props.spec).map((login) => {
+      ...loginRoles.map((login) => {
         const ref = props.passwords[login.role];
-        if (!ref) throw new Error(`DatabaseBootstrap ${this.node.path}: no password Secret for login role "${login.role}"`);
         return { name: login.passwordEnv, valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key } } };
       }),
     ];

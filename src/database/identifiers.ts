@@ -35,13 +35,16 @@ export const RESERVED_SCHEMAS: readonly string[] = [
   'cron',
 ];
 
-/** Why an identifier is invalid, or undefined when it is fine. */
+/**
+ * The one PostgreSQL identifier rule of the library (roles, databases, schemas, users): a rule text
+ * that reads after "is invalid: ", or undefined when the name is fine.
+ */
 export function identifierProblem(value: string): string | undefined {
   if (!IDENTIFIER.test(value)) {
-    return 'is not a valid identifier: use only lowercase letters, digits and underscores, starting with a letter or underscore (uppercase and other characters are rejected so that names never depend on quoting)';
+    return 'must use only lowercase letters, digits and underscores, starting with a letter or underscore (anything else is not a valid identifier here, so that names never depend on quoting)';
   }
   if (Buffer.byteLength(value, 'utf8') > MAX_IDENTIFIER_BYTES) {
-    return `is longer than ${MAX_IDENTIFIER_BYTES} bytes, which PostgreSQL would silently truncate`;
+    return `must not be longer than ${MAX_IDENTIFIER_BYTES} bytes, which PostgreSQL would silently truncate`;
   }
   return undefined;
 }

@@ -1,7 +1,8 @@
-// Internal: synth-time checks of a DatabaseBootstrapSpec; BootstrapSql.validate is the public entry.
+// Internal: synth-time checks of a DatabaseBootstrapSpec; BootstrapSql.problems is the public entry.
 import { identifierProblem, RESERVED_DATABASES, RESERVED_ROLES, RESERVED_SCHEMAS } from './identifiers';
 import { preparedRoles, ResolvedRole, resolveRoles } from './model';
 import { DatabaseBootstrapSpec, DatabaseProps, RoleProps } from './roles';
+import { check, Problem } from '../private/validation';
 
 // Encoding names as PostgreSQL spells them (UTF8, LATIN1, WIN1252, SQL_ASCII, EUC_JP, also UTF-8).
 const ENCODING = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
@@ -12,19 +13,21 @@ const EXTENSION = /^[a-z][a-z0-9_-]*$/;
 
 const show = (value: unknown): string => JSON.stringify(value);
 
-function checkIdentifier(path: string, value: string): string[] {
-  const problem = identifierProblem(value);
-  return problem ? [`${path}: ${show(value)} ${problem}`] : [];
+/** The identifier rule, then what PostgreSQL, Patroni and Spilo reserve for roles. */
+function roleNameProblem(name: string): string | undefined {
+  const invalid = identifierProblem(name);
+  if (invalid !== undefined) return invalid;
+  if (name.startsWith('pg_')) return 'is reserved: role names starting with "pg_" belong to PostgreSQL';
+  if (RESERVED_ROLES.includes(name)) return `is reserved: PostgreSQL, Patroni or Spilo use it (reserved: ${RESERVED_ROLES.join(', ')})`;
+  return undefined;
 }
 
-function checkRoleName(path: string, name: string): string[] {
-  const invalid = checkIdentifier(path, name);
-  if (invalid.length > 0) return invalid;
-  if (name.startsWith('pg_')) return [`${path}: ${show(name)} is reserved: role names starting with "pg_" belong to PostgreSQL`];
-  if (RESERVED_ROLES.includes(name)) {
-    return [`${path}: ${show(name)} is reserved: PostgreSQL, Patroni or Spilo use it (reserved: ${RESERVED_ROLES.join(', ')})`];
-  }
-  return [];
+function schemaNameProblem(schema: string): string | undefined {
+  const invalid = identifierProblem(schema);
+  if (invalid !== undefined) return invalid;
+  if (schema.startsWith('pg_')) return 'is reserved: schema names starting with "pg_" belong to PostgreSQL';
+  if (RESERVED_SCHEMAS.includes(schema)) return `is reserved: PostgreSQL, Spilo or the pooler use it (reserved: ${RESERVED_SCHEMAS.join(', ')})`;
+  return undefined;
 }
 
 function duplicates<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
@@ -33,10 +36,19 @@ function duplicates<T>(items: readonly T[], key: (item: T) => string): Map<strin
   return new Map([...groups].filter(([, group]) => group.length > 1));
 }
 
-function checkDuplicateRoles(roles: ResolvedRole[]): string[] {
+/** Each value listed more than once in `property`, reported once. */
+function listedTwice(property: string, values: readonly string[], what: string): Problem[] {
+  return [...duplicates(values, (v) => v)].map(([value]) => ({ property, value, rule: `is listed more than once; list each ${what} once` }));
+}
+
+function duplicateRoles(roles: ResolvedRole[]): Problem[] {
   return [...duplicates(roles, (r) => r.name)].map(([name, group]) => {
     const [first, ...rest] = group.map((r) => r.generated ? `${r.source} (generated)` : r.source);
-    return `${rest.join(', ')}: role name ${show(name)} is already used by ${first}; role names must be unique, including the generated <db>_owner/_reader/_writer(_user) and pooler roles`;
+    return {
+      property: rest.join(', '),
+      value: name,
+      rule: `is already used by ${first}; role names must be unique, including the generated <db>_owner/_reader/_writer(_user) and pooler roles`,
+    };
   });
 }
 
@@ -49,35 +61,36 @@ export const PREDEFINED_ROLES = [
   'pg_stat_scan_tables', 'pg_signal_backend', 'pg_checkpoint',
 ];
 
-function checkRole(role: RoleProps, i: number, known: Set<string>): string[] {
-  const errors = checkRoleName(`roles[${i}].name`, role.name);
+function membershipProblem(role: RoleProps, group: string, known: Set<string>): string | undefined {
+  if (group === role.name) return 'is the role itself; a role cannot be a member of itself';
+  if (!known.has(group) && !PREDEFINED_ROLES.includes(group)) {
+    return `is not a declared role nor a role generated for a prepared database or the pooler, nor one of PostgreSQL's predefined roles (${PREDEFINED_ROLES.join(', ')})`;
+  }
+  return undefined;
+}
+
+function roleProblems(role: RoleProps, i: number, known: Set<string>): Problem[] {
   const limit = role.connectionLimit;
-  if (limit !== undefined && (!Number.isInteger(limit) || limit < -1)) {
-    errors.push(`roles[${i}].connectionLimit: ${show(limit)} must be an integer >= -1 (-1 means no limit)`);
-  }
-  (role.memberOf ?? []).forEach((group, j) => {
-    const path = `roles[${i}].memberOf[${j}]`;
-    if (group === role.name) {errors.push(`${path}: ${show(group)} is the role itself; a role cannot be a member of itself`);} else if (!known.has(group) && !PREDEFINED_ROLES.includes(group)) {
-      errors.push(`${path}: ${show(group)} is not a declared role nor a role generated for a prepared database or the pooler, nor one of PostgreSQL's predefined roles (${PREDEFINED_ROLES.join(', ')})`);
-    }
-  });
-  for (const [group] of duplicates(role.memberOf ?? [], (g) => g)) {
-    errors.push(`roles[${i}].memberOf: ${show(group)} is listed more than once; list each role once`);
-  }
-  return errors;
+  const limitValid = limit === undefined || (Number.isInteger(limit) && limit >= -1);
+  return [
+    ...check(`roles[${i}].name`, role.name, roleNameProblem(role.name)),
+    ...check(`roles[${i}].connectionLimit`, limit, limitValid ? undefined : 'must be an integer >= -1 (-1 means no limit)'),
+    ...(role.memberOf ?? []).flatMap((group, j) => check(`roles[${i}].memberOf[${j}]`, group, membershipProblem(role, group, known))),
+    ...listedTwice(`roles[${i}].memberOf`, role.memberOf ?? [], 'role'),
+  ];
 }
 
 /** Membership cycles make GRANT fail at run time; report each cycle once. */
-function checkMembershipCycles(roles: ResolvedRole[]): string[] {
+function membershipCycles(roles: ResolvedRole[]): Problem[] {
   const edges = new Map(roles.map((r) => [r.name, r.memberOf]));
   const state = new Map<string, 'visiting' | 'done'>();
-  const errors: string[] = [];
+  const problems: Problem[] = [];
   const visit = (name: string, path: string[]): void => {
     if (state.get(name) === 'done') return;
     if (state.get(name) === 'visiting') {
       const cycle = [...path.slice(path.indexOf(name)), name];
       const owner = roles.find((r) => r.name === cycle[0]);
-      errors.push(`${owner?.source.replace('.name', '.memberOf') ?? 'roles'}: ${show(cycle.join(' -> '))} is a membership cycle; role membership must not loop`);
+      problems.push({ property: owner?.source.replace('.name', '.memberOf') ?? 'roles', value: cycle.join(' -> '), rule: 'is a membership cycle; role membership must not loop' });
       return;
     }
     state.set(name, 'visiting');
@@ -85,102 +98,87 @@ function checkMembershipCycles(roles: ResolvedRole[]): string[] {
     state.set(name, 'done');
   };
   for (const r of roles) visit(r.name, []);
-  return errors;
+  return problems;
 }
 
-function checkOwner(db: DatabaseProps, i: number, declared: Set<string>, preparedOwners: Set<string>): string[] {
-  if (db.owner === undefined) return [];
-  const path = `databases[${i}].owner`;
+function ownerProblem(db: DatabaseProps, owner: string, declared: Set<string>, preparedOwners: Set<string>): string | undefined {
   if (db.prepared) {
     const own = preparedRoles(db).owner;
-    return db.owner === own ? [] : [
-      `${path}: ${show(db.owner)} cannot own a prepared database, which is always owned by ${show(own)}; make the role a member of it instead (memberOf: [${show(own)}])`,
-    ];
+    return owner === own ? undefined
+      : `cannot own a prepared database, which is always owned by ${show(own)}; make the role a member of it instead (memberOf: [${show(own)}])`;
   }
-  const invalid = checkIdentifier(path, db.owner);
-  if (invalid.length > 0) return invalid;
-  if (!declared.has(db.owner) && !preparedOwners.has(db.owner)) {
-    return [`${path}: ${show(db.owner)} is not a declared role nor the <db>_owner role of a prepared database`];
-  }
-  return [];
+  const invalid = identifierProblem(owner);
+  if (invalid !== undefined) return invalid;
+  if (!declared.has(owner) && !preparedOwners.has(owner)) return 'is not a declared role nor the <db>_owner role of a prepared database';
+  return undefined;
 }
 
-function checkSchemas(db: DatabaseProps, i: number): string[] {
-  const errors: string[] = [];
-  (db.schemas ?? []).forEach((schema, j) => {
-    const path = `databases[${i}].schemas[${j}]`;
-    const invalid = checkIdentifier(path, schema);
-    if (invalid.length > 0) {errors.push(...invalid);} else if (schema.startsWith('pg_')) {errors.push(`${path}: ${show(schema)} is reserved: schema names starting with "pg_" belong to PostgreSQL`);} else if (RESERVED_SCHEMAS.includes(schema)) {
-      errors.push(`${path}: ${show(schema)} is reserved: PostgreSQL, Spilo or the pooler use it (reserved: ${RESERVED_SCHEMAS.join(', ')})`);
-    }
-  });
-  for (const [schema] of duplicates(db.schemas ?? [], (s) => s)) {
-    errors.push(`databases[${i}].schemas: ${show(schema)} is listed more than once; list each schema once`);
-  }
-  return errors;
+function extensionProblem(ext: string): string | undefined {
+  if (EXTENSION.test(ext) && Buffer.byteLength(ext) <= 63) return undefined;
+  return 'is not a valid extension name: use lowercase letters, digits, underscores and hyphens, starting with a letter, at most 63 bytes';
 }
 
-function checkExtensions(db: DatabaseProps, i: number): string[] {
-  const errors: string[] = [];
-  (db.extensions ?? []).forEach((ext, j) => {
-    if (!EXTENSION.test(ext) || Buffer.byteLength(ext) > 63) {
-      errors.push(`databases[${i}].extensions[${j}]: ${show(ext)} is not a valid extension name: use lowercase letters, digits, underscores and hyphens, starting with a letter, at most 63 bytes`);
-    }
-  });
-  for (const [ext] of duplicates(db.extensions ?? [], (e) => e)) {
-    errors.push(`databases[${i}].extensions: ${show(ext)} is listed more than once; list each extension once`);
-  }
-  return errors;
-}
-
-function checkDatabase(db: DatabaseProps, i: number, declared: Set<string>, preparedOwners: Set<string>): string[] {
-  const errors = checkIdentifier(`databases[${i}].name`, db.name);
-  if (RESERVED_DATABASES.includes(db.name)) {
-    errors.push(`databases[${i}].name: ${show(db.name)} is reserved: it exists in every cluster (reserved: ${RESERVED_DATABASES.join(', ')})`);
-  }
-  if (db.prepared && errors.length === 0) {
-    // Generated names are longer than the database name: they must be valid too.
+/** The database name: an identifier, not reserved, and short enough for the roles a prepared database generates. */
+function databaseNameProblems(db: DatabaseProps, i: number): Problem[] {
+  const property = `databases[${i}].name`;
+  const problems = [
+    ...check(property, db.name, identifierProblem(db.name)),
+    ...check(property, db.name, RESERVED_DATABASES.includes(db.name) ? `is reserved: it exists in every cluster (reserved: ${RESERVED_DATABASES.join(', ')})` : undefined),
+  ];
+  if (db.prepared && problems.length === 0) {
     const r = preparedRoles({ ...db, defaultUsers: true });
     const longest = db.defaultUsers ? r.writerUser! : r.writer;
-    const problem = identifierProblem(longest);
-    if (problem) errors.push(`databases[${i}].name: ${show(db.name)} is too long for a prepared database: the generated role ${show(longest)} ${problem}`);
+    const tooLong = identifierProblem(longest);
+    if (tooLong) problems.push({ property, value: db.name, rule: `is too long for a prepared database: the generated role ${show(longest)} ${tooLong}` });
     if (db.name.startsWith('pg_')) {
-      errors.push(`databases[${i}].name: ${show(db.name)} cannot be prepared: the generated role ${show(r.owner)} would start with "pg_", which PostgreSQL reserves`);
+      problems.push({ property, value: db.name, rule: `cannot be prepared: the generated role ${show(r.owner)} would start with "pg_", which PostgreSQL reserves` });
     }
   }
-  if (db.defaultUsers && !db.prepared) {
-    errors.push(`databases[${i}].defaultUsers: ${show(true)} requires prepared: true; default users are members of the prepared <db>_owner/_reader/_writer roles`);
-  }
-  errors.push(...checkOwner(db, i, declared, preparedOwners));
-  if (db.encoding !== undefined && !ENCODING.test(db.encoding)) {
-    errors.push(`databases[${i}].encoding: ${show(db.encoding)} is not a valid encoding name: use letters, digits, "_" and "-" (e.g. "UTF8")`);
-  }
-  if (db.locale !== undefined && !LOCALE.test(db.locale)) {
-    errors.push(`databases[${i}].locale: ${show(db.locale)} is not a valid locale name: use language[_territory][.codeset][@modifier] (e.g. "C", "C.UTF-8", "en_US.UTF-8")`);
-  }
-  errors.push(...checkSchemas(db, i), ...checkExtensions(db, i));
-  return errors;
+  return problems;
 }
 
-function checkDuplicateDatabases(dbs: readonly DatabaseProps[]): string[] {
+function databaseProblems(db: DatabaseProps, i: number, declared: Set<string>, preparedOwners: Set<string>): Problem[] {
+  const at = (property: string) => `databases[${i}].${property}`;
+  const encodingValid = db.encoding === undefined || ENCODING.test(db.encoding);
+  const localeValid = db.locale === undefined || LOCALE.test(db.locale);
+  return [
+    ...databaseNameProblems(db, i),
+    ...check(at('defaultUsers'), true, db.defaultUsers && !db.prepared
+      ? 'requires prepared: true; default users are members of the prepared <db>_owner/_reader/_writer roles' : undefined),
+    ...db.owner === undefined ? [] : check(at('owner'), db.owner, ownerProblem(db, db.owner, declared, preparedOwners)),
+    ...check(at('encoding'), db.encoding, encodingValid ? undefined : 'is not a valid encoding name: use letters, digits, "_" and "-" (e.g. "UTF8")'),
+    ...check(at('locale'), db.locale, localeValid ? undefined
+      : 'is not a valid locale name: use language[_territory][.codeset][@modifier] (e.g. "C", "C.UTF-8", "en_US.UTF-8")'),
+    ...(db.schemas ?? []).flatMap((schema, j) => check(at(`schemas[${j}]`), schema, schemaNameProblem(schema))),
+    ...listedTwice(at('schemas'), db.schemas ?? [], 'schema'),
+    ...(db.extensions ?? []).flatMap((ext, j) => check(at(`extensions[${j}]`), ext, extensionProblem(ext))),
+    ...listedTwice(at('extensions'), db.extensions ?? [], 'extension'),
+  ];
+}
+
+function duplicateDatabases(dbs: readonly DatabaseProps[]): Problem[] {
   const indexed = dbs.map((db, i) => ({ db, i }));
-  return [...duplicates(indexed, (x) => x.db.name)].map(([name, group]) =>
-    `${group.slice(1).map((x) => `databases[${x.i}].name`).join(', ')}: database name ${show(name)} is already used by databases[${group[0].i}].name; database names must be unique`);
+  return [...duplicates(indexed, (x) => x.db.name)].map(([name, group]) => ({
+    property: group.slice(1).map((x) => `databases[${x.i}].name`).join(', '),
+    value: name,
+    rule: `is already used by databases[${group[0].i}].name; database names must be unique`,
+  }));
 }
 
 /** Every problem of the spec, each naming the property, the bad value and the rule; empty when valid. */
-export function validateSpec(spec: DatabaseBootstrapSpec): string[] {
+export function validateSpec(spec: DatabaseBootstrapSpec): Problem[] {
   const roles = resolveRoles(spec);
   const known = new Set(roles.map((r) => r.name));
   const declared = new Set((spec.roles ?? []).map((r) => r.name));
   const dbs = spec.databases ?? [];
   const preparedOwners = new Set(dbs.filter((db) => db.prepared).map((db) => preparedRoles(db).owner));
-  const errors: string[] = [];
-  (spec.roles ?? []).forEach((role, i) => errors.push(...checkRole(role, i, known)));
-  if (spec.poolerRole !== undefined) errors.push(...checkRoleName('poolerRole', spec.poolerRole));
-  errors.push(...checkDuplicateRoles(roles));
-  dbs.forEach((db, i) => errors.push(...checkDatabase(db, i, declared, preparedOwners)));
-  errors.push(...checkDuplicateDatabases(dbs));
-  if (errors.length === 0) errors.push(...checkMembershipCycles(roles));
-  return errors;
+  const problems = [
+    ...(spec.roles ?? []).flatMap((role, i) => roleProblems(role, i, known)),
+    ...spec.poolerRole === undefined ? [] : check('poolerRole', spec.poolerRole, roleNameProblem(spec.poolerRole)),
+    ...duplicateRoles(roles),
+    ...dbs.flatMap((db, i) => databaseProblems(db, i, declared, preparedOwners)),
+    ...duplicateDatabases(dbs),
+  ];
+  // A cycle through invalid names would only repeat those problems.
+  return problems.length === 0 ? membershipCycles(roles) : problems;
 }

@@ -1,5 +1,8 @@
 import { ApiObject, ApiObjectMetadata } from 'cdk8s';
 import { Construct } from 'constructs';
+import { check, Problem, ValidationErrors } from '../private/validation';
+
+const GO_DURATION = /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/;
 
 /** Kind of a cert-manager issuer. */
 export enum CertificateIssuerKind {
@@ -92,16 +95,11 @@ export class Certificate extends ApiObject {
   public static readonly KIND = 'Certificate';
 
   constructor(scope: Construct, id: string, props: CertificateProps) {
+    const errors = new ValidationErrors(`Certificate ${props.metadata?.name ?? id}`);
+    errors.addProblems(validateCertificate(props));
+    errors.throwIfAny();
     const algorithm = props.privateKey?.algorithm ?? PrivateKeyAlgorithm.ECDSA;
-    const size = props.privateKey?.size ?? (algorithm === PrivateKeyAlgorithm.ECDSA ? 256 : 2048);
-    const problems: string[] = [];
-    if (props.dnsNames.length === 0) problems.push('dnsNames must not be empty');
-    if (algorithm === PrivateKeyAlgorithm.ECDSA && ![256, 384, 521].includes(size)) problems.push(`privateKey.size ${size} is not an ECDSA size (256, 384, 521)`);
-    if (algorithm === PrivateKeyAlgorithm.RSA && (!Number.isInteger(size) || size < 2048)) problems.push(`privateKey.size ${size} is below 2048 bits`);
-    for (const [property, value] of [['duration', props.duration], ['renewBefore', props.renewBefore]] as const) {
-      if (value !== undefined && !/^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/.test(value)) problems.push(`${property} "${value}" is not a Go duration such as 2160h`);
-    }
-    if (problems.length) throw new Error(`Certificate ${props.metadata?.name ?? id}: ${problems.join('; ')}`);
+    const size = keySize(props.privateKey);
     super(scope, id, {
       apiVersion: Certificate.API_VERSION,
       kind: Certificate.KIND,
@@ -119,4 +117,24 @@ export class Certificate extends ApiObject {
       },
     });
   }
+}
+
+function keySize(key: CertificatePrivateKey | undefined): number {
+  return key?.size ?? ((key?.algorithm ?? PrivateKeyAlgorithm.ECDSA) === PrivateKeyAlgorithm.ECDSA ? 256 : 2048);
+}
+
+/** Every problem of the props (weak keys, malformed durations, no name), property paths relative to them. */
+export function validateCertificate(props: CertificateProps): Problem[] {
+  const algorithm = props.privateKey?.algorithm ?? PrivateKeyAlgorithm.ECDSA;
+  const size = keySize(props.privateKey);
+  const ecdsaValid = algorithm !== PrivateKeyAlgorithm.ECDSA || [256, 384, 521].includes(size);
+  const rsaValid = algorithm !== PrivateKeyAlgorithm.RSA || (Number.isInteger(size) && size >= 2048);
+  const durationProblem = (value: string | undefined) => value === undefined || GO_DURATION.test(value) ? undefined : 'must be a Go duration such as 2160h';
+  return [
+    ...check('dnsNames', props.dnsNames, props.dnsNames.length === 0 ? 'must not be empty' : undefined),
+    ...check('privateKey.size', size, ecdsaValid ? undefined : 'must be an ECDSA size: 256, 384 or 521'),
+    ...check('privateKey.size', size, rsaValid ? undefined : 'must be an RSA size of at least 2048 bits'),
+    ...check('duration', props.duration, durationProblem(props.duration)),
+    ...check('renewBefore', props.renewBefore, durationProblem(props.renewBefore)),
+  ];
 }

@@ -1,8 +1,10 @@
 import { Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { Certificate, CertificateIssuerKind, PrivateKeyAlgorithm } from './certificate';
-import { Rules } from '../private/validation';
+import { Certificate, CertificateIssuerKind, CertificateProps, PrivateKeyAlgorithm } from './certificate';
+import { identifierProblem } from '../database/identifiers';
+import { ClusterNames } from '../private/names';
+import { check, Rules, Validated, ValidationError } from '../private/validation';
 
 /** Options of {@link ServerTls.certManager}. */
 export interface CertManagerTlsOptions {
@@ -80,35 +82,69 @@ export class ServerTls {
   private constructor(
     private readonly secretName: string | undefined,
     /** Set for cert-manager. */
-    public readonly certManagerOptions: CertManagerTlsOptions | undefined,
+    private readonly certManagerOptions: CertManagerTlsOptions | undefined,
+    /** cert-manager writes the default keys (`ca.crt` included), so only a Secret source names others. */
     private readonly keys: SecretTlsOptions,
   ) {}
 
-  /** The Secret holding the certificate and key for a cluster. */
-  public secretNameFor(clusterName: string): string {
-    return this.secretName ?? this.certManagerOptions?.secretName ?? `${clusterName}-tls`;
+  /**
+   * The Secret holding the certificate and key for a cluster.
+   * @internal
+   */
+  public _secretName(clusterName: string): string {
+    return this.secretName ?? this.certManagerOptions?.secretName ?? new ClusterNames(clusterName).tlsSecret;
   }
 
-  /** Key of the certificate in the Secret. */
-  public get certificateKey(): string { return this.keys.certificateKey ?? 'tls.crt'; }
-  /** Key of the private key in the Secret. */
-  public get privateKeyKey(): string { return this.keys.privateKeyKey ?? 'tls.key'; }
-  /** Key of the CA certificate in the Secret. */
-  public get caKey(): string { return this.keys.caKey ?? 'ca.crt'; }
+  /**
+   * Keys of the certificate, the private key and the CA certificate in the Secret.
+   * @internal
+   */
+  public get _keys(): Required<SecretTlsOptions> {
+    return {
+      certificateKey: this.keys.certificateKey ?? 'tls.crt',
+      privateKeyKey: this.keys.privateKeyKey ?? 'tls.key',
+      caKey: this.keys.caKey ?? 'ca.crt',
+    };
+  }
+
+  /**
+   * The cert-manager Certificate of a cluster (undefined when the Secret comes from elsewhere).
+   * @internal
+   */
+  public _certificateProps(clusterName: string, dnsNames: string[], labels?: Record<string, string>): CertificateProps | undefined {
+    const o = this.certManagerOptions;
+    if (!o) return undefined;
+    const hours = (d: Duration) => `${d.toHours({ integral: false })}h`;
+    const secretName = this._secretName(clusterName);
+    return {
+      metadata: { name: secretName, labels },
+      secretName,
+      issuerRef: { name: o.issuerName, kind: o.issuerKind ?? CertificateIssuerKind.ISSUER, group: o.issuerGroup },
+      dnsNames: [...dnsNames, ...o.extraDnsNames ?? []],
+      duration: hours(o.duration ?? Duration.days(90)),
+      renewBefore: hours(o.renewBefore ?? Duration.days(30)),
+      privateKey: { algorithm: o.privateKeyAlgorithm ?? PrivateKeyAlgorithm.ECDSA },
+      secretLabels: labels,
+    };
+  }
 }
 
 /** Client certificate verification: clients must present a certificate signed by this CA. */
 export interface ClientCertificateOptions {
-  /** Secret holding the CA certificate that signs client certificates. */
-  readonly caSecretName: string;
+  /**
+   * Secret holding the CA certificate that signs client certificates.
+   * @default - the server certificate's Secret (`tls`)
+   */
+  readonly caSecretName?: string;
   /**
    * Key of the CA certificate in that Secret.
-   * @default "ca.crt"
+   * @default - in the server certificate's Secret, the `caKey` given to `ServerTls.fromSecret`
+   * ("ca.crt" for cert-manager, which writes it there); in another Secret, "ca.crt"
    */
   readonly caKey?: string;
 }
 
-/** Input of {@link SpiloTls.configure}. */
+/** Input of {@link SpiloTls.resolve}. */
 export interface SpiloTlsOptions {
   /** The cluster name (default Secret name, Certificate name). */
   readonly clusterName: string;
@@ -178,49 +214,50 @@ const SECRET_MODE = 0o640;
 /** The TLS part of the Spilo container (pure functions of the options). */
 export class SpiloTls {
   /**
-   * Volumes, mounts, environment and pg_hba for the Spilo container. Off is absent: no variable is
-   * ever emitted as "false" (Spilo treats any non-empty value as true).
+   * Volumes, mounts, environment and pg_hba for the Spilo container, and every problem of the
+   * options (property paths as the cluster props name them: `tls...`, `clientCertificates...`).
+   * Off is absent: no variable is ever emitted as "false" (Spilo treats any non-empty value as true).
    */
-  public static configure(options: SpiloTlsOptions): SpiloTlsConfig {
+  public static resolve(options: SpiloTlsOptions): Validated<SpiloTlsConfig> {
     const replicationUser = options.replicationUser ?? 'standby';
     const passwordOnly = options.passwordOnlyUsers ?? ['postgres', replicationUser];
-    const problems: string[] = [];
-    for (const user of [replicationUser, ...passwordOnly]) {
-      if (!/^[a-z_][a-z0-9_]{0,62}$/.test(user)) problems.push(`user "${user}" is not a plain PostgreSQL identifier`);
-    }
-    const secretName = options.tls?.secretNameFor(options.clusterName);
-    for (const name of [secretName, options.clientCertificates?.caSecretName]) {
-      const problem = name === undefined ? undefined : Rules.dns1123Subdomain(name);
-      if (problem) problems.push(`Secret name "${name}" ${problem}`);
-    }
-    if (options.clientCertificates && !options.tls) problems.push('clientCertificates needs tls: clients verify the server with the same CA');
-    if (problems.length) throw new Error(`SpiloTls: ${problems.join('; ')}`);
+    const tls = options.tls;
+    const secretName = tls?._secretName(options.clusterName);
+    const client = options.clientCertificates;
+    const problems = [
+      ...check('replicationUser', replicationUser, identifierProblem(replicationUser)),
+      ...passwordOnly.flatMap((user, i) => check(`passwordOnlyUsers[${i}]`, user, identifierProblem(user))),
+      ...secretName === undefined ? [] : check('tls.secretName', secretName, Rules.dns1123Subdomain(secretName)),
+      ...client?.caSecretName === undefined ? [] : check('clientCertificates.caSecretName', client.caSecretName, Rules.dns1123Subdomain(client.caSecretName)),
+      // A conflict of two props, named as the cluster names such conflicts (`roles/databases`).
+      ...check('tls/clientCertificates', client, client && !tls ? 'clientCertificates needs tls: clients verify the server with the same CA' : undefined),
+    ];
 
     const volumes: k8s.Volume[] = [];
     const volumeMounts: k8s.VolumeMount[] = [];
     const env: k8s.EnvVar[] = [];
-    if (options.tls && secretName) {
+    if (tls && secretName) {
       volumes.push({ name: 'tls', secret: { secretName, defaultMode: SECRET_MODE } });
       volumeMounts.push({ name: 'tls', mountPath: TLS_DIR, readOnly: true });
       // With these set and the key file present, Spilo keeps the files as they are (no self-signed
       // certificate) and its cron job reloads PostgreSQL when the files change (SSL_TEST_RELOAD).
       env.push(
-        { name: 'SSL_CERTIFICATE_FILE', value: `${TLS_DIR}/${options.tls.certificateKey}` },
-        { name: 'SSL_PRIVATE_KEY_FILE', value: `${TLS_DIR}/${options.tls.privateKeyKey}` },
+        { name: 'SSL_CERTIFICATE_FILE', value: `${TLS_DIR}/${tls._keys.certificateKey}` },
+        { name: 'SSL_PRIVATE_KEY_FILE', value: `${TLS_DIR}/${tls._keys.privateKeyKey}` },
       );
     }
-    if (options.clientCertificates && options.tls) {
-      const caKey = options.clientCertificates.caKey ?? 'ca.crt';
-      if (options.clientCertificates.caSecretName === secretName) {
-        env.push({ name: 'SSL_CA_FILE', value: `${TLS_DIR}/${caKey}` });
+    if (client && tls) {
+      const caSecretName = client.caSecretName ?? secretName;
+      if (caSecretName === secretName) {
+        env.push({ name: 'SSL_CA_FILE', value: `${TLS_DIR}/${client.caKey ?? tls._keys.caKey}` });
       } else {
-        volumes.push({ name: 'tls-ca', secret: { secretName: options.clientCertificates.caSecretName, defaultMode: SECRET_MODE } });
+        volumes.push({ name: 'tls-ca', secret: { secretName: caSecretName, defaultMode: SECRET_MODE } });
         volumeMounts.push({ name: 'tls-ca', mountPath: CA_DIR, readOnly: true });
-        env.push({ name: 'SSL_CA_FILE', value: `${CA_DIR}/${caKey}` });
+        env.push({ name: 'SSL_CA_FILE', value: `${CA_DIR}/${client.caKey ?? 'ca.crt'}` });
       }
     }
 
-    const clientCert = options.clientCertificates ? ' clientcert=verify-full' : '';
+    const clientCert = client ? ' clientcert=verify-full' : '';
     const pgHba = [
       // trust only on the pod's Unix socket: Spilo's own scripts and Patroni connect there.
       'local all all trust',
@@ -228,11 +265,21 @@ export class SpiloTls {
       'host all all 127.0.0.1/32 scram-sha-256',
       'host all all ::1/128 scram-sha-256',
       `hostssl replication ${replicationUser} all scram-sha-256`,
-      ...options.clientCertificates ? [`hostssl all ${[...new Set(passwordOnly)].join(',')} all scram-sha-256`] : [],
+      ...client ? [`hostssl all ${[...new Set(passwordOnly)].join(',')} all scram-sha-256`] : [],
       `hostssl all all all scram-sha-256${clientCert}`,
       'hostnossl all all all reject',
     ];
-    return { volumes, volumeMounts, env, pgHba, secretName };
+    return { value: { volumes, volumeMounts, env, pgHba, secretName }, problems };
+  }
+
+  /**
+   * {@link SpiloTls.resolve} for callers that still expect an exception.
+   * @deprecated transitional: collect `SpiloTls.resolve(options).problems` instead.
+   */
+  public static configure(options: SpiloTlsOptions): SpiloTlsConfig {
+    const { value, problems } = SpiloTls.resolve(options);
+    if (problems.length > 0) throw new ValidationError('SpiloTls', problems);
+    return value;
   }
 
   /**
@@ -259,19 +306,8 @@ export class SpiloTls {
   public static certificate(
     scope: Construct, id: string, tls: ServerTls, clusterName: string, dnsNames: string[], labels?: Record<string, string>,
   ): Certificate | undefined {
-    const o = tls.certManagerOptions;
-    if (!o) return undefined;
-    const hours = (d: Duration) => `${d.toHours({ integral: false })}h`;
-    return new Certificate(scope, id, {
-      metadata: { name: tls.secretNameFor(clusterName), labels },
-      secretName: tls.secretNameFor(clusterName),
-      issuerRef: { name: o.issuerName, kind: o.issuerKind ?? CertificateIssuerKind.ISSUER, group: o.issuerGroup },
-      dnsNames: [...dnsNames, ...o.extraDnsNames ?? []],
-      duration: hours(o.duration ?? Duration.days(90)),
-      renewBefore: hours(o.renewBefore ?? Duration.days(30)),
-      privateKey: { algorithm: o.privateKeyAlgorithm ?? PrivateKeyAlgorithm.ECDSA },
-      secretLabels: labels,
-    });
+    const props = tls._certificateProps(clusterName, dnsNames, labels);
+    return props && new Certificate(scope, id, props);
   }
 
   private constructor() {}

@@ -1,7 +1,10 @@
 import { BootstrapSql } from '../../../src/database/bootstrap-sql';
+import { DatabaseBootstrap } from '../../../src/database/database-bootstrap';
 import { DatabaseBootstrapSpec, DatabaseProps, RoleProps } from '../../../src/database/roles';
+import { formatProblem } from '../../../src/private/validation';
+import { testChart } from '../../harness/synth';
 
-const validate = (spec: DatabaseBootstrapSpec) => BootstrapSql.validate(spec);
+const validate = (spec: DatabaseBootstrapSpec) => BootstrapSql.problems(spec).map(formatProblem);
 const roles = (...r: RoleProps[]) => validate({ roles: r });
 const dbs = (...d: DatabaseProps[]) => validate({ databases: d });
 
@@ -185,4 +188,23 @@ describe('databases', () => {
 test('render refuses an invalid spec and lists every error', () => {
   expect(() => BootstrapSql.render({ roles: [{ name: 'Admin' }], databases: [{ name: 'postgres' }] }))
     .toThrow(/invalid database bootstrap spec:\n- roles\[0\]\.name: "Admin" .*\n- databases\[0\]\.name: "postgres" is reserved/);
+});
+
+describe('problems', () => {
+  test('name the property, the value and the rule separately; validate is their messages', () => {
+    const spec = { roles: [{ name: 'App' }], databases: [{ name: 'postgres' }] };
+    const problems = BootstrapSql.problems(spec);
+    expect(problems.map((p) => [p.property, p.value])).toEqual([['roles[0].name', 'App'], ['databases[0].name', 'postgres']]);
+    expect(problems[1].rule).toMatch(/^is reserved: it exists in every cluster/);
+    expect(BootstrapSql.validate(spec)).toEqual(problems.map(formatProblem));
+  });
+
+  test('DatabaseBootstrap reports the spec\'s problems under spec, and login roles without a password Secret', () => {
+    const image = 'spilo:1';
+    const base = { name: 'b', image, host: 'h', port: 5432, superuserUsername: { secretName: 's', key: 'u' }, superuserPassword: { secretName: 's', key: 'p' } };
+    expect(() => new DatabaseBootstrap(testChart('x'), 'B', { ...base, spec: { roles: [{ name: 'App' }] }, passwords: {} }))
+      .toThrow(/DatabaseBootstrap .* has 1 invalid property:\n {2}- spec\.roles\[0\]\.name: "App" is invalid: must use only lowercase letters/);
+    expect(() => new DatabaseBootstrap(testChart('y'), 'B', { ...base, spec: { roles: [{ name: 'app' }] }, passwords: {} }))
+      .toThrow(/passwords\.app: undefined is invalid: needs the password Secret of login role "app"/);
+  });
 });

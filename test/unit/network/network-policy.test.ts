@@ -21,15 +21,15 @@ const policy = (objects: any[], name: string) => objects.find((o) => o.kind === 
 const ports = (rule: any) => rule.ports.map((p: any) => `${p.protocol}/${p.port}`);
 
 test('members: default deny both ways; 5432 from apps, pooler, Jobs and members; 8008 from members only', () => {
+  const backupEndpoints = { cidrs: ['0.0.0.0/0'], except: ['10.0.0.0/8'] };
   const objects = synth((chart) => new DatabaseNetworkPolicy(chart, 'np', {
     ...base,
     allowFrom: [NetworkPeer.pods({ app: 'api' })],
     pooler: { podLabels: { [GROUP]: 'orders-db-pooler' } },
     bootstrapJobPodLabels: { [GROUP]: 'orders-db-bootstrap' },
     secretGeneratorPodLabels: { [GROUP]: 'orders-db-secrets' },
-    backupJobPodLabels: { [GROUP]: 'orders-db-backup' },
-    backupEndpoints: { cidrs: ['0.0.0.0/0'], except: ['10.0.0.0/8'] },
-  }));
+    backupEndpoints,
+  }).addDatabaseClientJob('Backup', 'backup', { [GROUP]: 'orders-db-backup' }, backupEndpoints));
   for (const o of objects) expect(schemaErrors(o)).toEqual([]);
   expect(objects.map((o) => o.metadata.name).sort()).toEqual(['orders-db-backup', 'orders-db-bootstrap', 'orders-db-database', 'orders-db-pooler', 'orders-db-secrets']);
   for (const o of objects) expect(o.spec.policyTypes).toEqual(['Ingress', 'Egress']);
@@ -96,7 +96,7 @@ test('invalid input fails at synth time with every problem named', () => {
   expect(make({ apiServer: { cidrs: ['10.0.0.300/32'] } })).toThrow(/apiServer.cidrs: "10.0.0.300\/32" is invalid/);
   expect(make({ databasePodLabels: {} })).toThrow(/databasePodLabels: \{\} is invalid: must not be empty/);
   expect(make({ bootstrapJobPodLabels: { [GROUP]: 'orders-db-database' } })).toThrow(/must not also select the database pods/);
-  expect(make({ postgresPort: 70000, allowFrom: [NetworkPeer.ipBlock('nope')] })).toThrow(/has 2 invalid properties[\s\S]*postgresPort[\s\S]*allowFrom: ipBlock: "nope"/);
+  expect(make({ postgresPort: 70000, allowFrom: [NetworkPeer.ipBlock('nope')] })).toThrow(/has 2 invalid properties[\s\S]*postgresPort[\s\S]*allowFrom\[0\]\.ipBlock: "nope"/);
   expect(() => new DatabaseNetworkPolicy(new Chart(Testing.app(), 'x'), 'np', base)).toThrow(/namespace \(of the Chart\)/);
 });
 

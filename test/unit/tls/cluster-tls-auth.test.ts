@@ -40,6 +40,12 @@ describe('server TLS', () => {
     expect(objects.map((o) => o.kind)).not.toContain('Certificate');
   });
 
+  test('client certificates signed by the CA in the server certificate\'s Secret, under the key fromSecret names', () => {
+    const objects = build({ tls: ServerTls.fromSecret('shop-db-tls', { caKey: 'root.pem' }), clientCertificates: {} });
+    expect(envOf(spiloContainer(objects)).SSL_CA_FILE).toBe('/tls/root.pem');
+    expect(findObject(objects, 'StatefulSet').spec.template.spec.volumes.map((v: any) => v.name)).not.toContain('tls-ca');
+  });
+
   test('never trust over TCP, whatever the TLS settings', () => {
     for (const props of [{}, { tls: ServerTls.fromSecret('t') }, { tls: ServerTls.fromSecret('t'), clientCertificates: { caSecretName: 'c' } }]) {
       const hba: string[] = JSON.parse(KubeletEnv.resolve(spiloContainer(build(props)).env, {}).SPILO_CONFIGURATION).postgresql.pg_hba;

@@ -1,15 +1,26 @@
 import { Chart, Duration, Testing } from 'cdk8s';
 import { EXAMPLES } from '../../../examples';
+import { formatProblem, ValidationError } from '../../../src/private/validation';
 import { Certificate, CertificateIssuerKind, PrivateKeyAlgorithm } from '../../../src/tls/certificate';
-import { ServerTls, SpiloTls } from '../../../src/tls/server-tls';
+import { ServerTls, SpiloTls, SpiloTlsOptions } from '../../../src/tls/server-tls';
 import { schemaErrors } from '../../harness/schema';
 import { spiloConfiguration } from '../../harness/synth';
 
+/** The configuration of valid options. */
+function configure(options: SpiloTlsOptions) {
+  const { value, problems } = SpiloTls.resolve(options);
+  expect(problems).toEqual([]);
+  return value;
+}
+
+/** Every problem of the options, as the report reads them. */
+const problemsOf = (options: SpiloTlsOptions) => SpiloTls.resolve(options).problems.map(formatProblem).join('\n');
+
 const names = { namespace: 'orders', serviceNames: ['orders-db', 'orders-db-repl', 'orders-db-pooler'], headlessServiceName: 'orders-db-headless' };
 
-describe('SpiloTls.configure', () => {
+describe('SpiloTls.resolve', () => {
   test('without a certificate: Spilo\'s self-signed one, TLS required, no volume, no flag', () => {
-    const config = SpiloTls.configure({ clusterName: 'orders-db' });
+    const config = configure({ clusterName: 'orders-db' });
     expect(config.volumes).toEqual([]);
     expect(config.env).toEqual([]);
     expect(config.pgHba).toEqual([
@@ -24,7 +35,7 @@ describe('SpiloTls.configure', () => {
   });
 
   test('cert-manager: the whole Secret at /tls, readable through the fsGroup, key and certificate env', () => {
-    const config = SpiloTls.configure({ clusterName: 'orders-db', tls: ServerTls.certManager({ issuerName: 'internal-ca', issuerKind: CertificateIssuerKind.CLUSTER_ISSUER }) });
+    const config = configure({ clusterName: 'orders-db', tls: ServerTls.certManager({ issuerName: 'internal-ca', issuerKind: CertificateIssuerKind.CLUSTER_ISSUER }) });
     expect(config.secretName).toBe('orders-db-tls');
     expect(config.volumes).toEqual([{ name: 'tls', secret: { secretName: 'orders-db-tls', defaultMode: 0o640 } }]);
     expect(config.volumeMounts).toEqual([{ name: 'tls', mountPath: '/tls', readOnly: true }]);
@@ -36,7 +47,7 @@ describe('SpiloTls.configure', () => {
   });
 
   test('client certificates: CA from its own Secret, verify-full for everyone but the password-only users', () => {
-    const config = SpiloTls.configure({
+    const config = configure({
       clusterName: 'orders-db',
       tls: ServerTls.fromSecret('orders-db-server'),
       clientCertificates: { caSecretName: 'clients-ca' },
@@ -47,7 +58,7 @@ describe('SpiloTls.configure', () => {
     expect(config.pgHba).toContain('hostssl all postgres,standby,pooler all scram-sha-256');
     expect(config.pgHba).toContain('hostssl all all all scram-sha-256 clientcert=verify-full');
     // The CA in the server's own Secret needs no second volume.
-    const same = SpiloTls.configure({ clusterName: 'x', tls: ServerTls.fromSecret('s', { caKey: 'ca.crt' }), clientCertificates: { caSecretName: 's' } });
+    const same = configure({ clusterName: 'x', tls: ServerTls.fromSecret('s', { caKey: 'ca.crt' }), clientCertificates: { caSecretName: 's' } });
     expect(same.volumes).toHaveLength(1);
     expect(same.env).toContainEqual({ name: 'SSL_CA_FILE', value: '/tls/ca.crt' });
   });
@@ -57,7 +68,7 @@ describe('SpiloTls.configure', () => {
     ['cert-manager', { clusterName: 'x', tls: ServerTls.certManager({ issuerName: 'ca' }) }],
     ['client certs', { clusterName: 'x', tls: ServerTls.fromSecret('s'), clientCertificates: { caSecretName: 'c' } }],
   ])('%s: never trust over TCP, never plain TCP from the network, never a "false" flag', (_name, options) => {
-    const config = SpiloTls.configure(options);
+    const config = configure(options);
     for (const line of config.pgHba) {
       const [type, , , address, method] = line.split(/\s+/);
       if (type !== 'local') expect(method === 'trust' || line.endsWith(' trust')).toBe(false);
@@ -69,9 +80,49 @@ describe('SpiloTls.configure', () => {
   });
 
   test('rejects client certificates without a server certificate, and bad names', () => {
-    expect(() => SpiloTls.configure({ clusterName: 'x', clientCertificates: { caSecretName: 'c' } })).toThrow(/needs tls/);
-    expect(() => SpiloTls.configure({ clusterName: 'x', tls: ServerTls.fromSecret('Bad_Name') })).toThrow(/DNS-1123/);
-    expect(() => SpiloTls.configure({ clusterName: 'x', passwordOnlyUsers: ['a b'] })).toThrow(/identifier/);
+    expect(problemsOf({ clusterName: 'x', clientCertificates: { caSecretName: 'c' } })).toMatch(/needs tls/);
+    expect(problemsOf({ clusterName: 'x', tls: ServerTls.fromSecret('Bad_Name') })).toMatch(/DNS-1123/);
+    expect(problemsOf({ clusterName: 'x', passwordOnlyUsers: ['a b'] })).toMatch(/identifier/);
+  });
+
+  test('collects every problem at once, each under its property', () => {
+    const { problems } = SpiloTls.resolve({
+      clusterName: 'x', replicationUser: 'Standby', passwordOnlyUsers: ['postgres', 'a b'], clientCertificates: { caSecretName: 'Bad_CA' },
+    });
+    expect(problems.map((p) => [p.property, p.value])).toEqual([
+      ['replicationUser', 'Standby'],
+      ['passwordOnlyUsers[1]', 'a b'],
+      ['clientCertificates.caSecretName', 'Bad_CA'],
+      ['tls/clientCertificates', { caSecretName: 'Bad_CA' }],
+    ]);
+    expect(problemsOf({ clusterName: 'x', tls: ServerTls.certManager({ issuerName: 'ca', secretName: 'Bad' }) })).toMatch(/^tls\.secretName: "Bad" is invalid: must be a DNS-1123 subdomain/);
+  });
+
+  test('configure (transitional) throws the one ValidationError listing them', () => {
+    expect(() => SpiloTls.configure({ clusterName: 'x', clientCertificates: {} })).toThrow(ValidationError);
+    expect(() => SpiloTls.configure({ clusterName: 'x', clientCertificates: {} })).toThrow(/tls\/clientCertificates: \{\} is invalid: clientCertificates needs tls/);
+  });
+});
+
+describe('the client-certificate CA', () => {
+  test('without a Secret of its own it is the server certificate\'s Secret, under the caKey fromSecret names', () => {
+    const config = configure({ clusterName: 'x', tls: ServerTls.fromSecret('s', { caKey: 'root.pem' }), clientCertificates: {} });
+    expect(config.volumes).toHaveLength(1);
+    expect(config.env).toContainEqual({ name: 'SSL_CA_FILE', value: '/tls/root.pem' });
+  });
+
+  test('naming the server certificate\'s Secret honours the caKey fromSecret names', () => {
+    const config = configure({ clusterName: 'x', tls: ServerTls.fromSecret('s', { caKey: 'root.pem' }), clientCertificates: { caSecretName: 's' } });
+    expect(config.env).toContainEqual({ name: 'SSL_CA_FILE', value: '/tls/root.pem' });
+  });
+
+  test('a caKey of clientCertificates wins; another Secret defaults to ca.crt; cert-manager\'s Secret has ca.crt', () => {
+    expect(configure({ clusterName: 'x', tls: ServerTls.fromSecret('s', { caKey: 'root.pem' }), clientCertificates: { caKey: 'clients.pem' } }).env)
+      .toContainEqual({ name: 'SSL_CA_FILE', value: '/tls/clients.pem' });
+    expect(configure({ clusterName: 'x', tls: ServerTls.fromSecret('s', { caKey: 'root.pem' }), clientCertificates: { caSecretName: 'c' } }).env)
+      .toContainEqual({ name: 'SSL_CA_FILE', value: '/tlsca/ca.crt' });
+    expect(configure({ clusterName: 'x', tls: ServerTls.certManager({ issuerName: 'ca' }), clientCertificates: {} }).env)
+      .toContainEqual({ name: 'SSL_CA_FILE', value: '/tls/ca.crt' });
   });
 });
 
@@ -116,6 +167,8 @@ describe('Certificate', () => {
     expect(() => new Certificate(chart, 'A', { ...base, privateKey: { algorithm: PrivateKeyAlgorithm.RSA, size: 1024 } })).toThrow(/2048/);
     expect(() => new Certificate(chart, 'B', { ...base, duration: '90 days' })).toThrow(/Go duration/);
     expect(() => new Certificate(chart, 'C', { ...base, dnsNames: [] })).toThrow(/dnsNames/);
+    expect(() => new Certificate(chart, 'D', { ...base, dnsNames: [], duration: '90 days', privateKey: { size: 2048 } }))
+      .toThrow(/Certificate D has 3 invalid properties:\n {2}- dnsNames: \[\] is invalid: must not be empty\n {2}- privateKey.size: 2048 is invalid: must be an ECDSA size/);
     expect(Testing.synth(new Chart(Testing.app(), 'd', { namespace: 'n' }))).toEqual([]);
   });
 });
@@ -128,14 +181,14 @@ describe.each(EXAMPLES.map((e) => [e.name, e.build] as const))('example %s', (_n
       const config = spiloConfiguration([sts]);
       const parameters = { ...config.bootstrap?.dcs?.postgresql?.parameters, ...config.postgresql?.parameters };
       expect(parameters.password_encryption).toBe('scram-sha-256');
-      expect(config.postgresql.pg_hba).toEqual(SpiloTls.configure({ clusterName: sts.metadata.name }).pgHba);
+      expect(config.postgresql.pg_hba).toEqual(configure({ clusterName: sts.metadata.name }).pgHba);
       expect(config.bootstrap.initdb).toContainEqual({ 'auth-host': 'scram-sha-256' });
     }
   });
 });
 
 test('schema: the Certificate is not a core object; the TLS volume and mounts are valid pod fields', () => {
-  const config = SpiloTls.configure({ clusterName: 'x', tls: ServerTls.fromSecret('s'), clientCertificates: { caSecretName: 'c' } });
+  const config = configure({ clusterName: 'x', tls: ServerTls.fromSecret('s'), clientCertificates: { caSecretName: 'c' } });
   const pod = {
     apiVersion: 'v1',
     kind: 'Pod',

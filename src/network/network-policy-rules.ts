@@ -1,0 +1,90 @@
+import { k8s } from 'cdk8s-plus-27';
+import { NetworkPeer } from './network-peer';
+import { BackupEndpoint, DatabaseNetworkPolicyProps, networkPolicyPorts, NetworkPolicyPorts } from './network-policy-props';
+
+type Ingress = k8s.NetworkPolicyIngressRule;
+type Egress = k8s.NetworkPolicyEgressRule;
+
+const tcp = (port: number): k8s.NetworkPolicyPort => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) });
+const pods = (labels: Record<string, string>): k8s.NetworkPolicyPeer => ({ podSelector: { matchLabels: labels } });
+
+/** Egress to object storage (or its proxy). */
+export function storageEgress(storage: BackupEndpoint): Egress {
+  const except = storage.except?.length ? storage.except : undefined;
+  return { to: storage.cidrs.map((cidr) => ({ ipBlock: { cidr, except } })), ports: [tcp(storage.port ?? 443)] };
+}
+
+/**
+ * The rules of every policy of a cluster, from valid props (see `validateDatabaseNetworkPolicy`)
+ * and the policies' namespace. Pure: the construct only wraps them in objects. Ingress takes the
+ * clients known at synth, since they can be added after the policies are created.
+ */
+export class NetworkPolicyRules {
+  private readonly ports: NetworkPolicyPorts;
+  private readonly members: k8s.NetworkPolicyPeer;
+
+  constructor(private readonly props: DatabaseNetworkPolicyProps, private readonly namespace: string) {
+    this.ports = networkPolicyPorts(props);
+    this.members = pods(props.databasePodLabels);
+  }
+
+  /** 5432 from the members, the apps, the pooler and the bundle's Jobs; 8008 from the members (and `patroniApiFrom`). */
+  public databaseIngress(clients: NetworkPeer[], clientJobs: Array<Record<string, string>>): Ingress[] {
+    const props = this.props;
+    return [
+      {
+        from: [
+          this.members,
+          ...this.peers(clients),
+          ...props.pooler ? [pods(props.pooler.podLabels)] : [],
+          ...props.bootstrapJobPodLabels ? [pods(props.bootstrapJobPodLabels)] : [],
+          ...clientJobs.map(pods),
+        ],
+        ports: [tcp(this.ports.postgres)],
+      },
+      // Patroni's REST API: the leader race and failsafe mode query the other members.
+      { from: [this.members, ...this.peers(props.patroniApiFrom ?? [])], ports: [tcp(this.ports.patroni)] },
+    ];
+  }
+
+  public get databaseEgress(): Egress[] {
+    return [
+      this.dns,
+      this.apiServer,
+      { to: [this.members], ports: [tcp(this.ports.postgres), tcp(this.ports.patroni)] },
+      ...this.props.backupEndpoints ? [storageEgress({ ...this.props.backupEndpoints, port: this.ports.backup })] : [],
+    ];
+  }
+
+  /** The pooler's clients on its port; none yet means no rule (a rule without peers would admit everyone). */
+  public poolerIngress(clients: NetworkPeer[]): Ingress[] {
+    const from = this.peers(this.props.pooler?.allowFrom ?? clients);
+    return from.length ? [{ from, ports: [tcp(this.ports.pooler)] }] : [];
+  }
+
+  /** DNS and the members' PostgreSQL port: the pooler and every Job that connects to the database. */
+  public clientEgress(storage?: BackupEndpoint): Egress[] {
+    return [this.dns, { to: [this.members], ports: [tcp(this.ports.postgres)] }, ...storage ? [storageEgress(storage)] : []];
+  }
+
+  /** The API server only: the secret generator. */
+  public get apiServerEgress(): Egress[] {
+    return [this.apiServer];
+  }
+
+  private get dns(): Egress {
+    const peers = this.props.dns?.peers ?? [NetworkPeer.pods({ 'k8s-app': 'kube-dns' }, 'kube-system')];
+    return {
+      to: peers.length ? this.peers(peers) : undefined,
+      ports: [{ protocol: 'UDP', port: k8s.IntOrString.fromNumber(this.ports.dns) }, tcp(this.ports.dns)],
+    };
+  }
+
+  private get apiServer(): Egress {
+    return { to: this.props.apiServer.cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: this.ports.apiServer.map(tcp) };
+  }
+
+  private peers(list: NetworkPeer[]): k8s.NetworkPolicyPeer[] {
+    return list.map((p) => p.toPeer(this.namespace));
+  }
+}
