@@ -32,8 +32,7 @@ export function resolveClusterCredentials(input: ClusterCredentialsInput): Valid
   };
   result.set(SUPERUSER, resolve(SUPERUSER, superuser));
   result.set(REPLICATION_USER, resolve(REPLICATION_USER, replication));
-  // TRANSITION: BootstrapSql.problems once database/ returns Problems.
-  const specProblems: Problem[] = BootstrapSql.validate(spec).map((m) => ({ property: '', value: undefined, rule: m, raw: true } as Problem));
+  const specProblems = BootstrapSql.problems(spec);
   problems.push(...specProblems);
   const loginRoles = specProblems.length === 0 ? BootstrapSql.loginRoles(spec).map((l) => l.role) : [];
   for (const role of loginRoles) result.set(role, resolve(role, overrides[role]));

@@ -66,7 +66,6 @@ export interface ResolvedCluster {
 }
 
 const NO_BACKUP: SpiloBackupEnvironment = { env: [], volumes: [], volumeMounts: [], serviceAccountAnnotations: {}, securityRelaxations: [] };
-const NO_TLS: SpiloTlsConfig = { volumes: [], volumeMounts: [], env: [], pgHba: [] };
 
 /**
  * Validates every prop of a cluster (its children's included: credentials, roles and databases,
@@ -227,20 +226,16 @@ function resolveBackup(
 }
 
 function resolveTls(props: PostgresClusterProps, poolerRole: string | undefined): Validated<SpiloTlsConfig> {
-  try {
-    return {
-      value: SpiloTls.configure({
-        clusterName: props.name,
-        tls: props.tls,
-        clientCertificates: props.clientCertificates,
-        // PgBouncer connects with the client's SCRAM keys and its own role; it holds no client certificate.
-        passwordOnlyUsers: [Spilo.SUPERUSER, Spilo.REPLICATION_USER, ...poolerRole ? [poolerRole] : []],
-      }),
-      problems: [],
-    };
-  } catch (e) {
-    return { value: NO_TLS, problems: [{ property: 'tls/clientCertificates', value: props.clientCertificates?.caSecretName ?? props.tls, rule: (e as Error).message.replace(/^SpiloTls: /, '') }] };
-  }
+  const resolved = SpiloTls.resolve({
+    clusterName: props.name,
+    tls: props.tls,
+    clientCertificates: props.clientCertificates,
+    // PgBouncer connects with the client's SCRAM keys and its own role; it holds no client certificate.
+    passwordOnlyUsers: [Spilo.SUPERUSER, Spilo.REPLICATION_USER, ...poolerRole ? [poolerRole] : []],
+  });
+  // The user lists are built here from names checked elsewhere (the pooler role with the roles): report those once.
+  const ownInputs = (p: Problem) => p.property === 'replicationUser' || p.property.startsWith('passwordOnlyUsers');
+  return { value: resolved.value, problems: resolved.problems.filter((p) => !ownInputs(p)) };
 }
 
 function resolveResources(resources: kplus.ContainerResources | undefined, errors: ValidationErrors): ResolvedResources {
