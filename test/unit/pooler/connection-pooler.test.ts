@@ -172,6 +172,22 @@ describe('Deployment', () => {
     expect(custom.initContainers[0].resources).toEqual(spec.initContainers[0].resources);
   });
 
+  test('the default resources are exactly what the resources doc states', () => {
+    // The doc of `resources` is the user's only statement of the default; parse its @default.
+    const source = fs.readdirSync(path.join(__dirname, '../../../src/pooler'))
+      .map((f) => fs.readFileSync(path.join(__dirname, '../../../src/pooler', f), 'utf8'))
+      .find((text) => /readonly resources\?:/.test(text))!;
+    const doc = /\/\*\*((?:(?!\*\/)[\s\S])*)\*\/\s*readonly resources\?:/.exec(source)![1].replace(/\n\s*\*/g, ' ');
+    const stated = /@default\s+-\s+([^@]*)/.exec(doc)![1];
+    const expected: { requests: Record<string, string>; limits: Record<string, string> } = { requests: {}, limits: {} };
+    for (const match of stated.matchAll(/(cpu|memory|ephemeral-storage) request (\S+?)(?: and limit (\S+?))?(?=[,;.]?(?:\s|$))/g)) {
+      expected.requests[match[1]] = match[2];
+      if (match[3]) expected.limits[match[1]] = match[3];
+    }
+    expect(podSpec(build().objects).containers[0].resources).toEqual(expected);
+    expect(doc).not.toMatch(/no cpu limit/i);
+  });
+
   test('restricted security context, read-only root, memory-backed emptyDirs for the auth_file and the socket', () => {
     const spec = podSpec(build().objects);
     expect(spec.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 70, runAsGroup: 70, fsGroup: 70, seccompProfile: { type: 'RuntimeDefault' } });
