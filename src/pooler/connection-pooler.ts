@@ -6,9 +6,8 @@ import { CONFIG_HASH_ANNOTATION, DEFAULT_POOLER_IMAGE, POOLER_PORT } from './pod
 import { PoolMode } from './pool-mode';
 import { renderPoolerTier } from './pooler-tier';
 import { ConnectionPoolerProps, PoolerConnectionEnvOptions } from './props';
-import { ResolvedConnectionPooler, resolveConnectionPooler } from './validate-props';
+import { ResolvedConnectionPooler, ResolvedPoolerTier, resolveConnectionPooler, UNPOOLED_USERS } from './validate-props';
 import { IPostgresCluster } from '../cluster/cluster-ref';
-import { REPLICATION_USER, SUPERUSER } from '../cluster/cluster-credentials';
 import { ResolvedCredentials } from '../credentials/credentials';
 import { disruptionBudget } from '../private/disruption-budget';
 import { libpqEnv, plusEnv } from '../private/libpq-env';
@@ -35,8 +34,6 @@ export interface ConnectionPoolerTier {
   /** The PodDisruptionBudget, unless disabled. */
   readonly podDisruptionBudget?: k8s.KubePodDisruptionBudget;
 }
-
-const SUPERUSERS = [SUPERUSER, REPLICATION_USER];
 
 /**
  * A highly available PgBouncer tier in front of a PostgreSQL cluster ({@link IPostgresCluster}): a Deployment per tier
@@ -139,11 +136,11 @@ export class ConnectionPooler extends Construct {
     this.maxClientConnections = pooler.maxClientConnections;
     this.selectorLabels = pooler.selectorLabels;
 
-    this.serviceName = pooler.names.primary;
-    this.primary = this.tier('Primary', pooler, pooler.names.primary, cluster.primaryHost);
-    if (pooler.names.replica !== undefined) {
-      this.replicaServiceName = pooler.names.replica;
-      this.replica = this.tier('Replica', pooler, pooler.names.replica, cluster.replicaHost);
+    this.serviceName = pooler.primary.name;
+    this.primary = this.tier(pooler, pooler.primary);
+    if (pooler.replica) {
+      this.replicaServiceName = pooler.replica.name;
+      this.replica = this.tier(pooler, pooler.replica);
     }
   }
 
@@ -168,7 +165,7 @@ export class ConnectionPooler extends Construct {
    * otherwise `prefer`, so apps keep working while client TLS is switched on), optionally PGDATABASE.
    */
   public connectionEnvVars(options: PoolerConnectionEnvOptions): k8s.EnvVar[] {
-    if (SUPERUSERS.includes(options.user)) {
+    if (UNPOOLED_USERS.includes(options.user)) {
       throw new Error(`ConnectionPooler ${this.node.path}: "${options.user}" cannot connect through the pooler (superusers and the replication user are never served by the lookup function); connect to the cluster directly`);
     }
     if (options.readOnly && this.replicaHost === undefined) {
@@ -193,8 +190,9 @@ export class ConnectionPooler extends Construct {
     for (const [name, value] of Object.entries(this.connectionEnv(options))) container.env.addVariable(name, value);
   }
 
-  private tier(id: string, pooler: ResolvedConnectionPooler, name: string, upstreamHost: string): ConnectionPoolerTier {
-    const manifest = renderPoolerTier(pooler, name, upstreamHost);
+  private tier(pooler: ResolvedConnectionPooler, tier: ResolvedPoolerTier): ConnectionPoolerTier {
+    const manifest = renderPoolerTier(pooler, tier);
+    const id = tier.id;
     const configMap = new k8s.KubeConfigMap(this, `${id}ConfigMap`, { metadata: manifest.metadata, data: manifest.configMapData });
     const deployment = new k8s.KubeDeployment(this, `${id}Deployment`, manifest.deployment);
     deployment.addDependency(configMap);
@@ -202,6 +200,7 @@ export class ConnectionPooler extends Construct {
     const podDisruptionBudget = pooler.placement.podDisruptionBudget
       ? disruptionBudget(this, `${id}PodDisruptionBudget`, manifest.metadata, manifest.selector)
       : undefined;
-    return { name, upstreamHost, config: manifest.config, configHash: manifest.configHash, configMap, deployment, service, podDisruptionBudget };
+    const { name, upstreamHost, config, configHash } = manifest;
+    return { name, upstreamHost, config, configHash, configMap, deployment, service, podDisruptionBudget };
   }
 }

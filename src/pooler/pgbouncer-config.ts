@@ -248,7 +248,12 @@ export class PgBouncerConfig {
 
   /** Every problem of the input; empty when valid. */
   public static validate(input: PgBouncerConfigInput): Problem[] {
-    return [...check('upstreamHost', input.upstreamHost, tokenProblem(input.upstreamHost)), ...PgBouncerConfig.validateSettings(input)];
+    return [...PgBouncerConfig.validateUpstreamHost(input.upstreamHost), ...PgBouncerConfig.validateSettings(input)];
+  }
+
+  /** The problem of an upstream host, if any (it is written unquoted into every `[databases]` entry). */
+  public static validateUpstreamHost(upstreamHost: string): Problem[] {
+    return check('upstreamHost', upstreamHost, tokenProblem(upstreamHost));
   }
 
   /** Every problem of the settings shared by a pooler's tiers; empty when valid. */

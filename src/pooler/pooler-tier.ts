@@ -6,7 +6,7 @@ import {
   AUTH_DIR, AUTH_FILE, CONFIG_DIR, CONFIG_FILE, CONFIG_HASH_ANNOTATION, CONTAINER, INIT_CONTAINER,
   POOLER_GID, POOLER_PORT, POOLER_UID, PRESTOP_DELAY, SOCKET_DIR, TLS_DIR,
 } from './pod-layout';
-import { ResolvedConnectionPooler } from './validate-props';
+import { ResolvedConnectionPooler, ResolvedPoolerTier } from './validate-props';
 import { EXEMPTION_REASONS, exemptionAnnotations } from '../audit/exemptions';
 import { PolicyCheck } from '../audit/policy-rules';
 import { contentHash } from '../private/hash';
@@ -41,8 +41,9 @@ const SECURITY_CONTEXT: k8s.SecurityContext = {
   readOnlyRootFilesystem: true,
 };
 
-/** One tier of a resolved pooler, named `name`, whose pools connect to `upstreamHost`. */
-export function renderPoolerTier(pooler: ResolvedConnectionPooler, name: string, upstreamHost: string): PoolerTierManifest {
+/** The manifests of one tier of a resolved pooler (one without problems). */
+export function renderPoolerTier(pooler: ResolvedConnectionPooler, tier: ResolvedPoolerTier): PoolerTierManifest {
+  const { name, upstreamHost } = tier;
   const config = PgBouncerConfig.render({ ...pooler.settings, upstreamHost });
   // The pods roll when anything they read at start changes; the ConfigMap keeps a stable name.
   const configHash = contentHash(config, pooler.image, AUTH_FILE_SCRIPT);

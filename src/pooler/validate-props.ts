@@ -23,16 +23,30 @@ export interface PoolerUpstream {
   readonly namespace: string;
   readonly instances: number;
   readonly port: number;
+  readonly primaryHost: string;
+  readonly replicaHost: string;
   readonly parameters: Record<string, string>;
   readonly imagePullSecrets: string[];
   readonly users: string[];
   userCredentials(user: string): ResolvedCredentials;
 }
 
+/** One tier of a pooler: a Deployment, Service, ConfigMap and PodDisruptionBudget of one name. */
+export interface ResolvedPoolerTier {
+  /** Prefix of the construct ids of the tier's objects. */
+  readonly id: string;
+  /** Name of every object of the tier. */
+  readonly name: string;
+  /** The cluster Service its pools connect to. */
+  readonly upstreamHost: string;
+}
+
 /** {@link ConnectionPoolerOptions} with every default applied, and what is derived from them. */
 export interface ResolvedConnectionPooler {
-  /** Object names of the tiers: the primary's, and the replica's when `replicaPooler`. */
-  readonly names: { readonly primary: string; readonly replica?: string };
+  /** The primary tier. */
+  readonly primary: ResolvedPoolerTier;
+  /** The replica tier, when `replicaPooler`. */
+  readonly replica?: ResolvedPoolerTier;
   readonly replicas: number;
   readonly image: string;
   readonly imagePullSecrets: string[];
@@ -58,7 +72,8 @@ export interface ResolvedConnectionPooler {
   readonly podAnnotations?: Record<string, string>;
 }
 
-const SUPERUSERS = [SUPERUSER, REPLICATION_USER];
+/** Users the lookup function never serves: they cannot connect through the pooler. */
+export const UNPOOLED_USERS = [SUPERUSER, REPLICATION_USER];
 /** Labels the pooler's selectors use: a user label of that key would break them. */
 const RESERVED_LABELS = ['application', 'connection-pooler', 'cluster-name'];
 /** One row of the rules table: the property, its value and the rule it breaks (or undefined). */
@@ -101,7 +116,7 @@ export function resolveConnectionPooler(options: ConnectionPoolerOptions, upstre
       ? `needs a cluster with at least 2 instances (it has ${upstream.instances}): the replica Service has no endpoints otherwise` : undefined],
     ['image', image, validateImageReference(image)],
     ...imagePullSecrets.map((secret): Row => ['imagePullSecrets', secret, Rules.dns1123Subdomain(secret)]),
-    ['poolerRole', poolerRole, identifierProblem(poolerRole) ?? (SUPERUSERS.includes(poolerRole)
+    ['poolerRole', poolerRole, identifierProblem(poolerRole) ?? (UNPOOLED_USERS.includes(poolerRole)
       ? 'must not be the superuser or the replication user: the pooler role only needs to run the lookup function' : undefined)],
     ['credentials.secretName', credentials.secretName, options.credentials?.secretName !== undefined ? Rules.dns1123Subdomain(credentials.secretName) : undefined],
     ['clientTlsSecretName', options.clientTlsSecretName, options.clientTlsSecretName !== undefined ? Rules.dns1123Subdomain(options.clientTlsSecretName) : undefined],
@@ -140,11 +155,14 @@ export function resolveConnectionPooler(options: ConnectionPoolerOptions, upstre
       + "raise the cluster's max_connections or lower replicas, reservedConnections or databases");
   }
   // Without a valid budget only the lower bound can be checked.
-  const poolSizeProblem = options.defaultPoolSize === undefined ? undefined : integerProblem(defaultPoolSize, 1, bounded ? sizes.maxDbConnections : undefined);
+  const poolSizeProblem = options.defaultPoolSize === undefined
+    ? undefined
+    : integerProblem(defaultPoolSize, 1, bounded ? sizes.maxDbConnections : undefined);
   if (poolSizeProblem) {
     collector.add('defaultPoolSize', defaultPoolSize, !bounded ? poolSizeProblem
       : `must be an integer from 1 to maxDbConnections (${sizes.maxDbConnections} = floor((max_connections ${sizing.input.maxConnections} `
-      + `- superuser_reserved ${sizing.input.superuserReservedConnections} - reservedConnections ${sizing.input.reservedConnections}) / (pooler pods ${poolerPods} x databases ${sizing.input.databases}))): `
+      + `- superuser_reserved ${sizing.input.superuserReservedConnections} - reservedConnections ${sizing.input.reservedConnections}) `
+      + `/ (pooler pods ${poolerPods} x databases ${sizing.input.databases}))): `
       + 'larger pools would let the poolers exhaust the server');
   }
 
@@ -167,15 +185,26 @@ export function resolveConnectionPooler(options: ConnectionPoolerOptions, upstre
     serverLoginRetry: 1,
     statsUsers: [poolerRole],
   };
-  // The renderer's own contract, checked last: the rules above cover every value a user sets, so
-  // this only reports what they let through, and only once they pass, so nothing is reported twice.
-  if (!collector.hasProblems) collector.addProblems(PgBouncerConfig.validateSettings(settings), 'pgbouncer');
+  const primary: ResolvedPoolerTier = { id: 'Primary', name: names.primaryPooler, upstreamHost: upstream.primaryHost };
+  const replica: ResolvedPoolerTier | undefined = replicaPooler
+    ? { id: 'Replica', name: names.replicaPooler, upstreamHost: upstream.replicaHost }
+    : undefined;
+  // The renderer's own contract (it renders without checking), checked last: the rules above cover
+  // every value a user sets, so this only reports what they let through (an upstream host from a
+  // hand-written IPostgresCluster), and only once they pass, so nothing is reported twice.
+  if (!collector.hasProblems) {
+    collector.addProblems(PgBouncerConfig.validateSettings(settings), 'pgbouncer');
+    for (const tier of replica ? [primary, replica] : [primary]) {
+      collector.addProblems(PgBouncerConfig.validateUpstreamHost(tier.upstreamHost), 'pgbouncer');
+    }
+  }
 
   // Not the cluster's `application: spilo`: the database Services and budget must never select pooler pods.
   const selectorLabels = { 'application': 'db-connection-pooler', 'cluster-name': upstream.name };
   return {
     value: {
-      names: { primary: names.primaryPooler, replica: replicaPooler ? names.replicaPooler : undefined },
+      primary,
+      replica,
       replicas,
       image,
       imagePullSecrets,
@@ -247,14 +276,17 @@ function poolSizing(options: ConnectionPoolerOptions, upstream: PoolerUpstream, 
     .map((p) => ({ ...p, property: SIZING_PROPERTIES[p.property as keyof PoolSizingInput] }));
   collector.addProblems(problems);
   const valid = problems.length === 0;
-  return { input, valid, sizes: valid ? PgBouncerConfig.poolSizes(input) : { serverConnectionBudget: 0, maxDbConnections: 0, maxServerConnections: 0 } };
+  const sizes = valid ? PgBouncerConfig.poolSizes(input) : { serverConnectionBudget: 0, maxDbConnections: 0, maxServerConnections: 0 };
+  return { input, valid, sizes };
 }
 
 /**
  * The pooler role's credentials: explicit ones, else the cluster's (once the cluster declares the
  * role), else the Secret name postgres-operator would use for it.
  */
-function resolvePoolerCredentials(upstream: PoolerUpstream, names: ClusterNames, role: string, explicit: Credentials | undefined): ResolvedCredentials {
+function resolvePoolerCredentials(
+  upstream: PoolerUpstream, names: ClusterNames, role: string, explicit: Credentials | undefined,
+): ResolvedCredentials {
   const defaultName = names.credentialsSecret(role);
   if (explicit) return explicit.resolve(defaultName);
   if (upstream.users.includes(role)) return upstream.userCredentials(role);

@@ -1,6 +1,4 @@
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
@@ -10,7 +8,6 @@ import { Placement } from '../../../src/scheduling/pod-placement';
 import { Credentials } from '../../../src/credentials/credentials';
 import { AUTH_FILE_SCRIPT } from '../../../src/pooler/auth-file';
 import { ConnectionPooler, ConnectionPoolerOptions } from '../../../src/pooler/connection-pooler';
-import { PgBouncerConfig, PgBouncerConfigInput } from '../../../src/pooler/pgbouncer-config';
 import { PoolMode } from '../../../src/pooler/pool-mode';
 import { findObject, synth, testChart } from '../../harness/synth';
 

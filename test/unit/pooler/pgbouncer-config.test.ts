@@ -56,7 +56,8 @@ describe('pool sizes', () => {
         }
       }
     }
-    expect(PgBouncerConfig.poolSizingProblems({ maxConnections: 100, superuserReservedConnections: 3, reservedConnections: 10, poolerPods: 0, databases: 1 }))
+    const noPods = { maxConnections: 100, superuserReservedConnections: 3, reservedConnections: 10, poolerPods: 0, databases: 1 };
+    expect(PgBouncerConfig.poolSizingProblems(noPods))
       .toEqual([{ property: 'poolerPods', value: 0, rule: 'must be an integer >= 1' }]);
   });
 });
