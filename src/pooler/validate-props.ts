@@ -73,7 +73,7 @@ export interface ResolvedConnectionPooler {
 }
 
 /** Users the lookup function never serves: they cannot connect through the pooler. */
-export const UNPOOLED_USERS = [SUPERUSER, REPLICATION_USER];
+export const UNPOOLED_USERS: readonly string[] = [SUPERUSER, REPLICATION_USER];
 /** Labels the pooler's selectors use: a user label of that key would break them. */
 const RESERVED_LABELS = ['application', 'connection-pooler', 'cluster-name'];
 /** One row of the rules table: the property, its value and the rule it breaks (or undefined). */
