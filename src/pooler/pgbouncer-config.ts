@@ -1,17 +1,8 @@
+// Internal renderer of the pooler: not part of the jsii API (do not re-export from src/index.ts).
+import { PoolMode } from './pool-mode';
 import { BootstrapSql } from '../database/bootstrap-sql';
-
-/** When PgBouncer returns a server connection to the pool. */
-export enum PoolMode {
-  /** After the client disconnects: every session feature works, but pooling only saves connection set-up. */
-  SESSION = 'session',
-  /**
-   * After each transaction: many clients share few server connections. Session state (SET,
-   * LISTEN, advisory session locks, WITH HOLD cursors) does not survive a transaction.
-   */
-  TRANSACTION = 'transaction',
-  /** After each statement: multi-statement transactions are refused. */
-  STATEMENT = 'statement',
-}
+import { identifierProblem } from '../database/identifiers';
+import { check, Problem } from '../private/validation';
 
 /** Client-side TLS files of PgBouncer. */
 export interface PgBouncerClientTls {
@@ -22,12 +13,11 @@ export interface PgBouncerClientTls {
 }
 
 /**
- * Everything `pgbouncer.ini` is rendered from. Times are whole seconds. No field carries a
- * password: the auth_file is written at pod start from a Secret.
+ * Everything `pgbouncer.ini` is rendered from but the upstream host: the same for every tier of a
+ * pooler. Times are whole seconds. No field carries a password: the auth_file is written at pod
+ * start from a Secret.
  */
-export interface PgBouncerConfigInput {
-  /** Host every pooled database connects to (the primary or the replica Service). */
-  readonly upstreamHost: string;
+export interface PgBouncerSettings {
   /** Port of the upstream host. */
   readonly upstreamPort: number;
   /**
@@ -87,6 +77,12 @@ export interface PgBouncerConfigInput {
   readonly adminUsers?: string[];
 }
 
+/** Everything `pgbouncer.ini` is rendered from. */
+export interface PgBouncerConfigInput extends PgBouncerSettings {
+  /** Host every pooled database connects to (the primary or the replica Service). */
+  readonly upstreamHost: string;
+}
+
 /** Inputs of the server connection budget. */
 export interface PoolSizingInput {
   /** PostgreSQL's `max_connections`. */
@@ -120,9 +116,35 @@ export interface PoolSizes {
 /** Column names PgBouncer expects from `auth_query`, matching `pgaas_pooler.user_lookup(text)`. */
 const AUTH_QUERY = `SELECT usename, passwd FROM ${BootstrapSql.POOLER_SCHEMA}.user_lookup($1)`;
 
+/** A whole number in a range; without `max`, any safe integer from `min` on. */
+export function integerProblem(value: number, min: number, max = Number.MAX_SAFE_INTEGER): string | undefined {
+  if (Number.isSafeInteger(value) && value >= min && value <= max) return undefined;
+  return max === Number.MAX_SAFE_INTEGER ? `must be an integer >= ${min}` : `must be an integer from ${min} to ${max}`;
+}
+
+/**
+ * The databases a pooler serves: one entry each, as `[databases]` names them. The one rule for
+ * both the pooler's options and the renderer's input.
+ */
+export function databasesProblems(databases: string[] | undefined, property = 'databases'): Problem[] {
+  if (databases === undefined) return [];
+  if (databases.length === 0) return check(property, databases, 'must list at least one database; omit it to serve any database');
+  return databases.flatMap((db, i) => check(`${property}[${i}]`, db, identifierProblem(db)
+    // "pgbouncer" is the virtual database of PgBouncer's admin console.
+    ?? (db === 'pgbouncer' ? "is the name of PgBouncer's admin console" : undefined)
+    ?? (databases.indexOf(db) !== i ? 'is listed twice' : undefined)));
+}
+
+// Values are written unquoted into an ini file: anything with whitespace, ';', '=' or a newline would change its meaning.
+function tokenProblem(value: string, allowEmpty = false): string | undefined {
+  const valid = value === '' ? allowEmpty : /^[^\s;=#"']+$/.test(value);
+  return valid ? undefined : "must be a single token without whitespace, quotes, ';', '#' or '='";
+}
+
 /**
  * Renders `pgbouncer.ini` (a pure function of its input) and computes the pool sizes that keep all
- * poolers together within the server's `max_connections`.
+ * poolers together within the server's `max_connections`. Both assume an input their validator
+ * ({@link PgBouncerConfig.validate}, {@link PgBouncerConfig.poolSizingProblems}) found no problem in.
  */
 export class PgBouncerConfig {
   /** The `auth_query` every pooler runs (as `auth_user`, in the database the client asks for). */
@@ -139,19 +161,10 @@ export class PgBouncerConfig {
    * `poolerPods * databases * maxDbConnections <= budget` holds for the listed databases; with a
    * wildcard entry it holds per database actually used through the pooler.
    *
-   * Throws when an input is not a non-negative integer; `maxDbConnections` is 0 when the budget
-   * is too small for one connection per pod and database (callers report that).
+   * `maxDbConnections` is 0 when the budget is too small for one connection per pod and database
+   * (callers report that).
    */
   public static poolSizes(input: PoolSizingInput): PoolSizes {
-    for (const [name, value, min] of [
-      ['maxConnections', input.maxConnections, 1],
-      ['superuserReservedConnections', input.superuserReservedConnections, 0],
-      ['reservedConnections', input.reservedConnections, 0],
-      ['poolerPods', input.poolerPods, 1],
-      ['databases', input.databases, 1],
-    ] as const) {
-      if (!Number.isInteger(value) || value < min) throw new Error(`pool sizing: ${name} must be an integer >= ${min} (got ${value})`);
-    }
     const budget = input.maxConnections - input.superuserReservedConnections - input.reservedConnections;
     const maxDbConnections = budget > 0 ? Math.floor(budget / (input.poolerPods * input.databases)) : 0;
     return {
@@ -161,14 +174,23 @@ export class PgBouncerConfig {
     };
   }
 
+  /** Every problem of a sizing input (each count a non-negative integer, at least one pod and database); empty when valid. */
+  public static poolSizingProblems(input: PoolSizingInput): Problem[] {
+    return ([
+      ['maxConnections', input.maxConnections, 1],
+      ['superuserReservedConnections', input.superuserReservedConnections, 0],
+      ['reservedConnections', input.reservedConnections, 0],
+      ['poolerPods', input.poolerPods, 1],
+      ['databases', input.databases, 1],
+    ] as const).flatMap(([property, value, min]) => check(property, value, integerProblem(value, min)));
+  }
+
   /**
    * `pgbouncer.ini` for the input. Settings PgBouncer needs in a container: logs go to stderr
    * (`logfile` empty, not daemonized), no pidfile, SCRAM for clients with `auth_query` through the
    * pooler role, and TLS to the server (the cluster's pg_hba rejects TCP without TLS).
    */
   public static render(input: PgBouncerConfigInput): string {
-    const problems = PgBouncerConfig.validate(input);
-    if (problems.length > 0) throw new Error(`invalid PgBouncer configuration:\n- ${problems.join('\n- ')}`);
     const upstream = `host=${input.upstreamHost} port=${input.upstreamPort}`;
     const databases = input.databases === undefined
       ? [`* = ${upstream}`]
@@ -225,50 +247,41 @@ export class PgBouncerConfig {
   }
 
   /** Every problem of the input; empty when valid. */
-  public static validate(input: PgBouncerConfigInput): string[] {
-    const problems: string[] = [];
-    const integer = (name: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER) => {
-      if (!Number.isInteger(value) || value < min || value > max) problems.push(`${name}: ${value} must be an integer from ${min} to ${max}`);
-    };
-    // Values are written unquoted into an ini file: anything with whitespace, ';', '=' or a newline would change its meaning.
-    const token = (name: string, value: string, allowEmpty = false) => {
-      if (value === '' ? !allowEmpty : !/^[^\s;=#"']+$/.test(value)) problems.push(`${name}: ${JSON.stringify(value)} must be a single token without whitespace, quotes, ';', '#' or '='`);
-    };
-    const identifier = (name: string, value: string) => {
-      if (!/^[a-z_][a-z0-9_]*$/.test(value) || value.length > 63) problems.push(`${name}: ${JSON.stringify(value)} must be a PostgreSQL identifier of lowercase letters, digits and '_'`);
-    };
-    token('upstreamHost', input.upstreamHost);
-    integer('upstreamPort', input.upstreamPort, 1, 65535);
-    if (input.databases !== undefined) {
-      if (input.databases.length === 0) problems.push('databases: must list at least one database (omit it for a wildcard)');
-      input.databases.forEach((db, i) => {
-        identifier(`databases[${i}]`, db);
-        // "pgbouncer" is PgBouncer's admin console.
-        if (db === 'pgbouncer') problems.push(`databases[${i}]: "pgbouncer" is PgBouncer's admin database`);
-        if (input.databases!.indexOf(db) !== i) problems.push(`databases[${i}]: ${JSON.stringify(db)} is listed twice`);
-      });
-    }
-    token('listenAddr', input.listenAddr);
-    integer('listenPort', input.listenPort, 1, 65535);
-    token('unixSocketDir', input.unixSocketDir, true);
-    token('authFile', input.authFile);
-    identifier('authUser', input.authUser);
-    integer('maxClientConn', input.maxClientConn, 1);
-    integer('maxDbConnections', input.maxDbConnections, 1);
-    integer('defaultPoolSize', input.defaultPoolSize, 1, input.maxDbConnections);
-    if (input.clientTls) {
-      token('clientTls.certFile', input.clientTls.certFile);
-      token('clientTls.keyFile', input.clientTls.keyFile);
-    }
-    integer('serverIdleTimeout', input.serverIdleTimeout, 0);
-    integer('serverLifetime', input.serverLifetime, 0);
-    integer('serverConnectTimeout', input.serverConnectTimeout, 1);
-    integer('serverLoginRetry', input.serverLoginRetry, 0);
-    integer('queryWaitTimeout', input.queryWaitTimeout, 0);
-    integer('clientIdleTimeout', input.clientIdleTimeout, 0);
-    (input.statsUsers ?? []).forEach((u, i) => identifier(`statsUsers[${i}]`, u));
-    (input.adminUsers ?? []).forEach((u, i) => identifier(`adminUsers[${i}]`, u));
-    return problems;
+  public static validate(input: PgBouncerConfigInput): Problem[] {
+    return [...PgBouncerConfig.validateUpstreamHost(input.upstreamHost), ...PgBouncerConfig.validateSettings(input)];
+  }
+
+  /** The problem of an upstream host, if any (it is written unquoted into every `[databases]` entry). */
+  public static validateUpstreamHost(upstreamHost: string): Problem[] {
+    return check('upstreamHost', upstreamHost, tokenProblem(upstreamHost));
+  }
+
+  /** Every problem of the settings shared by a pooler's tiers; empty when valid. */
+  public static validateSettings(input: PgBouncerSettings): Problem[] {
+    const rows: Array<[string, unknown, string | undefined]> = [
+      ['upstreamPort', input.upstreamPort, integerProblem(input.upstreamPort, 1, 65535)],
+      ['listenAddr', input.listenAddr, tokenProblem(input.listenAddr)],
+      ['listenPort', input.listenPort, integerProblem(input.listenPort, 1, 65535)],
+      ['unixSocketDir', input.unixSocketDir, tokenProblem(input.unixSocketDir, true)],
+      ['authFile', input.authFile, tokenProblem(input.authFile)],
+      ['authUser', input.authUser, identifierProblem(input.authUser)],
+      ['maxClientConn', input.maxClientConn, integerProblem(input.maxClientConn, 1)],
+      ['maxDbConnections', input.maxDbConnections, integerProblem(input.maxDbConnections, 1)],
+      ['defaultPoolSize', input.defaultPoolSize, integerProblem(input.defaultPoolSize, 1, input.maxDbConnections)],
+      ...input.clientTls ? [
+        ['clientTls.certFile', input.clientTls.certFile, tokenProblem(input.clientTls.certFile)],
+        ['clientTls.keyFile', input.clientTls.keyFile, tokenProblem(input.clientTls.keyFile)],
+      ] as Array<[string, unknown, string | undefined]> : [],
+      ['serverIdleTimeout', input.serverIdleTimeout, integerProblem(input.serverIdleTimeout, 0)],
+      ['serverLifetime', input.serverLifetime, integerProblem(input.serverLifetime, 0)],
+      ['serverConnectTimeout', input.serverConnectTimeout, integerProblem(input.serverConnectTimeout, 1)],
+      ['serverLoginRetry', input.serverLoginRetry, integerProblem(input.serverLoginRetry, 0)],
+      ['queryWaitTimeout', input.queryWaitTimeout, integerProblem(input.queryWaitTimeout, 0)],
+      ['clientIdleTimeout', input.clientIdleTimeout, integerProblem(input.clientIdleTimeout, 0)],
+      ...(input.statsUsers ?? []).map((u, i): [string, unknown, string | undefined] => [`statsUsers[${i}]`, u, identifierProblem(u)]),
+      ...(input.adminUsers ?? []).map((u, i): [string, unknown, string | undefined] => [`adminUsers[${i}]`, u, identifierProblem(u)]),
+    ];
+    return [...databasesProblems(input.databases), ...rows.flatMap(([property, value, rule]) => check(property, value, rule))];
   }
 
   private constructor() {}

@@ -1,6 +1,4 @@
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
@@ -11,7 +9,7 @@ import { Placement } from '../../../src/scheduling/pod-placement';
 import { Credentials } from '../../../src/credentials/credentials';
 import { AUTH_FILE_SCRIPT } from '../../../src/pooler/auth-file';
 import { ConnectionPooler, ConnectionPoolerOptions } from '../../../src/pooler/connection-pooler';
-import { PgBouncerConfig, PgBouncerConfigInput, PoolMode } from '../../../src/pooler/pgbouncer-config';
+import { PoolMode } from '../../../src/pooler/pool-mode';
 import { findObject, synth, testChart } from '../../harness/synth';
 
 function build(options: ConnectionPoolerOptions = {}, clusterProps: Partial<PostgresClusterProps> = {}, namespace = 'db') {
@@ -173,6 +171,22 @@ describe('Deployment', () => {
     expect(custom.initContainers[0].resources).toEqual(spec.initContainers[0].resources);
   });
 
+  test('the default resources are exactly what the resources doc states', () => {
+    // The doc of `resources` is the user's only statement of the default; parse its @default.
+    const source = fs.readdirSync(path.join(__dirname, '../../../src/pooler'))
+      .map((f) => fs.readFileSync(path.join(__dirname, '../../../src/pooler', f), 'utf8'))
+      .find((text) => /readonly resources\?:/.test(text))!;
+    const doc = /\/\*\*((?:(?!\*\/)[\s\S])*)\*\/\s*readonly resources\?:/.exec(source)![1].replace(/\n\s*\*/g, ' ');
+    const stated = /@default\s+-\s+([^@]*)/.exec(doc)![1];
+    const expected: { requests: Record<string, string>; limits: Record<string, string> } = { requests: {}, limits: {} };
+    for (const match of stated.matchAll(/(cpu|memory|ephemeral-storage) request (\S+?)(?: and limit (\S+?))?(?=[,;.]?(?:\s|$))/g)) {
+      expected.requests[match[1]] = match[2];
+      if (match[3]) expected.limits[match[1]] = match[3];
+    }
+    expect(podSpec(build().objects).containers[0].resources).toEqual(expected);
+    expect(doc).not.toMatch(/no cpu limit/i);
+  });
+
   test('restricted security context, read-only root, memory-backed emptyDirs for the auth_file and the socket', () => {
     const spec = podSpec(build().objects);
     expect(spec.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 70, runAsGroup: 70, fsGroup: 70, seccompProfile: { type: 'RuntimeDefault' } });
@@ -326,40 +340,6 @@ describe('pgbouncer.ini', () => {
     })) expect(setting(config, key)).toBe(value);
     expect(config).toMatch(/^bouncer = max_user_connections=1$/m);
   });
-
-  test('PgBouncerConfig.render is pure and validates its input', () => {
-    const input: PgBouncerConfigInput = {
-      upstreamHost: 'db.ns.svc',
-      upstreamPort: 5432,
-      listenAddr: '*',
-      listenPort: 5432,
-      unixSocketDir: '/run',
-      authFile: '/auth/userlist.txt',
-      authUser: 'pooler',
-      poolMode: PoolMode.TRANSACTION,
-      maxClientConn: 100,
-      defaultPoolSize: 4,
-      maxDbConnections: 5,
-      serverIdleTimeout: 600,
-      serverLifetime: 3600,
-      serverConnectTimeout: 5,
-      serverLoginRetry: 1,
-      queryWaitTimeout: 120,
-      clientIdleTimeout: 0,
-    };
-    expect(PgBouncerConfig.render(input)).toBe(PgBouncerConfig.render({ ...input }));
-    expect(PgBouncerConfig.render(input)).not.toMatch(/stats_users|admin_users/);
-    expect(PgBouncerConfig.render({ ...input, adminUsers: ['ops'] })).toMatch(/^admin_users = ops$/m);
-    const message = errorOf(() => PgBouncerConfig.render({
-      ...input, upstreamHost: 'db host', defaultPoolSize: 6, authUser: 'Pooler', databases: ['a', 'a', 'pgbouncer'], authFile: 'x;y',
-    }));
-    expect(message).toContain('upstreamHost: "db host" must be a single token');
-    expect(message).toContain('defaultPoolSize: 6 must be an integer from 1 to 5');
-    expect(message).toContain('authUser: "Pooler" must be a PostgreSQL identifier');
-    expect(message).toContain('databases[1]: "a" is listed twice');
-    expect(message).toContain('databases[2]: "pgbouncer" is PgBouncer\'s admin database');
-    expect(message).toContain('authFile: "x;y" must be a single token');
-  });
 });
 
 describe('pool sizes', () => {
@@ -384,23 +364,6 @@ describe('pool sizes', () => {
     expect(tuned.serverConnectionBudget).toBe(200 - 7 - 20);
     expect(tuned.maxDbConnections).toBe(Math.floor(173 / (4 * 2)));
     expect(tuned.maxServerConnections).toBeLessThanOrEqual(tuned.serverConnectionBudget);
-  });
-
-  test('PgBouncerConfig.poolSizes never lets all pods together exceed the budget', () => {
-    for (const maxConnections of [10, 28, 100, 273, 1000]) {
-      for (const poolerPods of [1, 2, 3, 5, 6, 12]) {
-        for (const databases of [1, 2, 7]) {
-          const reserves = { superuserReservedConnections: 3, reservedConnections: 10 };
-          const sizes = PgBouncerConfig.poolSizes({ maxConnections, ...reserves, poolerPods, databases });
-          expect(sizes.serverConnectionBudget).toBe(maxConnections - 13);
-          expect(sizes.maxServerConnections).toBe(poolerPods * databases * sizes.maxDbConnections);
-          expect(sizes.maxServerConnections + 13).toBeLessThanOrEqual(Math.max(maxConnections, 13));
-          // As large as possible: one more per pod would not fit.
-          expect(poolerPods * databases * (sizes.maxDbConnections + 1)).toBeGreaterThan(sizes.serverConnectionBudget);
-        }
-      }
-    }
-    expect(() => PgBouncerConfig.poolSizes({ maxConnections: 100, superuserReservedConnections: 3, reservedConnections: 10, poolerPods: 0, databases: 1 })).toThrow(/poolerPods must be an integer >= 1/);
   });
 });
 
@@ -522,38 +485,5 @@ describe('validation', () => {
     const cluster = new PostgresCluster(chart, 'orders', { name: 'orders-db' });
     const other = testChart('apps');
     expect(errorOf(() => new ConnectionPooler(other, 'pooler', { cluster }))).toContain('namespace (of the Chart): "apps" is invalid: must be the cluster\'s namespace (db)');
-  });
-});
-
-describe('auth_file init script', () => {
-  const shells = ['/bin/sh', '/bin/dash', '/usr/bin/busybox'].filter((s) => fs.existsSync(s));
-
-  function run(shell: string, password: string): { status: number | null; file?: string; output: string } {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgaas-auth-'));
-    try {
-      const file = path.join(dir, 'userlist.txt');
-      const args = shell.endsWith('busybox') ? ['sh', '-c', AUTH_FILE_SCRIPT] : ['-c', AUTH_FILE_SCRIPT];
-      const result = spawnSync(shell, args, { encoding: 'utf8', env: { PATH: '/usr/bin:/bin', PGBOUNCER_AUTH_USER: 'pooler', PGBOUNCER_AUTH_PASSWORD: password, PGBOUNCER_AUTH_FILE: file } });
-      const written = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
-      // umask 077: only the pooler's user can read the password.
-      if (written !== undefined) expect((fs.statSync(file).mode % 0o1000).toString(8)).toBe('600');
-      expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
-      return { status: result.status, file: written, output: result.stdout + result.stderr };
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  }
-
-  test.each(shells)('%s: writes "user" "password" with quotes doubled, never prints the password, rejects empty and multi-line passwords', (shell) => {
-    const tricky = 'a"b""c $HOME `id` \\n %s \'q\'"';
-    const ok = run(shell, tricky);
-    expect(ok.status).toBe(0);
-    expect(ok.file).toBe(`"pooler" "${tricky.replace(/"/g, '""')}"\n`);
-    expect(ok.output).not.toContain(tricky);
-    expect(run(shell, '').status).not.toBe(0);
-    const newline = run(shell, 'secret\n');
-    expect(newline.status).not.toBe(0);
-    expect(newline.output).toContain('line break');
-    expect(newline.file).toBeUndefined();
   });
 });
