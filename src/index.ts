@@ -27,5 +27,6 @@ export * from './audit/policy-rules';
 export * from './backup/backup-storage';
 export * from './backup/spilo-backup';
 export * from './logical-backup/backup-schedule';
-export * from './pooler/pgbouncer-config';
 export * from './pooler/connection-pooler';
+export * from './pooler/props';
+export * from './pooler/pool-mode';

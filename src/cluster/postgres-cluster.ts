@@ -187,16 +187,8 @@ export class PostgresCluster extends Construct implements IPostgresCluster {
     this.bootstrap = this.createBootstrap(cluster);
     this.networkPolicy = this.createNetworkPolicy(cluster, objectLabels);
 
-    if (props.connectionPooler) {
-      this.connectionPooler = new ConnectionPooler(this, 'Pooler', {
-        // Serving only the declared databases makes the connection bound hold for the whole server.
-        databases: props.databases?.length ? props.databases.map((d) => d.name) : undefined,
-        ...props.connectionPooler,
-        // The cluster's certificate names the pooler Services too: with server TLS, the pooler speaks TLS on both sides.
-        clientTlsSecretName: props.connectionPooler.clientTlsSecretName ?? cluster.tls.secretName,
-        labels: { ...props.labels, ...props.connectionPooler.labels, [NETWORK_GROUP_LABEL]: cluster.names.networkGroup('pooler') },
-        cluster: this,
-      });
+    if (cluster.connectionPooler) {
+      this.connectionPooler = new ConnectionPooler(this, 'Pooler', { ...cluster.connectionPooler, cluster: this });
       for (const tier of [this.connectionPooler.primary, this.connectionPooler.replica]) {
         if (tier && this.secretGenerator) tier.deployment.addDependency(this.secretGenerator.job);
       }
@@ -316,7 +308,7 @@ export class PostgresCluster extends Construct implements IPostgresCluster {
           labels: this.jobLabels('secret-generator', 'secrets'),
           ordering: cluster.ordering,
           imagePullSecrets: props.imagePullSecrets,
-          networkIsolated: cluster.networkPolicyEnabled,
+          networkIsolated: cluster.networkPolicy !== undefined,
         });
         generator.addSecret({ name: c.secretName, username: user, labels: secretLabels });
       } else if (c.source === CredentialsSource.EXTERNAL_SECRET && c.external) {
@@ -351,7 +343,7 @@ export class PostgresCluster extends Construct implements IPostgresCluster {
       superuserPassword: { secretName: superuser.secretName, key: superuser.passwordKey },
       passwords,
       labels: this.jobLabels('bootstrap', 'bootstrap'),
-      networkIsolated: cluster.networkPolicyEnabled,
+      networkIsolated: cluster.networkPolicy !== undefined,
       ordering: cluster.ordering,
       imagePullSecrets: props.imagePullSecrets,
     });
@@ -360,24 +352,7 @@ export class PostgresCluster extends Construct implements IPostgresCluster {
   }
 
   private createNetworkPolicy(cluster: ResolvedCluster, labels: Record<string, string>): DatabaseNetworkPolicy | undefined {
-    if (!cluster.networkPolicyEnabled) return undefined;
-    const props = cluster.props;
-    const network = props.networkPolicy ?? {};
-    const group = (name: 'database' | 'secrets' | 'bootstrap' | 'pooler') => ({ [NETWORK_GROUP_LABEL]: cluster.names.networkGroup(name) });
-    return new DatabaseNetworkPolicy(this, 'NetworkPolicy', {
-      name: cluster.name,
-      databasePodLabels: group('database'),
-      // A generator from another chart brings its own policy.
-      secretGeneratorPodLabels: this.secretGenerator && !props.secretGenerator ? group('secrets') : undefined,
-      bootstrapJobPodLabels: this.bootstrap ? group('bootstrap') : undefined,
-      pooler: props.connectionPooler ? { podLabels: group('pooler') } : undefined,
-      apiServer: network.apiServer ?? { cidrs: ['0.0.0.0/0', '::/0'], port: 443, additionalPorts: [6443] },
-      dns: network.dns,
-      allowFrom: network.allowFrom,
-      patroniApiFrom: network.patroniApiFrom,
-      // Object storage has no stable addresses: with archiving on, HTTPS anywhere unless narrowed.
-      backupEndpoints: network.backupEndpoints ?? (props.backup ? { cidrs: ['0.0.0.0/0', '::/0'], port: 443 } : undefined),
-      labels,
-    });
+    if (!cluster.networkPolicy) return undefined;
+    return new DatabaseNetworkPolicy(this, 'NetworkPolicy', { ...cluster.networkPolicy, labels });
   }
 }

@@ -8,7 +8,7 @@ import { Credentials } from '../credentials/credentials';
 import { GitOpsOrdering, SecretGenerator } from '../credentials/secret-generator';
 import { DatabaseProps, RoleProps } from '../database/roles';
 import { ApiServerEndpoint, BackupEndpoint, DnsEgress, NetworkPeer } from '../network/network-policy';
-import { ConnectionPoolerOptions } from '../pooler/connection-pooler';
+import { ConnectionPoolerOptions } from '../pooler/props';
 import { PodPlacementOptions } from '../scheduling/pod-placement';
 import { ClientCertificateOptions, ServerTls } from '../tls/server-tls';
 

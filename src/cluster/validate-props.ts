@@ -10,11 +10,14 @@ import { PostgresClusterProps } from './props';
 import { MANAGED_ENV, RESERVED_MEMBER_LABELS, Spilo } from './spilo-contract';
 import { DEFAULT_SPILO_IMAGE, spiloImageVersions, validateImageReference } from './spilo-image';
 import { SpiloBackup, SpiloBackupEnvironment } from '../backup/spilo-backup';
-import { Credentials, ResolvedCredentials } from '../credentials/credentials';
+import { Credentials, CredentialsSource, ResolvedCredentials } from '../credentials/credentials';
 import { GitOpsOrdering } from '../credentials/secret-generator';
 import { BootstrapSql } from '../database/bootstrap-sql';
 import { DatabaseBootstrapSpec } from '../database/roles';
-import { ClusterNames } from '../private/names';
+import { DatabaseNetworkPolicyProps, validateDatabaseNetworkPolicy } from '../network/network-policy-props';
+import { ConnectionPoolerOptions } from '../pooler/props';
+import { resolveConnectionPooler } from '../pooler/validate-props';
+import { ClusterNames, NETWORK_GROUP_LABEL } from '../private/names';
 import { ResolvedPodPlacement, resolvePodPlacement } from '../private/placement';
 import { parseQuantity, sizeQuantity } from '../private/quantities';
 import { resolveContainerResources } from '../private/resources';
@@ -61,7 +64,10 @@ export interface ResolvedCluster {
   readonly poolerRole?: string;
   readonly backup: SpiloBackupEnvironment;
   readonly tls: SpiloTlsConfig;
-  readonly networkPolicyEnabled: boolean;
+  /** The pooler's options as the cluster passes them (databases, TLS and labels filled in), when there is a pooler. */
+  readonly connectionPooler?: ConnectionPoolerOptions;
+  /** The NetworkPolicy's props, unless turned off. */
+  readonly networkPolicy?: DatabaseNetworkPolicyProps;
   readonly ordering: GitOpsOrdering;
 }
 
@@ -170,6 +176,32 @@ export function resolveClusterProps(props: PostgresClusterProps, context: Cluste
 
   errors.addProblems(escapeHatchProblems(props, backup));
 
+  const credentialsGenerated = [...credentials.value.values(), apiCredentials].some((c) => c.source === CredentialsSource.GENERATED);
+  const bootstrapped = bootstrapSpec.roles?.length || bootstrapSpec.databases?.length || poolerRole !== undefined;
+  const networkPolicy = (props.networkPolicy?.enabled ?? true)
+    ? clusterNetworkPolicy(props, names, { secretGenerator: credentialsGenerated && !props.secretGenerator, bootstrap: !!bootstrapped })
+    : undefined;
+  // Checked once the names it derives from are valid (a problem of the cluster name otherwise).
+  if (networkPolicy && !nameProblem) errors.addProblems(validateDatabaseNetworkPolicy(networkPolicy), 'networkPolicy');
+
+  const connectionPooler = props.connectionPooler ? clusterPoolerOptions(props, names, tls.value) : undefined;
+  if (connectionPooler && !nameProblem && instancesValid && namespace) {
+    // The pooler's own rules, against the cluster as it will be: one report for the cluster and its pooler.
+    const upstream = {
+      name: props.name,
+      namespace,
+      instances,
+      port: Spilo.POSTGRES_PORT,
+      primaryHost: `${names.primaryService}.${namespace}.svc`,
+      replicaHost: `${names.replicaService}.${namespace}.svc`,
+      parameters: { ...defaultParameters({ memoryBytes: resources.memoryBytes, cpuMillis: resources.cpuMillis, storageBytes: 0 }), ...userParameters },
+      imagePullSecrets: props.imagePullSecrets ?? [],
+      users: [...credentials.value.keys()],
+      userCredentials: (user: string) => credentials.value.get(user)!,
+    };
+    errors.addProblems(resolveConnectionPooler(connectionPooler, upstream).problems, 'connectionPooler');
+  }
+
   return {
     problems: errors.problems,
     value: {
@@ -199,7 +231,8 @@ export function resolveClusterProps(props: PostgresClusterProps, context: Cluste
       poolerRole,
       backup,
       tls: tls.value,
-      networkPolicyEnabled: props.networkPolicy?.enabled ?? true,
+      connectionPooler,
+      networkPolicy,
       ordering: props.gitOpsOrdering ?? GitOpsOrdering.NONE,
     },
   };
@@ -223,6 +256,41 @@ function resolveBackup(
     const lines = (e as Error).message.split('\n').map((l) => l.replace(/^\s*-\s*/, '')).filter((l) => l.trim() !== '' && !/invalid propert/.test(l));
     return { value: NO_BACKUP, problems: lines.map((m) => ({ property: '', value: undefined, rule: m, raw: true } as Problem)) };
   }
+}
+
+/** The pooler's options with what the cluster decides for it. */
+function clusterPoolerOptions(props: PostgresClusterProps, names: ClusterNames, tls: SpiloTlsConfig): ConnectionPoolerOptions {
+  const pooler = props.connectionPooler!;
+  return {
+    // Serving only the declared databases makes the connection bound hold for the whole server.
+    databases: props.databases?.length ? props.databases.map((d) => d.name) : undefined,
+    ...pooler,
+    // The cluster's certificate names the pooler Services too: with server TLS, the pooler speaks TLS on both sides.
+    clientTlsSecretName: pooler.clientTlsSecretName ?? tls.secretName,
+    labels: { ...props.labels, ...pooler.labels, [NETWORK_GROUP_LABEL]: names.networkGroup('pooler') },
+  };
+}
+
+/** The NetworkPolicy of a cluster: its own pods by group, the user's peers, and egress defaults. */
+function clusterNetworkPolicy(
+  props: PostgresClusterProps, names: ClusterNames, jobs: { secretGenerator: boolean; bootstrap: boolean },
+): DatabaseNetworkPolicyProps {
+  const network = props.networkPolicy ?? {};
+  const group = (name: 'database' | 'secrets' | 'bootstrap' | 'pooler') => ({ [NETWORK_GROUP_LABEL]: names.networkGroup(name) });
+  return {
+    name: props.name,
+    databasePodLabels: group('database'),
+    // A generator from another chart brings its own policy.
+    secretGeneratorPodLabels: jobs.secretGenerator ? group('secrets') : undefined,
+    bootstrapJobPodLabels: jobs.bootstrap ? group('bootstrap') : undefined,
+    pooler: props.connectionPooler ? { podLabels: group('pooler') } : undefined,
+    apiServer: network.apiServer ?? { cidrs: ['0.0.0.0/0', '::/0'], port: 443, additionalPorts: [6443] },
+    dns: network.dns,
+    allowFrom: network.allowFrom,
+    patroniApiFrom: network.patroniApiFrom,
+    // Object storage has no stable addresses: with archiving on, HTTPS anywhere unless narrowed.
+    backupEndpoints: network.backupEndpoints ?? (props.backup ? { cidrs: ['0.0.0.0/0', '::/0'], port: 443 } : undefined),
+  };
 }
 
 function resolveTls(props: PostgresClusterProps, poolerRole: string | undefined): Validated<SpiloTlsConfig> {

@@ -13,11 +13,6 @@ import { disruptionBudget } from '../private/disruption-budget';
 import { libpqEnv, plusEnv } from '../private/libpq-env';
 import { ValidationErrors } from '../private/validation';
 
-// Transitional: src/index.ts and the cluster still take these from this module; once they import
-// props.ts and pool-mode.ts directly, these re-exports go.
-export * from './props';
-export * from './pool-mode';
-
 /** One tier's objects. */
 export interface ConnectionPoolerTier {
   /** Name of the Deployment, Service, ConfigMap and PodDisruptionBudget. */

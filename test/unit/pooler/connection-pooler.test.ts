@@ -8,7 +8,8 @@ import { PostgresClusterProps } from '../../../src/cluster/props';
 import { Placement } from '../../../src/scheduling/pod-placement';
 import { Credentials } from '../../../src/credentials/credentials';
 import { AUTH_FILE_SCRIPT } from '../../../src/pooler/auth-file';
-import { ConnectionPooler, ConnectionPoolerOptions } from '../../../src/pooler/connection-pooler';
+import { ConnectionPooler } from '../../../src/pooler/connection-pooler';
+import { ConnectionPoolerOptions } from '../../../src/pooler/props';
 import { PoolMode } from '../../../src/pooler/pool-mode';
 import { findObject, synth, testChart } from '../../harness/synth';
 
