@@ -110,6 +110,14 @@ export function resolveClusterProps(props: PostgresClusterProps, context: Cluste
   const resources = resolveResources(props.resources, errors);
   const userParameters = props.parameters ?? {};
   errors.addProblems(validateParameters(userParameters));
+  const parameters = {
+    ...defaultParameters({
+      memoryBytes: resources.memoryBytes,
+      cpuMillis: resources.cpuMillis,
+      storageBytes: Rules.quantity(storage) ? 0 : parseQuantity(storage),
+    }),
+    ...userParameters,
+  };
   const patroni = resolvePatroniSettings(props.patroni);
   errors.addProblems(validatePatroniSettings(patroni, instances));
 
@@ -194,7 +202,7 @@ export function resolveClusterProps(props: PostgresClusterProps, context: Cluste
       port: Spilo.POSTGRES_PORT,
       primaryHost: `${names.primaryService}.${namespace}.svc`,
       replicaHost: `${names.replicaService}.${namespace}.svc`,
-      parameters: { ...defaultParameters({ memoryBytes: resources.memoryBytes, cpuMillis: resources.cpuMillis, storageBytes: 0 }), ...userParameters },
+      parameters,
       imagePullSecrets: props.imagePullSecrets ?? [],
       users: [...credentials.value.keys()],
       userCredentials: (user: string) => credentials.value.get(user)!,
@@ -215,14 +223,7 @@ export function resolveClusterProps(props: PostgresClusterProps, context: Cluste
       imagePullSecrets: props.imagePullSecrets ?? [],
       storage,
       resources,
-      parameters: {
-        ...defaultParameters({
-          memoryBytes: resources.memoryBytes,
-          cpuMillis: resources.cpuMillis,
-          storageBytes: Rules.quantity(storage) ? 0 : parseQuantity(storage),
-        }),
-        ...userParameters,
-      },
+      parameters,
       patroni,
       placement,
       credentials: credentials.value,
