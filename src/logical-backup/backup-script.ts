@@ -74,7 +74,7 @@ stats_sql="SELECT pg_catalog.json_build_object(
   'table_count', (SELECT count(*) FROM $PGAAS_TABLES_FROM),
   'largest_tables', COALESCE((
     SELECT pg_catalog.json_agg(pg_catalog.json_build_object('schema', s.nspname, 'table', s.relname, 'bytes', s.bytes, 'rows', s.rows) ORDER BY s.bytes DESC, s.nspname, s.relname)
-    FROM (SELECT t.*, (pg_catalog.xpath('/row/n/text()', pg_catalog.query_to_xml(pg_catalog.format('SELECT count(*) AS n FROM ONLY %I.%I', t.nspname, t.relname), false, true, '')))[1]::text::bigint AS rows
+    FROM (SELECT t.*, $(pgaas_row_count_sql t.nspname t.relname)::bigint AS rows
           FROM (SELECT n.nspname, c.relname, pg_catalog.pg_relation_size(c.oid) AS bytes
                 FROM $PGAAS_TABLES_FROM AND c.relkind = 'r'
                   AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')

@@ -31,6 +31,9 @@ PGAAS_MARKER=SHA256SUMS
 PGAAS_TABLES_FROM="pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   WHERE c.relkind IN ('r', 'p') AND c.relpersistence <> 't'
     AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp)'"
+# The names of the files a backup holds: what verify.sh checks and what a download accepts.
+# shellcheck disable=SC2034 # used by verify.sh and storage-walg.sh
+PGAAS_FILE_RE='^[A-Za-z0-9_%-][A-Za-z0-9_.%-]*$'
 
 pgaas_log() { printf '%s %s: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$PGAAS_STEP" "$*" >&2; }
 pgaas_die() { pgaas_log "ERROR: $*"; exit 1; }
@@ -114,6 +117,12 @@ pgaas_literal() {
   local s=$1 tag=q
   while [[ $s == *"\$$tag\$"* ]]; do tag=q$RANDOM; done
   printf '$%s$%s$%s$' "$tag" "$s" "$tag"
+}
+
+# pgaas_row_count_sql SCHEMA TABLE: SQL for the exact row count (as text) of the table that the SQL expressions
+# SCHEMA and TABLE name: one definition for the count recorded at dump time and the one checked after a test restore.
+pgaas_row_count_sql() {
+  printf "(pg_catalog.xpath('/row/n/text()', pg_catalog.query_to_xml(pg_catalog.format('SELECT count(*) AS n FROM ONLY %%I.%%I', %s, %s), false, true, '')))[1]::text" "$1" "$2"
 }
 
 # SQL identifier.

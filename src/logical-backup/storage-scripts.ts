@@ -153,7 +153,7 @@ storage_fetch() {
   rm -rf -- "$dir"
   mkdir -p -- "$dir"
   while IFS= read -r name; do
-    if ! [[ $name =~ ^[A-Za-z0-9_%-][A-Za-z0-9_.%-]*$ ]]; then
+    if ! [[ $name =~ $PGAAS_FILE_RE ]]; then
       pgaas_log "storage walg: skipping object '$name' of backup $1 (not a name the backup writes)"
       continue
     fi

@@ -100,7 +100,7 @@ fi
 
 verify_database() {
   local db=$1 file=$2 entry=$3 path="$dir/$2" rc=0 entries line start result check subject expected actual i
-  if ! [[ $file =~ ^[A-Za-z0-9_%-][A-Za-z0-9_.%-]*$ ]]; then check_failed "$db" manifest "unsafe file name '$file'"; return 0; fi
+  if ! [[ $file =~ $PGAAS_FILE_RE ]]; then check_failed "$db" manifest "unsafe file name '$file'"; return 0; fi
   if [[ -z \${listed[$file]:-} ]]; then check_failed "$db" checksum "$file is not listed in $PGAAS_MARKER"; return 0; fi
   if [[ -n \${bad[$file]:-} ]]; then check_failed "$db" checksum "$file does not match its checksum in $PGAAS_MARKER (corrupted or truncated)"; return 0; fi
   pgaas_log "[$db] checksum ok: $file ($(pgaas_size "$(stat -c %s -- "$path")"))"
@@ -135,7 +135,7 @@ verify_database() {
     UNION ALL
     SELECT 'rows', pg_catalog.format('%I.%I', t->>'schema', t->>'table'), t->>'rows',
       CASE WHEN pg_catalog.to_regclass(pg_catalog.format('%I.%I', t->>'schema', t->>'table')) IS NOT NULL THEN
-        (pg_catalog.xpath('/row/n/text()', pg_catalog.query_to_xml(pg_catalog.format('SELECT count(*) AS n FROM ONLY %I.%I', t->>'schema', t->>'table'), false, true, '')))[1]::text
+        $(pgaas_row_count_sql "t->>'schema'" "t->>'table'")
       END
     FROM m, pg_catalog.jsonb_array_elements(m.e->'largest_tables') t" >"$PGAAS_TMP/checks"
   mapfile -d '' -t result <"$PGAAS_TMP/checks"
