@@ -59,31 +59,9 @@ export class SecretGeneratorScript {
   }
 
   /**
-   * The problems of one Secret, by the rules the script applies (so that a bad name fails at
-   * synthesis rather than in the cluster): properties `name` and `username`.
+   * The value of the `PGAAS_CREDENTIAL_SPECS` environment variable for these Secrets. It renders any
+   * list: check it with `generatedSecretsProblems` first (the script rejects what that reports).
    */
-  public static secretProblems(spec: GeneratedSecretSpec): Problem[] {
-    const bytes = Buffer.byteLength(spec.username, 'utf8');
-    return [
-      ...check('name', spec.name, Rules.dns1123Subdomain(spec.name)),
-      ...check('username', spec.username, bytes === 0 || bytes > MAX_IDENTIFIER_BYTES || spec.username.includes('\u0000')
-        ? `must be a PostgreSQL role name of 1 to ${MAX_IDENTIFIER_BYTES} bytes` : undefined),
-    ];
-  }
-
-  /** The problems of a list of Secrets for `PGAAS_CREDENTIAL_SPECS`: each Secret's, a duplicate name, an empty list. */
-  public static problems(secrets: GeneratedSecretSpec[]): Problem[] {
-    const problems: Problem[] = check('secrets', secrets, secrets.length === 0 ? 'needs at least one secret' : undefined);
-    const seen = new Set<string>();
-    secrets.forEach((spec, i) => {
-      for (const p of SecretGeneratorScript.secretProblems(spec)) problems.push({ ...p, property: `secrets[${i}].${p.property}` });
-      problems.push(...check(`secrets[${i}].name`, spec.name, seen.has(spec.name) ? 'is listed twice' : undefined));
-      seen.add(spec.name);
-    });
-    return problems;
-  }
-
-  /** The value of the `PGAAS_CREDENTIAL_SPECS` environment variable for these Secrets (valid ones: see {@link problems}). */
   public static secretsEnvValue(secrets: GeneratedSecretSpec[]): string {
     return JSON.stringify(secrets.map((spec) => ({
       name: spec.name,
@@ -94,4 +72,30 @@ export class SecretGeneratorScript {
   }
 
   private constructor() {}
+}
+
+/**
+ * The problems of a list of Secrets for `PGAAS_CREDENTIAL_SPECS`, by the rules the script applies (so
+ * that a bad name fails at synthesis rather than in the cluster): each Secret's `name` and `username`,
+ * a name listed twice, an empty list. Properties are `secrets` and `secrets[<i>].name|username`.
+ */
+export function generatedSecretsProblems(secrets: GeneratedSecretSpec[]): Problem[] {
+  const problems: Problem[] = check('secrets', secrets, secrets.length === 0 ? 'needs at least one secret' : undefined);
+  const seen = new Set<string>();
+  secrets.forEach((spec, i) => {
+    const bytes = Buffer.byteLength(spec.username, 'utf8');
+    problems.push(
+      ...check(`secrets[${i}].name`, spec.name, secretNameProblem(spec.name) ?? (seen.has(spec.name) ? 'is listed twice' : undefined)),
+      ...check(`secrets[${i}].username`, spec.username, bytes === 0 || bytes > MAX_IDENTIFIER_BYTES || spec.username.includes('\u0000')
+        ? `must be a PostgreSQL role name of 1 to ${MAX_IDENTIFIER_BYTES} bytes` : undefined),
+    );
+    seen.add(spec.name);
+  });
+  return problems;
+}
+
+/** The script's rule for Secret names (its SECRET_NAME pattern): a DNS-1123 subdomain. */
+function secretNameProblem(name: string): string | undefined {
+  return Rules.dns1123Subdomain(name) === undefined ? undefined
+    : "must be a Secret name, and it is not a DNS-1123 subdomain (at most 253 characters: lowercase letters, digits, '-' and '.', each part starting and ending with a letter or digit)";
 }
