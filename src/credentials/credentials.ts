@@ -1,4 +1,7 @@
-import { Duration } from 'cdk8s';
+import { ApiObjectMetadata, Duration } from 'cdk8s';
+import { ExternalSecretProps } from './external-secret';
+import { GeneratedSecretSpec } from './secret-generator-script';
+import { check, Problem, Rules, Validated } from '../private/validation';
 
 /** Where a role's password comes from. */
 export enum CredentialsSource {
@@ -116,4 +119,62 @@ export class Credentials {
       external: this.external,
     };
   }
+
+  /**
+   * The credentials of `user` resolved, with what the bundle must add for their Secret to exist:
+   * a Secret for the secret generator (generated), an ExternalSecret (External Secrets Operator),
+   * or nothing (an existing Secret). Problems name the options of these credentials (`secretName`,
+   * `usernameKey`, `passwordKey`, `secretStoreName`, `remoteKey`): prefix them with the property
+   * that holds the credentials.
+   *
+   * @internal
+   */
+  public _bind(user: string, defaultSecretName: string, options: CredentialsBindOptions = {}): Validated<CredentialsBinding> {
+    const credentials = this.resolve(defaultSecretName);
+    const external = this.external;
+    const problems: Problem[] = [
+      ...(this.secretName !== undefined ? check('secretName', this.secretName, Rules.dns1123Subdomain(this.secretName)) : []),
+      ...check('usernameKey', this.usernameKey, secretKeyProblem(this.usernameKey)),
+      ...check('passwordKey', this.passwordKey, secretKeyProblem(this.passwordKey)),
+      ...(external ? check('secretStoreName', external.secretStoreName, Rules.dns1123Subdomain(external.secretStoreName)) : []),
+      ...(external ? check('remoteKey', external.remoteKey, external.remoteKey.trim() === '' ? 'must not be empty' : undefined) : []),
+    ];
+    const generatedSecret: GeneratedSecretSpec | undefined = this.source === CredentialsSource.GENERATED
+      ? { name: credentials.secretName, username: user, labels: options.secretLabels }
+      : undefined;
+    const externalSecret: ExternalSecretProps | undefined = external && {
+      metadata: { ...options.externalSecretMetadata, name: credentials.secretName },
+      secretStoreRef: { name: external.secretStoreName, kind: external.secretStoreKind ?? SecretStoreKind.SECRET_STORE },
+      refreshInterval: `${external.refreshInterval?.toSeconds() ?? 3600}s`,
+      // The role name is fixed by the declaration; only the password comes from the store.
+      target: { name: credentials.secretName, templateData: { [this.usernameKey]: user, [this.passwordKey]: '{{ .password }}' } },
+      data: [{ secretKey: 'password', remoteRef: { key: external.remoteKey, property: external.passwordProperty } }],
+    };
+    return { value: { credentials, generatedSecret, externalSecret }, problems };
+  }
 }
+
+/** Internal: options of {@link Credentials._bind} (not exported from src/index.ts). */
+export interface CredentialsBindOptions {
+  /** Labels of the Secret the secret generator creates. @default - none */
+  readonly secretLabels?: Record<string, string>;
+  /** Metadata of the ExternalSecret (its name is always the Secret's). @default - the name only */
+  readonly externalSecretMetadata?: ApiObjectMetadata;
+}
+
+/** Internal: a role's credentials and what the bundle adds for them (not exported from src/index.ts). */
+export interface CredentialsBinding {
+  /** The credentials with every default applied, as `IPostgresCluster.userCredentials` returns them. */
+  readonly credentials: ResolvedCredentials;
+  /** Generated credentials: the Secret to pass to `SecretGenerator.addSecret`. */
+  readonly generatedSecret?: GeneratedSecretSpec;
+  /** External Secrets Operator credentials: the props of the `ExternalSecret` to add. */
+  readonly externalSecret?: ExternalSecretProps;
+}
+
+const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
+
+function secretKeyProblem(key: string): string | undefined {
+  return SECRET_KEY.test(key) ? undefined : "must be a Secret key: alphanumerics, '-', '_' or '.'";
+}
+

@@ -1,12 +1,12 @@
 import { ApiObject, Chart, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { GeneratedSecretSpec, SecretGeneratorScript } from './secret-generator-script';
+import { GeneratedSecretSpec, generatedSecretsProblems, SecretGeneratorScript } from './secret-generator-script';
 import { EXEMPTION_REASONS, exemptionAnnotations, spiloJobExemptions } from '../audit/exemptions';
 import { PolicyCheck } from '../audit/policy-rules';
 import { contentHash, hashedName } from '../private/hash';
 import { RESTRICTED_CONTAINER, restrictedJobPod, SMALL_JOB_RESOURCES } from '../private/job-pod';
-import { Rules, ValidationErrors, validateLabels } from '../private/validation';
+import { check, formatProblem, Problem, Rules, ValidationErrors, validateLabels } from '../private/validation';
 
 /** How the bundle tells a GitOps tool in which order to apply it. */
 export enum GitOpsOrdering {
@@ -75,6 +75,8 @@ export class SecretGenerator extends Construct {
   public readonly configMap: k8s.KubeConfigMap;
   public readonly job: k8s.KubeJob;
   private readonly secrets: GeneratedSecretSpec[] = [];
+  /** Secrets added for a user other than the one their name is already generated for. */
+  private readonly conflicts: Problem[] = [];
   private readonly props: SecretGeneratorProps;
 
   constructor(scope: Construct, id: string, props: SecretGeneratorProps) {
@@ -143,18 +145,32 @@ export class SecretGenerator extends Construct {
       },
     });
     this.job.addDependency(this.serviceAccount, this.role, this.roleBinding, this.configMap);
+    // Secrets are added after construction (by every cluster sharing the generator): they are
+    // checked when the app is synthesized, before anything is written.
     this.node.addValidation({
-      validate: () => (this.secrets.length === 0 ? ['has no Secret to generate: add one with addSecret(), or remove the generator'] : []),
+      validate: () => (this.secrets.length === 0
+        ? ['has no Secret to generate: add one with addSecret(), or remove the generator']
+        : this.problems.map(formatProblem)),
     });
   }
 
-  /** Adds a Secret for the generator to create when missing. */
+  /**
+   * Adds a Secret for the generator to create when missing. Adding the same Secret for the same user
+   * again does nothing; an invalid Secret, or one already generated for another user, fails synthesis.
+   */
   public addSecret(secret: GeneratedSecretSpec): void {
-    if (this.secrets.some((s) => s.name === secret.name)) {
-      if (this.secrets.some((s) => s.name === secret.name && s.username === secret.username)) return;
-      throw new Error(`SecretGenerator ${this.node.path}: secret "${secret.name}" is already generated for another user`);
+    const existing = this.secrets.find((s) => s.name === secret.name);
+    if (existing) {
+      this.conflicts.push(...check('secrets', secret.name, existing.username === secret.username ? undefined
+        : `is already generated for user ${JSON.stringify(existing.username)}, not ${JSON.stringify(secret.username)}: every user needs its own Secret`));
+      return;
     }
     this.secrets.push({ ...secret, labels: { ...this.props.labels, ...secret.labels } });
+  }
+
+  /** What keeps the Secrets from being generated: the script's rules and conflicting additions. */
+  private get problems(): Problem[] {
+    return [...generatedSecretsProblems(this.secrets), ...this.conflicts];
   }
 
   /** Names of the Secrets the generator manages, sorted. */

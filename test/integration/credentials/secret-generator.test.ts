@@ -5,7 +5,8 @@ import * as https from 'https';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { GeneratedSecretSpec, SecretGeneratorScript } from '../../../src/credentials/secret-generator-script';
+import { GeneratedSecretSpec, generatedSecretsProblems, SecretGeneratorScript } from '../../../src/credentials/secret-generator-script';
+import { formatProblem } from '../../../src/private/validation';
 
 /*
  * The secret generator script runs for real (python3) against a fake Kubernetes API server that
@@ -661,7 +662,7 @@ describe('older Pythons (Spilo ships 3.10; the floor is 3.8)', () => {
   });
 });
 
-describe('SecretGeneratorScript.secretsEnvValue', () => {
+describe('SecretGeneratorScript.secretsEnvValue and generatedSecretsProblems', () => {
   test('renders the JSON shape the script reads, omitting empty maps', () => {
     expect(JSON.parse(SecretGeneratorScript.secretsEnvValue([APP, { ...ADMIN, labels: {} }]))).toEqual([
       { name: APP.name, username: 'app', labels: APP.labels, annotations: APP.annotations },
@@ -678,7 +679,7 @@ describe('SecretGeneratorScript.secretsEnvValue', () => {
     ['an empty username', [{ name: 'a', username: '' }], '1 to 63 bytes'],
     ['a 64-byte username', [{ name: 'a', username: 'é'.repeat(32) }], '1 to 63 bytes'],
   ])('rejects %s', (_what, specs, message) => {
-    expect(() => SecretGeneratorScript.secretsEnvValue(specs as GeneratedSecretSpec[])).toThrow(message);
+    expect(generatedSecretsProblems(specs as GeneratedSecretSpec[]).map(formatProblem).join('\n')).toContain(message);
   });
 
   test('agrees with the script on which names are valid', async () => {
@@ -699,14 +700,7 @@ print(json.dumps(ok))
 `;
     const out = execFileSync('python3', ['-c', script, scriptFile, JSON.stringify(names)], { encoding: 'utf8' });
     const pythonSays = JSON.parse(out) as boolean[];
-    const typescriptSays = names.map((name) => {
-      try {
-        SecretGeneratorScript.secretsEnvValue([{ name, username: 'u' }]);
-        return true;
-      } catch {
-        return false;
-      }
-    });
+    const typescriptSays = names.map((name) => generatedSecretsProblems([{ name, username: 'u' }]).length === 0);
     expect(typescriptSays).toEqual(pythonSays);
     expect(pythonSays).toEqual([true, true, true, true, false, false, false, false, false, false, true, false]);
   });

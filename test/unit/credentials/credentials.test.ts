@@ -181,3 +181,55 @@ describe('bootstrap Job', () => {
     ]);
   });
 });
+
+describe('Credentials._bind', () => {
+  test('generated: the Secret for the generator, with the default name', () => {
+    const { value, problems } = Credentials.generated()._bind('app', 'app.db.credentials', { secretLabels: { a: 'b' } });
+    expect(problems).toEqual([]);
+    expect(value.credentials).toMatchObject({ secretName: 'app.db.credentials', usernameKey: 'username', passwordKey: 'password' });
+    expect(value.generatedSecret).toEqual({ name: 'app.db.credentials', username: 'app', labels: { a: 'b' } });
+    expect(value.externalSecret).toBeUndefined();
+  });
+
+  test('existing Secret: nothing to add; bad keys are problems of their options', () => {
+    const { value, problems } = Credentials.fromSecret('app-db', { passwordKey: 'pass word' })._bind('app', 'unused');
+    expect(value.credentials.secretName).toBe('app-db');
+    expect(value.generatedSecret).toBeUndefined();
+    expect(value.externalSecret).toBeUndefined();
+    expect(problems.map((p) => p.property)).toEqual(['passwordKey']);
+  });
+
+  test('External Secrets Operator: the ExternalSecret that writes the Secret', () => {
+    const credentials = Credentials.fromExternalSecret({ secretStoreName: 'vault', remoteKey: 'pg/app', passwordProperty: 'password' });
+    const { value, problems } = credentials._bind('app', 'app.db.credentials', { externalSecretMetadata: { labels: { a: 'b' } } });
+    expect(problems).toEqual([]);
+    expect(value.generatedSecret).toBeUndefined();
+    expect(value.externalSecret).toEqual({
+      metadata: { labels: { a: 'b' }, name: 'app.db.credentials' },
+      secretStoreRef: { name: 'vault', kind: SecretStoreKind.SECRET_STORE },
+      refreshInterval: '3600s',
+      target: { name: 'app.db.credentials', templateData: { username: 'app', password: '{{ .password }}' } },
+      data: [{ secretKey: 'password', remoteRef: { key: 'pg/app', property: 'password' } }],
+    });
+    expect(Credentials.fromExternalSecret({ secretStoreName: 'Vault', remoteKey: ' ' })._bind('app', 'x').problems.map((p) => p.property))
+      .toEqual(['secretStoreName', 'remoteKey']);
+  });
+});
+
+describe('SecretGenerator problems', () => {
+  test('a Secret name generated for two users fails synthesis, the same user twice does not', () => {
+    const chart = testChart('shop');
+    const generator = new SecretGenerator(chart, 'gen', { name: 'g', image: 'x/spilo-17:4.0-p3' });
+    generator.addSecret({ name: 'a', username: 'app' });
+    generator.addSecret({ name: 'a', username: 'app' });
+    expect(() => synth(chart)).not.toThrow();
+    generator.addSecret({ name: 'a', username: 'other' });
+    expect(() => synth(chart)).toThrow(/secrets: "a" is invalid: is already generated for user "app", not "other"/);
+  });
+
+  test('an invalid Secret fails synthesis with the script\'s rule', () => {
+    const chart = testChart('shop');
+    new SecretGenerator(chart, 'gen', { name: 'g', image: 'x/spilo-17:4.0-p3' }).addSecret({ name: 'Upper', username: 'app' });
+    expect(() => synth(chart)).toThrow(/secrets\[0\]\.name: "Upper" is invalid: must be a Secret name/);
+  });
+});
