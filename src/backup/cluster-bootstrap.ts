@@ -258,7 +258,9 @@ export class ClusterBootstrap {
 }
 
 /** A cluster cannot restore from or follow itself, nor read the archive path it writes to. */
-function archiveProblems(property: string, source: ArchiveSource, cluster: SpiloClusterIdentity, ownArchiveRoot: string | undefined, selfRule: string): Problem[] {
+function archiveProblems(
+  property: string, source: ArchiveSource, cluster: SpiloClusterIdentity, ownArchiveRoot: string | undefined, selfRule: string,
+): Problem[] {
   const value = `${source.namespace}/${source.clusterName}`;
   if (source.clusterName === cluster.clusterName && source.namespace === cluster.namespace) return [{ property, value, rule: selfRule }];
   if (source.storage._spiloArchive(source.namespace, source.clusterName) === ownArchiveRoot) {

@@ -116,7 +116,9 @@ function clusterIdentityProblems(cluster: SpiloClusterIdentity): Problem[] {
 }
 
 /** The cluster's own archive: Spilo's settings, the storage access and the WAL-G prefix (problems relative to `backup`). */
-function continuousArchive(backup: ContinuousBackupProps, cluster: SpiloClusterIdentity): Validated<{ env: k8s.EnvVar[]; access: StorageAccess; archivePrefix: string }> {
+function continuousArchive(
+  backup: ContinuousBackupProps, cluster: SpiloClusterIdentity,
+): Validated<{ env: k8s.EnvVar[]; access: StorageAccess; archivePrefix: string }> {
   const schedule = backup.schedule ?? DEFAULT_SCHEDULE;
   const retention = backup.retention ?? DEFAULT_RETENTION;
   const problems: Problem[] = [...check('schedule', schedule, cronProblem(schedule))];

@@ -76,7 +76,8 @@ export class StorageCredentials {
   /** A Google service account key file (JSON) from a Secret, mounted as a file (GOOGLE_APPLICATION_CREDENTIALS). */
   public static gcsServiceAccountKey(secretName: string, options: SecretCredentialKeyOptions = {}): StorageCredentials {
     const key = options.key ?? 'key.json';
-    return new StorageCredentials(StorageCredentialsKind.GCS_SERVICE_ACCOUNT_KEY, secretName, { serviceAccountKey: key }, {}, (prefix, volumeName) => {
+    const keys = { serviceAccountKey: key };
+    return new StorageCredentials(StorageCredentialsKind.GCS_SERVICE_ACCOUNT_KEY, secretName, keys, {}, (prefix, volumeName) => {
       const dir = `${CREDENTIALS_DIR}/${volumeName}`;
       return {
         env: [{ name: `${prefix}GOOGLE_APPLICATION_CREDENTIALS`, value: `${dir}/${key}` }],
