@@ -1,4 +1,11 @@
+import { k8s } from 'cdk8s-plus-27';
+import { GKE_ANNOTATION, IRSA_ANNOTATION, StorageCredentials, StorageCredentialsKind } from './storage-credentials';
+import { SpiloEnvPrefix, StorageAccess } from './storage-env';
 import { Rules, ValidationErrors, validateAnnotationKeys } from '../private/validation';
+
+// TRANSITION: src/index.ts exports the credentials through this module until it lists ./storage-credentials.
+export { StorageCredentials, StorageCredentialsKind } from './storage-credentials';
+export type { AwsAccessKeyOptions, SecretCredentialKeyOptions, WorkloadIdentityOptions } from './storage-credentials';
 
 /** Object storage service of a {@link BackupStorage}. */
 export enum BackupStorageProvider {
@@ -8,118 +15,6 @@ export enum BackupStorageProvider {
   GCS = 'gcs',
   /** Azure Blob Storage. */
   AZURE = 'azure',
-}
-
-/** How {@link StorageCredentials} authenticate. */
-export enum StorageCredentialsKind {
-  /** An AWS access key id and secret access key from a Secret. */
-  AWS_ACCESS_KEY = 'aws-access-key',
-  /** A Google service account key (JSON) file mounted from a Secret. */
-  GCS_SERVICE_ACCOUNT_KEY = 'gcs-service-account-key',
-  /** An Azure storage account access key from a Secret. */
-  AZURE_ACCESS_KEY = 'azure-access-key',
-  /** An Azure shared access signature (SAS) token from a Secret. */
-  AZURE_SAS_TOKEN = 'azure-sas-token',
-  /** The pod's Kubernetes ServiceAccount, federated with the cloud's IAM (IRSA, GKE Workload Identity). */
-  WORKLOAD_IDENTITY = 'workload-identity',
-}
-
-/** Keys of {@link StorageCredentials.awsAccessKey}. */
-export interface AwsAccessKeyOptions {
-  /**
-   * Key of the access key id in the Secret.
-   * @default "AWS_ACCESS_KEY_ID"
-   */
-  readonly accessKeyIdKey?: string;
-  /**
-   * Key of the secret access key in the Secret.
-   * @default "AWS_SECRET_ACCESS_KEY"
-   */
-  readonly secretAccessKeyKey?: string;
-}
-
-/** The key of a single-value credential in a Secret. */
-export interface SecretCredentialKeyOptions {
-  /**
-   * Key in the Secret.
-   * @default - "key.json" for a Google service account key, "AZURE_STORAGE_ACCESS_KEY" for an Azure access key,
-   * "AZURE_STORAGE_SAS_TOKEN" for an Azure SAS token
-   */
-  readonly key?: string;
-}
-
-/** Options of {@link StorageCredentials.workloadIdentity}. */
-export interface WorkloadIdentityOptions {
-  /**
-   * Annotations of the ServiceAccount that federate it with the cloud's IAM: `eks.amazonaws.com/role-arn`
-   * (EKS IRSA) for S3, `iam.gke.io/gcp-service-account` (GKE Workload Identity) for Google Cloud Storage.
-   */
-  readonly serviceAccountAnnotations: Record<string, string>;
-}
-
-/** Annotation of EKS IAM Roles for Service Accounts. */
-const IRSA_ANNOTATION = 'eks.amazonaws.com/role-arn';
-/** Annotation of GKE Workload Identity. */
-const GKE_ANNOTATION = 'iam.gke.io/gcp-service-account';
-
-/**
- * How WAL-G authenticates to the object storage: keys from a Secret (the bundle only references it), or the
- * workload identity of the pod's ServiceAccount. The library never synthesizes a credential value.
- */
-export class StorageCredentials {
-  /** An AWS access key from a Secret (S3 and S3-compatible services). */
-  public static awsAccessKey(secretName: string, options: AwsAccessKeyOptions = {}): StorageCredentials {
-    return new StorageCredentials(StorageCredentialsKind.AWS_ACCESS_KEY, secretName, {
-      accessKeyId: options.accessKeyIdKey ?? 'AWS_ACCESS_KEY_ID',
-      secretAccessKey: options.secretAccessKeyKey ?? 'AWS_SECRET_ACCESS_KEY',
-    }, {});
-  }
-
-  /** A Google service account key file (JSON) from a Secret, mounted as a file (GOOGLE_APPLICATION_CREDENTIALS). */
-  public static gcsServiceAccountKey(secretName: string, options: SecretCredentialKeyOptions = {}): StorageCredentials {
-    return new StorageCredentials(StorageCredentialsKind.GCS_SERVICE_ACCOUNT_KEY, secretName, { serviceAccountKey: options.key ?? 'key.json' }, {});
-  }
-
-  /** An Azure storage account access key from a Secret (AZURE_STORAGE_ACCESS_KEY). */
-  public static azureAccessKey(secretName: string, options: SecretCredentialKeyOptions = {}): StorageCredentials {
-    return new StorageCredentials(StorageCredentialsKind.AZURE_ACCESS_KEY, secretName, { accessKey: options.key ?? 'AZURE_STORAGE_ACCESS_KEY' }, {});
-  }
-
-  /** An Azure shared access signature from a Secret (AZURE_STORAGE_SAS_TOKEN). */
-  public static azureSasToken(secretName: string, options: SecretCredentialKeyOptions = {}): StorageCredentials {
-    return new StorageCredentials(StorageCredentialsKind.AZURE_SAS_TOKEN, secretName, { sasToken: options.key ?? 'AZURE_STORAGE_SAS_TOKEN' }, {});
-  }
-
-  /**
-   * The workload identity of the pod's ServiceAccount: the annotations go on the ServiceAccount (for a cluster,
-   * the Patroni ServiceAccount). EKS IRSA (`eks.amazonaws.com/role-arn`) for S3 and GKE Workload Identity
-   * (`iam.gke.io/gcp-service-account`) for GCS. Not available for Azure: Spilo does not pass Azure workload
-   * identity's token file to WAL-G.
-   */
-  public static workloadIdentity(options: WorkloadIdentityOptions): StorageCredentials {
-    return new StorageCredentials(StorageCredentialsKind.WORKLOAD_IDENTITY, undefined, {}, { ...options.serviceAccountAnnotations });
-  }
-
-  /** How these credentials authenticate. */
-  public readonly kind: StorageCredentialsKind;
-  /** The Secret holding the credentials (not for workload identity). */
-  public readonly secretName?: string;
-  /** Keys in the Secret, by role: accessKeyId, secretAccessKey, serviceAccountKey, accessKey or sasToken. */
-  public readonly secretKeys: Record<string, string>;
-  /** Annotations for the ServiceAccount (workload identity only). */
-  public readonly serviceAccountAnnotations: Record<string, string>;
-
-  private constructor(
-    kind: StorageCredentialsKind,
-    secretName: string | undefined,
-    secretKeys: Record<string, string>,
-    annotations: Record<string, string>,
-  ) {
-    this.kind = kind;
-    this.secretName = secretName;
-    this.secretKeys = secretKeys;
-    this.serviceAccountAnnotations = annotations;
-  }
 }
 
 /** Server-side encryption of objects WAL-G writes to S3. */
@@ -142,6 +37,19 @@ export class S3ServerSideEncryption {
   private constructor(algorithm: string | undefined, kmsKeyId: string | undefined) {
     this.algorithm = algorithm;
     this.kmsKeyId = kmsKeyId;
+  }
+
+  /**
+   * WAL-G's variables (with Spilo's `prefix`); `disableExplicitly` for Spilo, which adds WALG_S3_SSE=AES256 on
+   * AWS unless WALG_DISABLE_S3_SSE is set.
+   * @internal
+   */
+  public _env(prefix: SpiloEnvPrefix, disableExplicitly: boolean): k8s.EnvVar[] {
+    if (!this.algorithm) return disableExplicitly ? [{ name: `${prefix}WALG_DISABLE_S3_SSE`, value: 'true' }] : [];
+    return [
+      { name: `${prefix}WALG_S3_SSE`, value: this.algorithm },
+      ...this.kmsKeyId ? [{ name: `${prefix}WALG_S3_SSE_KMS_ID`, value: this.kmsKeyId }] : [],
+    ];
   }
 }
 
@@ -217,6 +125,20 @@ const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-[0-9]+$/;
 const ANY_REGION = /^[a-z0-9][a-z0-9-]*$/;
 const ENDPOINT = /^(https?):\/\/([A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\])(:[0-9]{1,5})?\/?$/;
 const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
+/** Where the EKS pod identity webhook mounts the IRSA token. */
+const IRSA_TOKEN_FILE = '/var/run/secrets/eks.amazonaws.com/serviceaccount/token';
+
+/** How one object storage service is addressed; flags are only ever "true" (Spilo reads any non-empty string as true). */
+interface StorageService {
+  /** The location variable of Spilo and WAL-G: WALG_S3_PREFIX, WALG_GS_PREFIX or WALG_AZ_PREFIX. */
+  readonly prefixVariable: string;
+  /** The service's options as Spilo reads them (with its prefix). */
+  spiloOptions(prefix: SpiloEnvPrefix): k8s.EnvVar[];
+  /** The service's options for WAL-G run directly. */
+  walgOptions(): k8s.EnvVar[];
+  /** Variables Spilo needs after the credentials' own. */
+  spiloIdentity(prefix: SpiloEnvPrefix): k8s.EnvVar[];
+}
 
 /**
  * Object storage for continuous archiving (WAL-G base backups and WAL) and for logical backups. Each cluster
@@ -244,11 +166,40 @@ export class BackupStorage {
     }
     validateCredentials(errors, props.credentials, BackupStorageProvider.S3, [Kind.AWS_ACCESS_KEY, Kind.WORKLOAD_IDENTITY]);
     errors.throwIfAny();
-    return new BackupStorage(BackupStorageProvider.S3, 's3', props.bucket, normalizePrefix(props.prefix), props.credentials, {
-      region: props.region,
-      endpoint: props.endpoint?.replace(/\/$/, ''),
-      forcePathStyle: props.forcePathStyle ?? props.endpoint !== undefined,
-      serverSideEncryption: sse,
+    const endpoint = props.endpoint?.replace(/\/$/, '');
+    const forcePathStyle = props.forcePathStyle ?? props.endpoint !== undefined;
+    const region = props.region;
+    const roleArn = props.credentials.serviceAccountAnnotations[IRSA_ANNOTATION];
+    const service: StorageService = {
+      prefixVariable: 'WALG_S3_PREFIX',
+      spiloOptions: (prefix) => {
+        const env: k8s.EnvVar[] = region ? [{ name: `${prefix}AWS_REGION`, value: region }] : [];
+        if (endpoint) {
+          // Spilo derives AWS_S3_FORCE_PATH_STYLE from WALE_S3_ENDPOINT's convention (protocol+convention://host) and
+          // overwrites any value given directly, so the addressing style is expressed there.
+          const [scheme, rest] = endpoint.split('://');
+          env.push({ name: `${prefix}AWS_ENDPOINT`, value: endpoint });
+          env.push({ name: `${prefix}WALE_S3_ENDPOINT`, value: `${scheme}+${forcePathStyle ? 'path' : 'virtualhost'}://${rest}` });
+        } else if (forcePathStyle) {
+          env.push({ name: `${prefix}AWS_S3_FORCE_PATH_STYLE`, value: 'true' });
+        }
+        return [...env, ...sse._env(prefix, true)];
+      },
+      walgOptions: () => [
+        ...region ? [{ name: 'AWS_REGION', value: region }] : [],
+        ...endpoint ? [{ name: 'AWS_ENDPOINT', value: endpoint }] : [],
+        // WAL-G's default is virtual-hosted style; "false" is never written.
+        ...forcePathStyle ? [{ name: 'AWS_S3_FORCE_PATH_STYLE', value: 'true' }] : [],
+        ...sse._env('', false),
+      ],
+      // The EKS webhook injects AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE, but Spilo reads the clone and
+      // standby locations only from CLONE_/STANDBY_-prefixed names (as postgres-operator sets them).
+      spiloIdentity: (prefix) => (roleArn && prefix !== ''
+        ? [{ name: `${prefix}AWS_ROLE_ARN`, value: roleArn }, { name: `${prefix}AWS_WEB_IDENTITY_TOKEN_FILE`, value: IRSA_TOKEN_FILE }]
+        : []),
+    };
+    return new BackupStorage(BackupStorageProvider.S3, 's3', props.bucket, normalizePrefix(props.prefix), props.credentials, service, {
+      region, endpoint, forcePathStyle, serverSideEncryption: sse,
     });
   }
 
@@ -261,7 +212,8 @@ export class BackupStorage {
     validatePrefix(errors, props.prefix);
     validateCredentials(errors, props.credentials, BackupStorageProvider.GCS, [Kind.GCS_SERVICE_ACCOUNT_KEY, Kind.WORKLOAD_IDENTITY]);
     errors.throwIfAny();
-    return new BackupStorage(BackupStorageProvider.GCS, 'gs', props.bucket, normalizePrefix(props.prefix), props.credentials, {});
+    const service: StorageService = { prefixVariable: 'WALG_GS_PREFIX', spiloOptions: () => [], walgOptions: () => [], spiloIdentity: () => [] };
+    return new BackupStorage(BackupStorageProvider.GCS, 'gs', props.bucket, normalizePrefix(props.prefix), props.credentials, service, {});
   }
 
   /** Azure Blob Storage. */
@@ -274,7 +226,10 @@ export class BackupStorage {
     validatePrefix(errors, props.prefix);
     validateCredentials(errors, props.credentials, BackupStorageProvider.AZURE, [Kind.AZURE_ACCESS_KEY, Kind.AZURE_SAS_TOKEN]);
     errors.throwIfAny();
-    return new BackupStorage(BackupStorageProvider.AZURE, 'azure', props.container, normalizePrefix(props.prefix), props.credentials, { storageAccount: props.storageAccount });
+    const account = (prefix: SpiloEnvPrefix): k8s.EnvVar[] => [{ name: `${prefix}AZURE_STORAGE_ACCOUNT`, value: props.storageAccount }];
+    const service: StorageService = { prefixVariable: 'WALG_AZ_PREFIX', spiloOptions: account, walgOptions: () => account(''), spiloIdentity: () => [] };
+    return new BackupStorage(BackupStorageProvider.AZURE, 'azure', props.container, normalizePrefix(props.prefix), props.credentials, service,
+      { storageAccount: props.storageAccount });
   }
 
   /** AWS region (S3). */
@@ -299,6 +254,7 @@ export class BackupStorage {
     public readonly prefix: string,
     /** How WAL-G authenticates. */
     public readonly credentials: StorageCredentials,
+    private readonly service: StorageService,
     options: { region?: string; endpoint?: string; forcePathStyle?: boolean; serverSideEncryption?: S3ServerSideEncryption; storageAccount?: string },
   ) {
     this.region = options.region;
@@ -311,6 +267,43 @@ export class BackupStorage {
   /** The WAL-G URL of a path under this storage's prefix: `<scheme>://<bucket>[/<prefix>]/<segments...>`. */
   public url(...segments: string[]): string {
     return [`${this.scheme}://${this.bucket}`, ...this.prefix ? [this.prefix] : [], ...segments].join('/');
+  }
+
+  /**
+   * A cluster's WAL-G archive location: `<scheme>://<bucket>[/<prefix>]/spilo/<namespace>/<cluster>/wal[/<major>]`
+   * (see SpiloBackup.archivePrefix).
+   * @internal
+   */
+  public _spiloArchive(namespace: string, clusterName: string, postgresVersion?: number): string {
+    return this.url('spilo', namespace, clusterName, 'wal', ...postgresVersion === undefined ? [] : [String(postgresVersion)]);
+  }
+
+  /**
+   * Spilo's variables for the WAL-G location `url` (configure_spilo.py write_wale_environment, which reads every
+   * name with the given prefix): the explicit WALG_*_PREFIX, the service's options and the credentials.
+   * @internal
+   */
+  public _spiloAccess(url: string, prefix: SpiloEnvPrefix, volumeName: string): StorageAccess {
+    const credentials = this.credentials._access(prefix, volumeName);
+    return {
+      ...credentials,
+      env: [
+        { name: `${prefix}${this.service.prefixVariable}`, value: url },
+        ...this.service.spiloOptions(prefix),
+        ...credentials.env,
+        ...this.service.spiloIdentity(prefix),
+      ],
+    };
+  }
+
+  /**
+   * Environment of WAL-G run directly (the logical backup Job's `wal-g st`), without Spilo in between: the
+   * location itself comes from PGAAS_BACKUP_ROOT, so only options and credentials are set here.
+   * @internal
+   */
+  public _walgAccess(volumeName: string): StorageAccess {
+    const credentials = this.credentials._access('', volumeName);
+    return { ...credentials, env: [...this.service.walgOptions(), ...credentials.env] };
   }
 }
 
@@ -328,6 +321,7 @@ function normalizePrefix(prefix: string | undefined): string {
 
 const Kind = StorageCredentialsKind;
 
+/** The rules a storage service sets for its credentials. */
 function validateCredentials(
   errors: ValidationErrors,
   credentials: StorageCredentials,
@@ -340,10 +334,7 @@ function validateCredentials(
       : '';
     errors.add('credentials', credentials.kind, `must be one of ${allowed.join(', ')} for ${provider}${hint}`);
   }
-  if (credentials.secretName !== undefined) {
-    const problem = Rules.dns1123Subdomain(credentials.secretName);
-    if (problem) errors.add('credentials.secretName', credentials.secretName, problem);
-  }
+  if (credentials.secretName !== undefined) errors.check('credentials.secretName', credentials.secretName, Rules.dns1123Subdomain(credentials.secretName));
   for (const key of Object.values(credentials.secretKeys)) {
     if (!SECRET_KEY.test(key)) errors.add('credentials key', key, 'must be a Secret key: alphanumerics, \'-\', \'_\' or \'.\'');
   }

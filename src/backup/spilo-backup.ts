@@ -1,224 +1,18 @@
+// Internal: Spilo's side of backups and bootstrap sources, computed for the cluster construct. The public
+// declarations are in ./backup-storage, ./storage-credentials, ./cluster-bootstrap and ./continuous-backup.
 import { k8s } from 'cdk8s-plus-27';
 import { BackupStorage } from './backup-storage';
-import { mergeAccess, spiloStorageAccess, StorageAccess, walgPrefixVariable } from './storage-env';
-import { SecretKeyReference } from '../database/database-bootstrap';
+import { ClusterBootstrap } from './cluster-bootstrap';
+import { ContinuousBackupProps } from './continuous-backup';
+import { mergeAccess, SpiloClusterIdentity, StorageAccess } from './storage-env';
 import { cronProblem } from '../private/cron';
-import { ClusterNames } from '../private/names';
-import { Rules, ValidationErrors } from '../private/validation';
+import { check, Problem, Rules, Validated, ValidationErrors } from '../private/validation';
 
-/** Continuous archiving and base backups of a cluster with WAL-G (the `backup` property of a cluster). */
-export interface ContinuousBackupProps {
-  /** Where WAL and base backups go. The cluster writes under `<prefix>/spilo/<namespace>/<cluster>/wal/<major>`. */
-  readonly storage: BackupStorage;
-  /**
-   * Cron schedule (5 fields, the pod's time zone: UTC) of the base backups Spilo's cron takes (BACKUP_SCHEDULE).
-   * @default "0 1 * * *" (Spilo's default)
-   */
-  readonly schedule?: string;
-  /**
-   * Base backups to keep (BACKUP_NUM_TO_RETAIN). Spilo also keeps every base backup younger than this many
-   * days, with the WAL needed to restore from the oldest one kept.
-   * @default 5 (Spilo's default)
-   */
-  readonly retention?: number;
-  /**
-   * Take base backups on a replica instead of the primary (WALG_BACKUP_FROM_REPLICA). Every replica runs the
-   * schedule, so with more than one replica there is one base backup per replica.
-   * @default false
-   */
-  readonly backupFromReplica?: boolean;
-}
-
-/** The cluster whose Spilo environment is computed. */
-export interface SpiloClusterIdentity {
-  /** Cluster name (Patroni scope). */
-  readonly clusterName: string;
-  /** Kubernetes namespace of the cluster. */
-  readonly namespace: string;
-  /** PostgreSQL major version the cluster runs. */
-  readonly postgresVersion: number;
-  /**
-   * Number of members, to check options that need replicas.
-   * @default - not checked
-   */
-  readonly instances?: number;
-}
-
-/** Another cluster's continuous archive, located the way this library writes it. */
-export interface ArchiveSource {
-  /** The storage the source cluster archives to (its `backup.storage`). */
-  readonly storage: BackupStorage;
-  /** Name of the source cluster. */
-  readonly clusterName: string;
-  /** Namespace of the source cluster. */
-  readonly namespace: string;
-}
-
-/** Properties of {@link ClusterBootstrap.pointInTime}. */
-export interface PointInTimeRecoveryProps {
-  /** The archive to restore from. */
-  readonly source: ArchiveSource;
-  /**
-   * Recover up to this moment: RFC 3339 with a UTC offset, e.g. "2026-11-20T10:00:00+00:00" or
-   * "2026-11-20T10:00:00Z" (CLONE_TARGET_TIME). The newest base backup before it is restored, then WAL is
-   * replayed up to it.
-   * @default - the end of the archive (the latest state)
-   */
-  readonly targetTime?: string;
-  /**
-   * Stop just after (true) or just before (false) the target time.
-   * @default true
-   */
-  readonly targetInclusive?: boolean;
-  /**
-   * Pause at the target instead of promoting (USE_PAUSE_AT_RECOVERY_TARGET): inspect, then promote with
-   * `SELECT pg_wal_replay_resume()`.
-   * @default false
-   */
-  readonly pauseAtTarget?: boolean;
-}
-
-/** Properties of {@link ClusterBootstrap.cloneFrom}. */
-export interface BasebackupCloneProps {
-  /** Name of the running source cluster (CLONE_SCOPE). */
-  readonly clusterName: string;
-  /**
-   * Namespace of the source cluster.
-   * @default - the new cluster's namespace
-   */
-  readonly namespace?: string;
-  /**
-   * Host to take the base backup from.
-   * @default "<clusterName>.<namespace>.svc" (the source's primary Service)
-   */
-  readonly host?: string;
-  /**
-   * Port of the source.
-   * @default 5432
-   */
-  readonly port?: number;
-  /**
-   * Replication user of the source.
-   * @default "standby"
-   */
-  readonly user?: string;
-  /**
-   * The source user's password, in a Secret of the NEW cluster's namespace.
-   * @default - key "password" of "standby.<clusterName>.credentials.postgresql.acid.zalan.do" (the source's
-   * replication Secret; only when the source is in the same namespace)
-   */
-  readonly password?: SecretKeyReference;
-}
-
-/** Properties of {@link ClusterBootstrap.standbyOf}. */
-export interface StandbyClusterProps {
-  /**
-   * Replay WAL from the source cluster's archive (same PostgreSQL major as this cluster).
-   * @default - no archive: streaming only
-   */
-  readonly archive?: ArchiveSource;
-  /**
-   * Host of the source primary to stream from (STANDBY_HOST).
-   * @default - no streaming: archive only
-   */
-  readonly host?: string;
-  /**
-   * Port of the source primary (STANDBY_PORT).
-   * @default 5432
-   */
-  readonly port?: number;
-  /**
-   * Replication slot on the source primary (STANDBY_PRIMARY_SLOT_NAME); create it there first.
-   * @default - no slot
-   */
-  readonly primarySlotName?: string;
-}
-
-/** How a new cluster gets its data. */
-export enum ClusterBootstrapKind {
-  /** Restore another cluster's WAL-G base backup and replay its WAL (CLONE_WITH_WALE). */
-  POINT_IN_TIME = 'point-in-time',
-  /** pg_basebackup from a running cluster (CLONE_WITH_BASEBACKUP). */
-  BASEBACKUP = 'basebackup',
-  /** Run as a standby of another cluster (Patroni standby_cluster). */
-  STANDBY = 'standby',
-}
-
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?(Z|[+-](\d{2}):(\d{2}))$/;
-const SLOT_NAME = /^[a-z0-9_]{1,63}$/;
-const HOST = /^([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$|^[0-9a-fA-F:]+$/;
-const ROLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
-
-/**
- * The one source a new cluster bootstraps from: a point in time of another cluster's archive, a running
- * cluster, or (as a standby) another cluster. One value, so clone and standby cannot be combined. Spilo reads
- * these settings only when the cluster is first initialised.
- */
-export class ClusterBootstrap {
-  /** Restore another cluster's archive up to a point in time (or its latest state). */
-  public static pointInTime(props: PointInTimeRecoveryProps): ClusterBootstrap {
-    const errors = new ValidationErrors('ClusterBootstrap.pointInTime');
-    validateArchiveSource(errors, 'source', props.source);
-    if (props.targetTime !== undefined) {
-      const problem = rfc3339Problem(props.targetTime);
-      if (problem) errors.add('targetTime', props.targetTime, problem);
-    }
-    errors.throwIfAny();
-    return new ClusterBootstrap(ClusterBootstrapKind.POINT_IN_TIME, props, undefined, undefined);
-  }
-
-  /** Copy a running cluster with pg_basebackup. */
-  public static cloneFrom(props: BasebackupCloneProps): ClusterBootstrap {
-    const errors = new ValidationErrors('ClusterBootstrap.cloneFrom');
-    const nameProblem = Rules.dns1035Label(props.clusterName);
-    if (nameProblem) errors.add('clusterName', props.clusterName, nameProblem);
-    if (props.namespace !== undefined) {
-      const problem = Rules.dns1123Label(props.namespace);
-      if (problem) errors.add('namespace', props.namespace, problem);
-    }
-    if (props.host !== undefined && !HOST.test(props.host)) errors.add('host', props.host, 'must be a DNS name or an IP address');
-    validatePort(errors, 'port', props.port);
-    if (props.user !== undefined && !ROLE_NAME.test(props.user)) errors.add('user', props.user, 'must be a role name: lowercase letters, digits and \'_\'');
-    if (props.password !== undefined) validateSecretKey(errors, 'password', props.password);
-    errors.throwIfAny();
-    return new ClusterBootstrap(ClusterBootstrapKind.BASEBACKUP, undefined, props, undefined);
-  }
-
-  /** Run as a standby cluster of another cluster: from its archive, by streaming from its primary, or both. */
-  public static standbyOf(props: StandbyClusterProps): ClusterBootstrap {
-    const errors = new ValidationErrors('ClusterBootstrap.standbyOf');
-    if (props.archive === undefined && props.host === undefined) {
-      errors.addAll(['archive/host: set at least one: the archive of the source cluster, the host of its primary, or both']);
-    }
-    if (props.archive !== undefined) validateArchiveSource(errors, 'archive', props.archive);
-    if (props.host !== undefined && !HOST.test(props.host)) errors.add('host', props.host, 'must be a DNS name or an IP address');
-    validatePort(errors, 'port', props.port);
-    if (props.host === undefined && (props.port !== undefined || props.primarySlotName !== undefined)) {
-      errors.add('port/primarySlotName', props.port ?? props.primarySlotName, 'apply to streaming: set host too');
-    }
-    if (props.primarySlotName !== undefined && !SLOT_NAME.test(props.primarySlotName)) {
-      errors.add('primarySlotName', props.primarySlotName, 'must be a replication slot name: 1 to 63 lowercase letters, digits and \'_\'');
-    }
-    errors.throwIfAny();
-    return new ClusterBootstrap(ClusterBootstrapKind.STANDBY, undefined, undefined, props);
-  }
-
-  /** The kind of source. */
-  public readonly kind: ClusterBootstrapKind;
-  /** The point-in-time recovery, for POINT_IN_TIME. */
-  public readonly pointInTimeRecovery?: PointInTimeRecoveryProps;
-  /** The source cluster, for BASEBACKUP. */
-  public readonly basebackupClone?: BasebackupCloneProps;
-  /** The standby source, for STANDBY. */
-  public readonly standby?: StandbyClusterProps;
-
-  private constructor(kind: ClusterBootstrapKind, pitr?: PointInTimeRecoveryProps, clone?: BasebackupCloneProps, standby?: StandbyClusterProps) {
-    this.kind = kind;
-    this.pointInTimeRecovery = pitr;
-    this.basebackupClone = clone;
-    this.standby = standby;
-  }
-}
+// TRANSITION: src/index.ts exports these through this module until it lists their own modules.
+export { ClusterBootstrap, ClusterBootstrapKind } from './cluster-bootstrap';
+export type { ArchiveSource, BasebackupCloneProps, PointInTimeRecoveryProps, StandbyClusterProps } from './cluster-bootstrap';
+export type { ContinuousBackupProps } from './continuous-backup';
+export type { SpiloClusterIdentity } from './storage-env';
 
 /** Properties of {@link SpiloBackup.environment}. */
 export interface SpiloBackupEnvironmentProps {
@@ -247,10 +41,11 @@ export interface SpiloBackupEnvironment {
   /** Annotations for the pods' ServiceAccount (workload identity). */
   readonly serviceAccountAnnotations: Record<string, string>;
   /**
-   * Pod security settings that must be relaxed for these features. Always empty: Spilo's cron (base backups)
-   * runs without privilege escalation since its images make /etc/shadow readable (spilo PR #677 discussion).
+   * Never set: nothing needs relaxing (Spilo's cron runs base backups without privilege escalation).
+   * @deprecated TRANSITION: only so the cluster's empty environment literal still compiles; remove it there, then here.
+   * @default - none
    */
-  readonly securityRelaxations: string[];
+  readonly securityRelaxations?: string[];
   /**
    * The cluster's own WAL-G prefix, when archiving is on.
    * @default - no archiving
@@ -258,22 +53,102 @@ export interface SpiloBackupEnvironment {
   readonly archivePrefix?: string;
 }
 
-/** Volume names of mounted credential files, by role. */
-const VOLUME = { backup: 'backup-credentials', clone: 'clone-credentials', standby: 'standby-credentials' };
+/** Spilo's default base backup schedule. */
+const DEFAULT_SCHEDULE = '0 1 * * *';
+/** Spilo's default number of base backups to keep. */
+const DEFAULT_RETENTION = 5;
+/** Volume name of the mounted credential file of the cluster's own archive. */
+const BACKUP_VOLUME = 'backup-credentials';
 
 /**
- * Spilo's environment for continuous archiving with WAL-G, point-in-time recovery, clones and standby clusters,
- * computed as a pure function of the declaration. Variable names follow Spilo's configure_spilo.py; boolean
- * flags are only ever set to "true" (Spilo reads any non-empty string as true).
+ * Spilo's environment (and volumes, mounts and ServiceAccount annotations) for continuous archiving with WAL-G and
+ * a bootstrap source (point-in-time recovery, clone, standby), with every problem of the declaration. Pure: the same
+ * declaration always gives the same result; never throws. Variable names follow Spilo's configure_spilo.py;
+ * boolean flags are only ever "true" (Spilo reads any non-empty string as true). Problems name the property
+ * relative to the props (`cluster.clusterName`, `backup.schedule`, `bootstrap.source`, ...).
  */
+export function resolveSpiloBackup(props: SpiloBackupEnvironmentProps): Validated<SpiloBackupEnvironment> {
+  const cluster = props.cluster;
+  const problems: Problem[] = [...clusterIdentityProblems(cluster)];
+  const parts: StorageAccess[] = [];
+  const env: k8s.EnvVar[] = [];
+  let archivePrefix: string | undefined;
+  const backup = props.backup;
+  if (backup) {
+    const archive = continuousArchive(backup, cluster);
+    problems.push(...archive.problems.map((p) => ({ ...p, property: `backup.${p.property}` })));
+    archivePrefix = archive.value.archivePrefix;
+    env.push(...archive.value.env);
+    parts.push(archive.value.access);
+  }
+  if (props.bootstrap) {
+    const ownArchiveRoot = backup?.storage._spiloArchive(cluster.namespace, cluster.clusterName);
+    const source = props.bootstrap._spiloEnvironment(cluster, ownArchiveRoot);
+    problems.push(...source.problems.map((p) => ({ ...p, property: `bootstrap.${p.property}` })));
+    env.push(...source.value.env);
+    if (source.value.archive) parts.push(source.value.archive.access);
+  }
+  const merged = mergeAccess(parts, (key, values) => problems.push({
+    property: `serviceAccountAnnotations["${key}"]`,
+    value: values,
+    rule: 'is required with two different values (backup storage and bootstrap source): the pods have one ServiceAccount; grant its identity access to both',
+  }));
+  return {
+    value: {
+      env: [...env, ...merged.env],
+      volumes: merged.volumes,
+      volumeMounts: merged.volumeMounts,
+      serviceAccountAnnotations: merged.serviceAccountAnnotations,
+      archivePrefix,
+    },
+    problems,
+  };
+}
+
+/** The cluster is named and versioned as Spilo's paths need. */
+function clusterIdentityProblems(cluster: SpiloClusterIdentity): Problem[] {
+  return [
+    ...check('cluster.clusterName', cluster.clusterName, Rules.dns1035Label(cluster.clusterName)),
+    ...check('cluster.namespace', cluster.namespace, Rules.dns1123Label(cluster.namespace)),
+    ...Number.isInteger(cluster.postgresVersion) && cluster.postgresVersion >= 10 ? []
+      : [{ property: 'cluster.postgresVersion', value: cluster.postgresVersion, rule: 'must be a PostgreSQL major version (an integer >= 10)' }],
+  ];
+}
+
+/** The cluster's own archive: Spilo's settings, the storage access and the WAL-G prefix (problems relative to `backup`). */
+function continuousArchive(
+  backup: ContinuousBackupProps, cluster: SpiloClusterIdentity,
+): Validated<{ env: k8s.EnvVar[]; access: StorageAccess; archivePrefix: string }> {
+  const schedule = backup.schedule ?? DEFAULT_SCHEDULE;
+  const retention = backup.retention ?? DEFAULT_RETENTION;
+  const problems: Problem[] = [...check('schedule', schedule, cronProblem(schedule))];
+  if (!Number.isInteger(retention) || retention < 2) {
+    problems.push({ property: 'retention', value: retention, rule: 'must be an integer >= 2: Spilo keeps at least 2 base backups whatever it is told' });
+  }
+  if (backup.backupFromReplica && cluster.instances !== undefined && cluster.instances < 2) {
+    problems.push({ property: 'backupFromReplica', value: true, rule: `needs a replica: with ${cluster.instances} instance no base backup would ever be taken` });
+  }
+  const archivePrefix = backup.storage._spiloArchive(cluster.namespace, cluster.clusterName, cluster.postgresVersion);
+  const env: k8s.EnvVar[] = [
+    // WAL-G, not WAL-E, for archive_command, base backups, restore_command and new replicas; compared to 'true'.
+    { name: 'USE_WALG_BACKUP', value: 'true' },
+    { name: 'USE_WALG_RESTORE', value: 'true' },
+    { name: 'BACKUP_SCHEDULE', value: schedule },
+    { name: 'BACKUP_NUM_TO_RETAIN', value: String(retention) },
+    ...backup.backupFromReplica ? [{ name: 'WALG_BACKUP_FROM_REPLICA', value: 'true' }] : [],
+  ];
+  return { value: { env, access: backup.storage._spiloAccess(archivePrefix, '', BACKUP_VOLUME), archivePrefix }, problems };
+}
+
+/** Spilo's backup and bootstrap settings as one value: the defaults, the variables it manages, its paths. */
 export class SpiloBackup {
   /** Spilo's default base backup schedule. */
-  public static readonly DEFAULT_SCHEDULE = '0 1 * * *';
+  public static readonly DEFAULT_SCHEDULE = DEFAULT_SCHEDULE;
   /** Spilo's default number of base backups to keep. */
-  public static readonly DEFAULT_RETENTION = 5;
+  public static readonly DEFAULT_RETENTION = DEFAULT_RETENTION;
 
   /**
-   * Every variable name {@link SpiloBackup.environment} can set: a cluster must reject them in user-supplied
+   * Every variable name {@link resolveSpiloBackup} can set: a cluster must reject them in user-supplied
    * extra environment, where they would override or duplicate the computed ones.
    */
   public static readonly MANAGED_ENV: string[] = [
@@ -299,162 +174,20 @@ export class SpiloBackup {
    * @param postgresVersion the major to append; omit it for the archive root of all majors
    */
   public static archivePrefix(storage: BackupStorage, namespace: string, clusterName: string, postgresVersion?: number): string {
-    return storage.url('spilo', namespace, clusterName, 'wal', ...postgresVersion === undefined ? [] : [String(postgresVersion)]);
+    return storage._spiloArchive(namespace, clusterName, postgresVersion);
   }
 
   /**
-   * The Spilo container's environment (and volumes, mounts and ServiceAccount annotations) for continuous
-   * archiving and a bootstrap source. Pure: the same declaration always gives the same result. Throws one
-   * error listing every invalid setting.
+   * TRANSITION: {@link resolveSpiloBackup}, throwing its problems as one error; the cluster switches to the
+   * resolver and adds its problems to its own report.
    */
   public static environment(props: SpiloBackupEnvironmentProps): SpiloBackupEnvironment {
+    const resolved = resolveSpiloBackup(props);
     const errors = new ValidationErrors('SpiloBackup.environment');
-    const cluster = props.cluster;
-    const nameProblem = Rules.dns1035Label(cluster.clusterName);
-    if (nameProblem) errors.add('cluster.clusterName', cluster.clusterName, nameProblem);
-    const namespaceProblem = Rules.dns1123Label(cluster.namespace);
-    if (namespaceProblem) errors.add('cluster.namespace', cluster.namespace, namespaceProblem);
-    if (!Number.isInteger(cluster.postgresVersion) || cluster.postgresVersion < 10) {
-      errors.add('cluster.postgresVersion', cluster.postgresVersion, 'must be a PostgreSQL major version (an integer >= 10)');
-    }
-
-    const parts: StorageAccess[] = [];
-    const plain: k8s.EnvVar[] = [];
-    let archivePrefix: string | undefined;
-    const backup = props.backup;
-    if (backup) {
-      const schedule = backup.schedule ?? SpiloBackup.DEFAULT_SCHEDULE;
-      const problem = cronProblem(schedule);
-      if (problem) errors.add('backup.schedule', schedule, problem);
-      const retention = backup.retention ?? SpiloBackup.DEFAULT_RETENTION;
-      if (!Number.isInteger(retention) || retention < 2) {
-        errors.add('backup.retention', retention, 'must be an integer >= 2: Spilo keeps at least 2 base backups whatever it is told');
-      }
-      if (backup.backupFromReplica && cluster.instances !== undefined && cluster.instances < 2) {
-        errors.add('backup.backupFromReplica', true, `needs a replica: with ${cluster.instances} instance no base backup would ever be taken`);
-      }
-      archivePrefix = SpiloBackup.archivePrefix(backup.storage, cluster.namespace, cluster.clusterName, cluster.postgresVersion);
-      plain.push(
-        // WAL-G, not WAL-E, for archive_command, base backups, restore_command and new replicas; compared to 'true'.
-        { name: 'USE_WALG_BACKUP', value: 'true' },
-        { name: 'USE_WALG_RESTORE', value: 'true' },
-        { name: 'BACKUP_SCHEDULE', value: schedule },
-        { name: 'BACKUP_NUM_TO_RETAIN', value: String(retention) },
-        ...backup.backupFromReplica ? [{ name: 'WALG_BACKUP_FROM_REPLICA', value: 'true' }] : [],
-      );
-      parts.push(spiloStorageAccess(backup.storage, archivePrefix, '', VOLUME.backup));
-    }
-
-    const bootstrap = props.bootstrap;
-    const ownRoot = backup && SpiloBackup.archivePrefix(backup.storage, cluster.namespace, cluster.clusterName);
-    const own = (source: ArchiveSource) => SpiloBackup.archivePrefix(source.storage, source.namespace, source.clusterName) === ownRoot;
-    const self = (name: string, namespace: string) => name === cluster.clusterName && namespace === cluster.namespace;
-    if (bootstrap?.pointInTimeRecovery) {
-      const pitr = bootstrap.pointInTimeRecovery;
-      const source = pitr.source;
-      if (self(source.clusterName, source.namespace)) {
-        errors.add('bootstrap.source', `${source.namespace}/${source.clusterName}`, 'is this cluster itself: restore into a new cluster (another name) and switch clients over');
-      } else if (own(source)) {
-        errors.add('bootstrap.source', `${source.namespace}/${source.clusterName}`, 'has the archive path this cluster archives to');
-      }
-      plain.push(
-        { name: 'CLONE_METHOD', value: 'CLONE_WITH_WALE' },
-        { name: 'CLONE_SCOPE', value: source.clusterName },
-        { name: 'CLONE_USE_WALG_RESTORE', value: 'true' },
-        ...pitr.targetTime ? [{ name: 'CLONE_TARGET_TIME', value: pitr.targetTime }] : [],
-        // Spilo renders recovery_target_inclusive: false only for an EMPTY value ("false" would mean true).
-        ...pitr.targetInclusive === false ? [{ name: 'CLONE_TARGET_INCLUSIVE', value: '' }] : [],
-        ...pitr.pauseAtTarget ? [{ name: 'USE_PAUSE_AT_RECOVERY_TARGET', value: 'true' }] : [],
-      );
-      // The archive root without the major: Spilo's clone_with_wale.py tries each major from this cluster's down.
-      parts.push(spiloStorageAccess(source.storage, SpiloBackup.archivePrefix(source.storage, source.namespace, source.clusterName), 'CLONE_', VOLUME.clone));
-    } else if (bootstrap?.basebackupClone) {
-      const clone = bootstrap.basebackupClone;
-      const namespace = clone.namespace ?? cluster.namespace;
-      if (self(clone.clusterName, namespace)) errors.add('bootstrap.clusterName', clone.clusterName, 'is this cluster itself');
-      if (namespace !== cluster.namespace && clone.password === undefined) {
-        errors.add('bootstrap.password', undefined, `must be set: the source is in namespace "${namespace}" and Secrets are namespaced; copy its replication password into a Secret of "${cluster.namespace}"`);
-      }
-      const password = clone.password ?? { secretName: new ClusterNames(clone.clusterName).credentialsSecret('standby'), key: 'password' };
-      plain.push(
-        { name: 'CLONE_METHOD', value: 'CLONE_WITH_BASEBACKUP' },
-        { name: 'CLONE_SCOPE', value: clone.clusterName },
-        { name: 'CLONE_HOST', value: clone.host ?? `${clone.clusterName}.${namespace}.svc` },
-        { name: 'CLONE_PORT', value: String(clone.port ?? 5432) },
-        { name: 'CLONE_USER', value: clone.user ?? 'standby' },
-        { name: 'CLONE_PASSWORD', valueFrom: { secretKeyRef: { name: password.secretName, key: password.key } } },
-      );
-    } else if (bootstrap?.standby) {
-      const standby = bootstrap.standby;
-      if (standby.host) {
-        plain.push({ name: 'STANDBY_HOST', value: standby.host });
-        if (standby.port !== undefined) plain.push({ name: 'STANDBY_PORT', value: String(standby.port) });
-        if (standby.primarySlotName) plain.push({ name: 'STANDBY_PRIMARY_SLOT_NAME', value: standby.primarySlotName });
-      }
-      if (standby.archive) {
-        const source = standby.archive;
-        if (self(source.clusterName, source.namespace)) {
-          errors.add('bootstrap.archive', `${source.namespace}/${source.clusterName}`, 'is this cluster itself');
-        } else if (own(source)) {
-          errors.add('bootstrap.archive', `${source.namespace}/${source.clusterName}`, 'has the archive path this cluster archives to');
-        }
-        plain.push(
-          { name: 'STANDBY_SCOPE', value: source.clusterName },
-          { name: 'STANDBY_USE_WALG_RESTORE', value: 'true' },
-        );
-        // A physical standby replays WAL of its own major only, so the path carries this cluster's major.
-        parts.push(spiloStorageAccess(source.storage, SpiloBackup.archivePrefix(source.storage, source.namespace, source.clusterName, cluster.postgresVersion), 'STANDBY_', VOLUME.standby));
-      }
-    }
-
-    const merged = mergeAccess(parts, (key, values) => errors.add(`serviceAccountAnnotations["${key}"]`, values,
-      'is required with two different values (backup storage and bootstrap source): the pods have one ServiceAccount; grant its identity access to both'));
+    errors.addProblems(resolved.problems);
     errors.throwIfAny();
-    const env = [...plain, ...merged.env];
-    return {
-      env,
-      volumes: merged.volumes,
-      volumeMounts: merged.volumeMounts,
-      serviceAccountAnnotations: merged.serviceAccountAnnotations,
-      securityRelaxations: [],
-      archivePrefix,
-    };
-  }
-
-  /** The WAL-G prefix variable Spilo reads for a storage: WALG_S3_PREFIX, WALG_GS_PREFIX or WALG_AZ_PREFIX. */
-  public static prefixVariable(storage: BackupStorage): string {
-    return walgPrefixVariable(storage);
+    return resolved.value;
   }
 
   private constructor() {}
-}
-
-function validateArchiveSource(errors: ValidationErrors, property: string, source: ArchiveSource): void {
-  const nameProblem = Rules.dns1035Label(source.clusterName);
-  if (nameProblem) errors.add(`${property}.clusterName`, source.clusterName, nameProblem);
-  const namespaceProblem = Rules.dns1123Label(source.namespace);
-  if (namespaceProblem) errors.add(`${property}.namespace`, source.namespace, namespaceProblem);
-}
-
-function validatePort(errors: ValidationErrors, property: string, port: number | undefined): void {
-  if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) errors.add(property, port, 'must be an integer 1..65535');
-}
-
-function validateSecretKey(errors: ValidationErrors, property: string, ref: SecretKeyReference): void {
-  const problem = Rules.dns1123Subdomain(ref.secretName);
-  if (problem) errors.add(`${property}.secretName`, ref.secretName, problem);
-  if (!/^[-._a-zA-Z0-9]+$/.test(ref.key)) errors.add(`${property}.key`, ref.key, 'must be a Secret key: alphanumerics, \'-\', \'_\' or \'.\'');
-}
-
-/** Why a timestamp is not RFC 3339 with an offset (what Spilo's clone_with_wale.py and PostgreSQL both accept). */
-function rfc3339Problem(value: string): string | undefined {
-  const match = RFC3339.exec(value);
-  const rule = 'must be an RFC 3339 timestamp with a UTC offset, e.g. "2026-11-20T10:00:00+00:00" or "2026-11-20T10:00:00Z" (Spilo refuses a time without a zone)';
-  if (!match) return rule;
-  const [, year, month, day, hour, minute, second, , , offsetHours, offsetMinutes] = match;
-  const date = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second)));
-  const valid = date.getUTCFullYear() === Number(year) && date.getUTCMonth() === Number(month) - 1 && date.getUTCDate() === Number(day)
-    && Number(hour) < 24 && Number(minute) < 60 && Number(second) < 60
-    && (offsetHours === undefined || (Number(offsetHours) < 24 && Number(offsetMinutes) < 60));
-  return valid ? undefined : `${rule}; this date or time does not exist`;
 }

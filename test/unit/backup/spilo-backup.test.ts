@@ -1,7 +1,7 @@
-import {
-  BackupStorage, S3ServerSideEncryption, StorageCredentials,
-} from '../../../src/backup/backup-storage';
-import { ClusterBootstrap, SpiloBackup, SpiloBackupEnvironment, SpiloBackupEnvironmentProps } from '../../../src/backup/spilo-backup';
+import { BackupStorage, S3ServerSideEncryption } from '../../../src/backup/backup-storage';
+import { ClusterBootstrap } from '../../../src/backup/cluster-bootstrap';
+import { resolveSpiloBackup, SpiloBackup, SpiloBackupEnvironment, SpiloBackupEnvironmentProps } from '../../../src/backup/spilo-backup';
+import { StorageCredentials } from '../../../src/backup/storage-credentials';
 import { cronProblem } from '../../../src/private/cron';
 
 /**
@@ -59,7 +59,7 @@ describe('continuous archiving', () => {
       AWS_ACCESS_KEY_ID: secret('pg-s3', 'AWS_ACCESS_KEY_ID'),
       AWS_SECRET_ACCESS_KEY: secret('pg-s3', 'AWS_SECRET_ACCESS_KEY'),
     });
-    expect(result).toMatchObject({ volumes: [], volumeMounts: [], serviceAccountAnnotations: {}, securityRelaxations: [], archivePrefix: 's3://acme-pg/prod/spilo/shop/orders-db/wal/17' });
+    expect(result).toMatchObject({ volumes: [], volumeMounts: [], serviceAccountAnnotations: {}, archivePrefix: 's3://acme-pg/prod/spilo/shop/orders-db/wal/17' });
   });
 
   test('defaults are Spilo\'s: 0 1 * * *, 5 base backups', () => {
@@ -144,7 +144,7 @@ describe('continuous archiving', () => {
 
   test('no backup, no bootstrap: nothing at all', () => {
     expect(SpiloBackup.environment({ cluster })).toEqual({
-      env: [], volumes: [], volumeMounts: [], serviceAccountAnnotations: {}, securityRelaxations: [], archivePrefix: undefined,
+      env: [], volumes: [], volumeMounts: [], serviceAccountAnnotations: {}, archivePrefix: undefined,
     });
   });
 });
@@ -358,7 +358,7 @@ describe('validation', () => {
   });
 
   test('standby: at least one source, streaming options need a host, slot names', () => {
-    expect(errorOf(() => ClusterBootstrap.standbyOf({}))).toContain('archive/host: set at least one');
+    expect(errorOf(() => ClusterBootstrap.standbyOf({}))).toContain('archive/host: undefined is invalid: needs at least one: the archive of the source cluster, the host of its primary, or both');
     expect(errorOf(() => ClusterBootstrap.standbyOf({ archive: { storage: s3(), clusterName: 'a', namespace: 'b' }, port: 5432 }))).toContain('apply to streaming: set host too');
     expect(errorOf(() => ClusterBootstrap.standbyOf({ host: 'db', primarySlotName: 'Bad-Slot', port: 70000 }))).toMatch(/port: 70000 is invalid: must be an integer 1..65535[\s\S]*primarySlotName: "Bad-Slot" is invalid/);
     expect(errorOf(() => ClusterBootstrap.standbyOf({ host: 'bad host' }))).toContain('host: "bad host" is invalid: must be a DNS name or an IP address');
@@ -367,6 +367,17 @@ describe('validation', () => {
   test('clone: names and keys', () => {
     expect(errorOf(() => ClusterBootstrap.cloneFrom({ clusterName: 'x_y', user: 'Bad', password: { secretName: 'ok', key: 'a b' } })))
       .toMatch(/clusterName: "x_y" is invalid[\s\S]*user: "Bad" is invalid[\s\S]*password.key: "a b" is invalid/);
+  });
+
+  test('the resolver never throws: every problem of cluster, backup and bootstrap, with the value computed so far', () => {
+    const resolved = resolveSpiloBackup({
+      cluster: { clusterName: 'Orders', namespace: 'shop', postgresVersion: 9, instances: 1 },
+      backup: { storage: s3(), schedule: '0 25 * * *', retention: 1 },
+      bootstrap: ClusterBootstrap.cloneFrom({ clusterName: 'orders-db', namespace: 'legacy' }),
+    });
+    expect(resolved.problems.map((p) => p.property)).toEqual(['cluster.clusterName', 'cluster.postgresVersion', 'backup.schedule', 'backup.retention', 'bootstrap.password']);
+    expect(resolved.value.archivePrefix).toBe('s3://acme-pg/prod/spilo/shop/Orders/wal/9');
+    expect(resolveSpiloBackup({ cluster, backup: { storage: s3() } }).problems).toEqual([]);
   });
 
   test('backup and source need one ServiceAccount identity', () => {
