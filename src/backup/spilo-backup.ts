@@ -6,7 +6,7 @@ import { ClusterBootstrap } from './cluster-bootstrap';
 import { ContinuousBackupProps } from './continuous-backup';
 import { mergeAccess, SpiloClusterIdentity, StorageAccess } from './storage-env';
 import { cronProblem } from '../private/cron';
-import { check, Problem, Rules, Validated, ValidationErrors } from '../private/validation';
+import { check, Problem, Rules, Validated } from '../private/validation';
 
 // TRANSITION: src/index.ts exports these through this module until it lists their own modules.
 export { ClusterBootstrap, ClusterBootstrapKind } from './cluster-bootstrap';
@@ -14,7 +14,7 @@ export type { ArchiveSource, BasebackupCloneProps, PointInTimeRecoveryProps, Sta
 export type { ContinuousBackupProps } from './continuous-backup';
 export type { SpiloClusterIdentity } from './storage-env';
 
-/** Properties of {@link SpiloBackup.environment}. */
+/** Properties of {@link resolveSpiloBackup}. */
 export interface SpiloBackupEnvironmentProps {
   /** The cluster the environment is for. */
   readonly cluster: SpiloClusterIdentity;
@@ -40,12 +40,6 @@ export interface SpiloBackupEnvironment {
   readonly volumeMounts: k8s.VolumeMount[];
   /** Annotations for the pods' ServiceAccount (workload identity). */
   readonly serviceAccountAnnotations: Record<string, string>;
-  /**
-   * Never set: nothing needs relaxing (Spilo's cron runs base backups without privilege escalation).
-   * @deprecated TRANSITION: only so the cluster's empty environment literal still compiles; remove it there, then here.
-   * @default - none
-   */
-  readonly securityRelaxations?: string[];
   /**
    * The cluster's own WAL-G prefix, when archiving is on.
    * @default - no archiving
@@ -175,18 +169,6 @@ export class SpiloBackup {
    */
   public static archivePrefix(storage: BackupStorage, namespace: string, clusterName: string, postgresVersion?: number): string {
     return storage._spiloArchive(namespace, clusterName, postgresVersion);
-  }
-
-  /**
-   * TRANSITION: {@link resolveSpiloBackup}, throwing its problems as one error; the cluster switches to the
-   * resolver and adds its problems to its own report.
-   */
-  public static environment(props: SpiloBackupEnvironmentProps): SpiloBackupEnvironment {
-    const resolved = resolveSpiloBackup(props);
-    const errors = new ValidationErrors('SpiloBackup.environment');
-    errors.addProblems(resolved.problems);
-    errors.throwIfAny();
-    return resolved.value;
   }
 
   private constructor() {}

@@ -9,7 +9,7 @@ import { ResolvedPatroniSettings } from './patroni-settings';
 import { PostgresClusterProps } from './props';
 import { MANAGED_ENV, RESERVED_MEMBER_LABELS, Spilo } from './spilo-contract';
 import { DEFAULT_SPILO_IMAGE, spiloImageVersions, validateImageReference } from './spilo-image';
-import { SpiloBackup, SpiloBackupEnvironment } from '../backup/spilo-backup';
+import { resolveSpiloBackup, SpiloBackupEnvironment } from '../backup/spilo-backup';
 import { Credentials, CredentialsSource, ResolvedCredentials } from '../credentials/credentials';
 import { GitOpsOrdering } from '../credentials/secret-generator';
 import { BootstrapSql } from '../database/bootstrap-sql';
@@ -71,7 +71,7 @@ export interface ResolvedCluster {
   readonly ordering: GitOpsOrdering;
 }
 
-const NO_BACKUP: SpiloBackupEnvironment = { env: [], volumes: [], volumeMounts: [], serviceAccountAnnotations: {}, securityRelaxations: [] };
+const NO_BACKUP: SpiloBackupEnvironment = { env: [], volumes: [], volumeMounts: [], serviceAccountAnnotations: {} };
 
 /**
  * Validates every prop of a cluster (its children's included: credentials, roles and databases,
@@ -239,24 +239,14 @@ export function resolveClusterProps(props: PostgresClusterProps, context: Cluste
   };
 }
 
-// TRANSITION: SpiloBackup and SpiloTls get pure resolvers returning Validated; until then their
-// single thrown report is taken apart here.
 function resolveBackup(
   props: PostgresClusterProps, namespace: string, postgresVersion: number, instances: number,
 ): Validated<SpiloBackupEnvironment> {
-  try {
-    return {
-      value: SpiloBackup.environment({
-        cluster: { clusterName: props.name, namespace, postgresVersion, instances },
-        backup: props.backup,
-        bootstrap: props.source,
-      }),
-      problems: [],
-    };
-  } catch (e) {
-    const lines = (e as Error).message.split('\n').map((l) => l.replace(/^\s*-\s*/, '')).filter((l) => l.trim() !== '' && !/invalid propert/.test(l));
-    return { value: NO_BACKUP, problems: lines.map((m) => ({ property: '', value: undefined, rule: m, raw: true } as Problem)) };
-  }
+  return resolveSpiloBackup({
+    cluster: { clusterName: props.name, namespace, postgresVersion, instances },
+    backup: props.backup,
+    bootstrap: props.source,
+  });
 }
 
 /** The pooler's options with what the cluster decides for it. */

@@ -2,7 +2,7 @@ import { ident, isValidIdentifier, literal, POOLER_SCHEMA, psqlConninfoArg } fro
 import { PreparedRoles, ResolvedDatabase, resolveDatabase, ResolvedRole, resolveRoles } from './model';
 import { DatabaseBootstrapSpec, LoginRole } from './roles';
 import { validateSpec } from './validation';
-import { formatProblem, formatValue, Problem } from '../private/validation';
+import { formatValue, Problem } from '../private/validation';
 
 const PASSWORD_ENV_PREFIX = 'PGAAS_PASSWORD_';
 const PASSWORD_VAR = 'pgaas_password';
@@ -303,14 +303,6 @@ export class BootstrapSql {
   /** Every problem of the spec (property paths relative to it: `roles[0].name`); empty when valid. */
   public static problems(spec: DatabaseBootstrapSpec): Problem[] {
     return validateSpec(spec);
-  }
-
-  /**
-   * Every problem of the spec as a message (property, bad value and rule); empty when valid.
-   * @deprecated transitional: collect `BootstrapSql.problems(spec)` with `addProblems` instead.
-   */
-  public static validate(spec: DatabaseBootstrapSpec): string[] {
-    return validateSpec(spec).map(formatProblem);
   }
 
   /** The bootstrap SQL script; throws listing every problem when the spec is invalid. */

@@ -36,7 +36,6 @@ export function check(property: string, value: unknown, rule: string | undefined
 
 /** `${property}: ${value} is invalid: ${rule}`: how every problem reads. */
 export function formatProblem(p: Problem): string {
-  if ((p as any).raw) return p.rule;
   return `${p.property}: ${formatValue(p.value)} is invalid: ${p.rule}`;
 }
 
@@ -71,11 +70,6 @@ export class ValidationErrors {
   /** Adds a validator's problems; `prefix` names the property that configures a child (`connectionPooler`). */
   public addProblems(problems: readonly Problem[], prefix?: string): void {
     for (const p of problems) this.collected.push(prefix ? { ...p, property: `${prefix}.${p.property}` } : p);
-  }
-
-  /** @deprecated transitional: pre-formatted messages; removed once every validator returns Problems. */
-  public addAll(messages: string[]): void {
-    for (const m of messages) this.collected.push({ property: '', value: undefined, rule: m, raw: true } as Problem);
   }
 
   public get problems(): readonly Problem[] {

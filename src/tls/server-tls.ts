@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { Certificate, CertificateIssuerKind, CertificateProps, PrivateKeyAlgorithm } from './certificate';
 import { identifierProblem } from '../database/identifiers';
 import { ClusterNames } from '../private/names';
-import { check, Rules, Validated, ValidationError } from '../private/validation';
+import { check, Rules, Validated } from '../private/validation';
 
 /** Options of {@link ServerTls.certManager}. */
 export interface CertManagerTlsOptions {
@@ -270,16 +270,6 @@ export class SpiloTls {
       'hostnossl all all all reject',
     ];
     return { value: { volumes, volumeMounts, env, pgHba, secretName }, problems };
-  }
-
-  /**
-   * {@link SpiloTls.resolve} for callers that still expect an exception.
-   * @deprecated transitional: collect `SpiloTls.resolve(options).problems` instead.
-   */
-  public static configure(options: SpiloTlsOptions): SpiloTlsConfig {
-    const { value, problems } = SpiloTls.resolve(options);
-    if (problems.length > 0) throw new ValidationError('SpiloTls', problems);
-    return value;
   }
 
   /**

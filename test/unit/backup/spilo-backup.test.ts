@@ -3,6 +3,7 @@ import { ClusterBootstrap } from '../../../src/backup/cluster-bootstrap';
 import { resolveSpiloBackup, SpiloBackup, SpiloBackupEnvironment, SpiloBackupEnvironmentProps } from '../../../src/backup/spilo-backup';
 import { StorageCredentials } from '../../../src/backup/storage-credentials';
 import { cronProblem } from '../../../src/private/cron';
+import { ValidationError } from '../../../src/private/validation';
 
 /**
  * Spilo's environment for WAL-G archiving, point-in-time recovery, clones and standby clusters. The expected names
@@ -25,7 +26,7 @@ const azure = (sas = false) => BackupStorage.azure({
 });
 
 function env(props: Partial<SpiloBackupEnvironmentProps>): Record<string, unknown> {
-  return envMap(SpiloBackup.environment({ cluster, ...props }));
+  return envMap(spiloEnvironment({ cluster, ...props }));
 }
 
 function envMap(result: SpiloBackupEnvironment): Record<string, unknown> {
@@ -35,6 +36,13 @@ function envMap(result: SpiloBackupEnvironment): Record<string, unknown> {
 }
 
 const secret = (name: string, key: string) => ({ secretKeyRef: { name, key } });
+
+/** The resolver's environment, or its problems thrown as the one report a construct would throw. */
+function spiloEnvironment(props: SpiloBackupEnvironmentProps): SpiloBackupEnvironment {
+  const resolved = resolveSpiloBackup(props);
+  if (resolved.problems.length > 0) throw new ValidationError('SpiloBackup.environment', resolved.problems);
+  return resolved.value;
+}
 
 function errorOf(build: () => unknown): string {
   try {
@@ -47,7 +55,7 @@ function errorOf(build: () => unknown): string {
 
 describe('continuous archiving', () => {
   test('S3: explicit per-cluster prefix with the major, WAL-G for backup and restore, schedule, retention, SSE, keys', () => {
-    const result = SpiloBackup.environment({ cluster, backup: { storage: s3(), schedule: '15 2 * * *', retention: 7 } });
+    const result = spiloEnvironment({ cluster, backup: { storage: s3(), schedule: '15 2 * * *', retention: 7 } });
     expect(envMap(result)).toEqual({
       USE_WALG_BACKUP: 'true',
       USE_WALG_RESTORE: 'true',
@@ -102,7 +110,7 @@ describe('continuous archiving', () => {
 
   test('S3 with IRSA: only the ServiceAccount annotation (the EKS webhook injects AWS_ROLE_ARN)', () => {
     const storage = BackupStorage.s3({ bucket: 'acme-pg', region: 'eu-west-1', credentials: StorageCredentials.workloadIdentity({ serviceAccountAnnotations: { 'eks.amazonaws.com/role-arn': IRSA } }) });
-    const result = SpiloBackup.environment({ cluster, backup: { storage, backupFromReplica: true } });
+    const result = spiloEnvironment({ cluster, backup: { storage, backupFromReplica: true } });
     expect(result.serviceAccountAnnotations).toEqual({ 'eks.amazonaws.com/role-arn': IRSA });
     const variables = envMap(result);
     expect(variables).toMatchObject({ WALG_S3_PREFIX: 's3://acme-pg/spilo/shop/orders-db/wal/17', WALG_BACKUP_FROM_REPLICA: 'true' });
@@ -110,7 +118,7 @@ describe('continuous archiving', () => {
   });
 
   test('GCS: key file mounted from the Secret, GOOGLE_APPLICATION_CREDENTIALS points at it', () => {
-    const result = SpiloBackup.environment({ cluster, backup: { storage: gcs() } });
+    const result = spiloEnvironment({ cluster, backup: { storage: gcs() } });
     expect(envMap(result)).toEqual({
       USE_WALG_BACKUP: 'true',
       USE_WALG_RESTORE: 'true',
@@ -125,7 +133,7 @@ describe('continuous archiving', () => {
 
   test('GCS with GKE Workload Identity: the annotation, no key', () => {
     const storage = BackupStorage.gcs({ bucket: 'acme-pg', credentials: StorageCredentials.workloadIdentity({ serviceAccountAnnotations: { 'iam.gke.io/gcp-service-account': 'pg@acme.iam.gserviceaccount.com' } }) });
-    const result = SpiloBackup.environment({ cluster, backup: { storage } });
+    const result = spiloEnvironment({ cluster, backup: { storage } });
     expect(result.serviceAccountAnnotations).toEqual({ 'iam.gke.io/gcp-service-account': 'pg@acme.iam.gserviceaccount.com' });
     expect(result.volumes).toEqual([]);
     expect(envMap(result)).not.toHaveProperty('GOOGLE_APPLICATION_CREDENTIALS');
@@ -143,7 +151,7 @@ describe('continuous archiving', () => {
   });
 
   test('no backup, no bootstrap: nothing at all', () => {
-    expect(SpiloBackup.environment({ cluster })).toEqual({
+    expect(spiloEnvironment({ cluster })).toEqual({
       env: [], volumes: [], volumeMounts: [], serviceAccountAnnotations: {}, archivePrefix: undefined,
     });
   });
@@ -171,7 +179,7 @@ describe('point-in-time recovery', () => {
 
   test('exclusive target is the EMPTY string (Spilo treats "false" as true); pause is "true"', () => {
     const bootstrap = ClusterBootstrap.pointInTime({ source: { storage: gcs(), clusterName: 'orders-db', namespace: 'shop' }, targetTime: '2026-11-20T10:00:00Z', targetInclusive: false, pauseAtTarget: true });
-    const result = SpiloBackup.environment({ cluster: { ...cluster, clusterName: 'copy' }, bootstrap });
+    const result = spiloEnvironment({ cluster: { ...cluster, clusterName: 'copy' }, bootstrap });
     expect(envMap(result)).toEqual({
       CLONE_METHOD: 'CLONE_WITH_WALE',
       CLONE_SCOPE: 'orders-db',
@@ -198,7 +206,7 @@ describe('point-in-time recovery', () => {
 
   test('IRSA source: CLONE_AWS_ROLE_ARN and the token file (Spilo reads only CLONE_-prefixed names)', () => {
     const storage = BackupStorage.s3({ bucket: 'acme-pg', region: 'eu-west-1', credentials: StorageCredentials.workloadIdentity({ serviceAccountAnnotations: { 'eks.amazonaws.com/role-arn': IRSA } }) });
-    const result = SpiloBackup.environment({ cluster: { ...cluster, clusterName: 'copy' }, backup: { storage }, bootstrap: ClusterBootstrap.pointInTime({ source: { storage, clusterName: 'orders-db', namespace: 'shop' } }) });
+    const result = spiloEnvironment({ cluster: { ...cluster, clusterName: 'copy' }, backup: { storage }, bootstrap: ClusterBootstrap.pointInTime({ source: { storage, clusterName: 'orders-db', namespace: 'shop' } }) });
     expect(envMap(result)).toMatchObject({
       CLONE_AWS_ROLE_ARN: IRSA,
       CLONE_AWS_WEB_IDENTITY_TOKEN_FILE: '/var/run/secrets/eks.amazonaws.com/serviceaccount/token',
@@ -221,7 +229,7 @@ describe('clone from a running cluster', () => {
 
   test('another namespace needs an explicit password Secret', () => {
     const bootstrap = ClusterBootstrap.cloneFrom({ clusterName: 'orders-db', namespace: 'legacy' });
-    expect(errorOf(() => SpiloBackup.environment({ cluster, bootstrap }))).toContain('bootstrap.password: undefined is invalid: must be set: the source is in namespace "legacy" and Secrets are namespaced');
+    expect(errorOf(() => spiloEnvironment({ cluster, bootstrap }))).toContain('bootstrap.password: undefined is invalid: must be set: the source is in namespace "legacy" and Secrets are namespaced');
     const ok = ClusterBootstrap.cloneFrom({ clusterName: 'orders-db', namespace: 'legacy', host: '10.0.0.7', port: 6432, password: { secretName: 'legacy-standby', key: 'pw' } });
     expect(env({ bootstrap: ok })).toMatchObject({ CLONE_HOST: '10.0.0.7', CLONE_PORT: '6432', CLONE_PASSWORD: secret('legacy-standby', 'pw') });
   });
@@ -247,7 +255,7 @@ describe('standby cluster', () => {
   });
 
   test('GCS and Azure archives', () => {
-    const viaGcs = SpiloBackup.environment({ cluster, bootstrap: ClusterBootstrap.standbyOf({ archive: { storage: gcs(), clusterName: 'orders-db', namespace: 'eu' } }) });
+    const viaGcs = spiloEnvironment({ cluster, bootstrap: ClusterBootstrap.standbyOf({ archive: { storage: gcs(), clusterName: 'orders-db', namespace: 'eu' } }) });
     expect(envMap(viaGcs)).toMatchObject({ STANDBY_WALG_GS_PREFIX: 'gs://acme-pg/spilo/eu/orders-db/wal/17', STANDBY_GOOGLE_APPLICATION_CREDENTIALS: '/etc/pgaas/standby-credentials/key.json' });
     expect(viaGcs.volumes.map((v) => v.name)).toEqual(['standby-credentials']);
     expect(env({ bootstrap: ClusterBootstrap.standbyOf({ archive: { storage: azure(), clusterName: 'orders-db', namespace: 'eu' } }) })).toMatchObject({
@@ -262,16 +270,16 @@ test('no environment value is ever the string "false", whatever the options', ()
   const results: SpiloBackupEnvironment[] = [];
   for (const storage of storages) {
     for (const backupFromReplica of [undefined, false, true]) {
-      results.push(SpiloBackup.environment({ cluster, backup: { storage, backupFromReplica } }));
+      results.push(spiloEnvironment({ cluster, backup: { storage, backupFromReplica } }));
     }
     for (const targetInclusive of [undefined, false, true]) {
       for (const pauseAtTarget of [undefined, false, true]) {
-        results.push(SpiloBackup.environment({ cluster: { ...cluster, clusterName: 'copy' }, backup: { storage }, bootstrap: ClusterBootstrap.pointInTime({ source: { storage, clusterName: 'orders-db', namespace: 'shop' }, targetInclusive, pauseAtTarget }) }));
+        results.push(spiloEnvironment({ cluster: { ...cluster, clusterName: 'copy' }, backup: { storage }, bootstrap: ClusterBootstrap.pointInTime({ source: { storage, clusterName: 'orders-db', namespace: 'shop' }, targetInclusive, pauseAtTarget }) }));
       }
     }
-    results.push(SpiloBackup.environment({ cluster, bootstrap: ClusterBootstrap.standbyOf({ archive: { storage, clusterName: 'x', namespace: 'eu' }, host: 'h' }) }));
+    results.push(spiloEnvironment({ cluster, bootstrap: ClusterBootstrap.standbyOf({ archive: { storage, clusterName: 'x', namespace: 'eu' }, host: 'h' }) }));
   }
-  results.push(SpiloBackup.environment({ cluster: { ...cluster, clusterName: 'copy' }, bootstrap: ClusterBootstrap.cloneFrom({ clusterName: 'orders-db' }) }));
+  results.push(spiloEnvironment({ cluster: { ...cluster, clusterName: 'copy' }, bootstrap: ClusterBootstrap.cloneFrom({ clusterName: 'orders-db' }) }));
   for (const result of results) {
     for (const variable of result.env) {
       expect({ name: variable.name, value: variable.value }).not.toEqual({ name: variable.name, value: expect.stringMatching(/^false$/i) });
@@ -311,7 +319,7 @@ describe('validation', () => {
   });
 
   test('schedule, retention, replica backups, cluster identity', () => {
-    expect(errorOf(() => SpiloBackup.environment({ cluster: { clusterName: 'Orders', namespace: 'shop', postgresVersion: 9, instances: 1 }, backup: { storage: s3(), schedule: '0 25 * * *', retention: 1, backupFromReplica: true } }))).toBe([
+    expect(errorOf(() => spiloEnvironment({ cluster: { clusterName: 'Orders', namespace: 'shop', postgresVersion: 9, instances: 1 }, backup: { storage: s3(), schedule: '0 25 * * *', retention: 1, backupFromReplica: true } }))).toBe([
       'SpiloBackup.environment has 5 invalid properties:',
       '  - cluster.clusterName: "Orders" is invalid: must be a DNS-1035 label: lowercase letters, digits and \'-\', starting with a letter and ending with a letter or digit',
       '  - cluster.postgresVersion: 9 is invalid: must be a PostgreSQL major version (an integer >= 10)',
@@ -351,10 +359,10 @@ describe('validation', () => {
 
   test('a cluster cannot restore from, clone or follow itself, nor restore into its source\'s archive path', () => {
     const storage = s3();
-    expect(errorOf(() => SpiloBackup.environment({ cluster, bootstrap: ClusterBootstrap.pointInTime({ source: { storage, clusterName: 'orders-db', namespace: 'shop' } }) })))
+    expect(errorOf(() => spiloEnvironment({ cluster, bootstrap: ClusterBootstrap.pointInTime({ source: { storage, clusterName: 'orders-db', namespace: 'shop' } }) })))
       .toContain('bootstrap.source: "shop/orders-db" is invalid: is this cluster itself: restore into a new cluster');
-    expect(errorOf(() => SpiloBackup.environment({ cluster, bootstrap: ClusterBootstrap.cloneFrom({ clusterName: 'orders-db' }) }))).toContain('is this cluster itself');
-    expect(errorOf(() => SpiloBackup.environment({ cluster, bootstrap: ClusterBootstrap.standbyOf({ archive: { storage, clusterName: 'orders-db', namespace: 'shop' } }) }))).toContain('is this cluster itself');
+    expect(errorOf(() => spiloEnvironment({ cluster, bootstrap: ClusterBootstrap.cloneFrom({ clusterName: 'orders-db' }) }))).toContain('is this cluster itself');
+    expect(errorOf(() => spiloEnvironment({ cluster, bootstrap: ClusterBootstrap.standbyOf({ archive: { storage, clusterName: 'orders-db', namespace: 'shop' } }) }))).toContain('is this cluster itself');
   });
 
   test('standby: at least one source, streaming options need a host, slot names', () => {
@@ -382,7 +390,7 @@ describe('validation', () => {
 
   test('backup and source need one ServiceAccount identity', () => {
     const wi = (arn: string) => BackupStorage.s3({ bucket: 'acme-pg', region: 'eu-west-1', credentials: StorageCredentials.workloadIdentity({ serviceAccountAnnotations: { 'eks.amazonaws.com/role-arn': arn } }) });
-    expect(errorOf(() => SpiloBackup.environment({
+    expect(errorOf(() => spiloEnvironment({
       cluster: { ...cluster, clusterName: 'copy' },
       backup: { storage: wi(IRSA) },
       bootstrap: ClusterBootstrap.pointInTime({ source: { storage: wi('arn:aws:iam::123456789012:role/other'), clusterName: 'orders-db', namespace: 'shop' } }),

@@ -1,6 +1,6 @@
 import { Chart, Duration, Testing } from 'cdk8s';
 import { EXAMPLES } from '../../../examples';
-import { formatProblem, ValidationError } from '../../../src/private/validation';
+import { formatProblem } from '../../../src/private/validation';
 import { Certificate, CertificateIssuerKind, PrivateKeyAlgorithm } from '../../../src/tls/certificate';
 import { ServerTls, SpiloTls, SpiloTlsOptions } from '../../../src/tls/server-tls';
 import { schemaErrors } from '../../harness/schema';
@@ -96,11 +96,6 @@ describe('SpiloTls.resolve', () => {
       ['tls/clientCertificates', { caSecretName: 'Bad_CA' }],
     ]);
     expect(problemsOf({ clusterName: 'x', tls: ServerTls.certManager({ issuerName: 'ca', secretName: 'Bad' }) })).toMatch(/^tls\.secretName: "Bad" is invalid: must be a DNS-1123 subdomain/);
-  });
-
-  test('configure (transitional) throws the one ValidationError listing them', () => {
-    expect(() => SpiloTls.configure({ clusterName: 'x', clientCertificates: {} })).toThrow(ValidationError);
-    expect(() => SpiloTls.configure({ clusterName: 'x', clientCertificates: {} })).toThrow(/tls\/clientCertificates: \{\} is invalid: clientCertificates needs tls/);
   });
 });
 
