@@ -6,7 +6,6 @@ import { ConnectionEnvOptions, IPostgresCluster, PostgresClusterAttributes } fro
 import { clusterConnectionEnv } from './connection-env';
 import { ImportedPostgresCluster } from './imported-cluster';
 import { PatroniRbac } from './patroni-rbac';
-import { PatroniRestApi } from './patroni-rest-api';
 import { ResolvedPatroniSettings } from './patroni-settings';
 import { PostgresClusterProps } from './props';
 import { Spilo, SpiloLabels } from './spilo-contract';
@@ -15,7 +14,7 @@ import { SpiloStatefulSet } from './spilo-stateful-set';
 import { ResolvedCluster, resolveClusterProps } from './validate-props';
 import { EXEMPTION_REASONS, exemptionAnnotations } from '../audit/exemptions';
 import { PolicyCheck } from '../audit/policy-rules';
-import { CredentialsSource, ResolvedCredentials } from '../credentials/credentials';
+import { ResolvedCredentials } from '../credentials/credentials';
 import { ExternalSecret } from '../credentials/external-secret';
 import { SecretGenerator } from '../credentials/secret-generator';
 import { DatabaseBootstrap } from '../database/database-bootstrap';
@@ -299,9 +298,8 @@ export class PostgresCluster extends Construct implements IPostgresCluster {
     const props = cluster.props;
     let generator: SecretGenerator | undefined;
     const secretLabels = { ...this.selectorLabels, 'app.kubernetes.io/managed-by': 'cdk8s-pgaas' };
-    const provisioned: Array<[string, ResolvedCredentials]> = [...cluster.credentials, [PatroniRestApi.DEFAULT_USERNAME, cluster.apiCredentials]];
-    for (const [user, c] of provisioned) {
-      if (c.source === CredentialsSource.GENERATED) {
+    for (const binding of cluster.bindings) {
+      if (binding.generatedSecret) {
         generator ??= props.secretGenerator ?? new SecretGenerator(this, 'SecretGenerator', {
           name: cluster.names.secretGenerator,
           image: cluster.image,
@@ -310,16 +308,11 @@ export class PostgresCluster extends Construct implements IPostgresCluster {
           imagePullSecrets: props.imagePullSecrets,
           networkIsolated: cluster.networkPolicy !== undefined,
         });
-        generator.addSecret({ name: c.secretName, username: user, labels: secretLabels });
-      } else if (c.source === CredentialsSource.EXTERNAL_SECRET && c.external) {
-        const external = new ExternalSecret(this, `ExternalSecret-${c.secretName}`, {
-          metadata: metadata(c.secretName),
-          secretStoreRef: { name: c.external.secretStoreName, kind: c.external.secretStoreKind ?? 'SecretStore' },
-          refreshInterval: `${c.external.refreshInterval?.toSeconds() ?? 3600}s`,
-          // The role name is fixed by the declaration; only the password comes from the store.
-          target: { name: c.secretName, templateData: { [c.usernameKey]: user, [c.passwordKey]: '{{ .password }}' } },
-          data: [{ secretKey: 'password', remoteRef: { key: c.external.remoteKey, property: c.external.passwordProperty } }],
-        });
+        generator.addSecret({ ...binding.generatedSecret, labels: secretLabels });
+      }
+      if (binding.externalSecret) {
+        const secretName = binding.credentials.secretName;
+        const external = new ExternalSecret(this, `ExternalSecret-${secretName}`, { ...binding.externalSecret, metadata: metadata(secretName) });
         this.statefulSet.addDependency(external);
       }
     }

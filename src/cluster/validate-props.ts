@@ -10,7 +10,7 @@ import { PostgresClusterProps } from './props';
 import { MANAGED_ENV, RESERVED_MEMBER_LABELS, Spilo } from './spilo-contract';
 import { DEFAULT_SPILO_IMAGE, spiloImageVersions, validateImageReference } from './spilo-image';
 import { resolveSpiloBackup, SpiloBackupEnvironment } from '../backup/spilo-backup';
-import { Credentials, CredentialsSource, ResolvedCredentials } from '../credentials/credentials';
+import { Credentials, CredentialsBinding, ResolvedCredentials } from '../credentials/credentials';
 import { GitOpsOrdering } from '../credentials/secret-generator';
 import { BootstrapSql } from '../database/bootstrap-sql';
 import { DatabaseBootstrapSpec } from '../database/roles';
@@ -59,6 +59,8 @@ export interface ResolvedCluster {
   /** Login users and their credentials: superuser, replication user, declared login roles. */
   readonly credentials: Map<string, ResolvedCredentials>;
   readonly apiCredentials: ResolvedCredentials;
+  /** What the cluster provisions for every user's Secret, the REST API's included. */
+  readonly bindings: CredentialsBinding[];
   readonly bootstrapSpec: DatabaseBootstrapSpec;
   /** The pooler's login role, when there is a pooler. */
   readonly poolerRole?: string;
@@ -144,10 +146,10 @@ export function resolveClusterProps(props: PostgresClusterProps, context: Cluste
     clusterNameValid: nameProblem === undefined,
   });
   errors.addProblems(credentials.problems);
-  const apiCredentials = (props.patroniApiCredentials ?? Credentials.generated()).resolve(PatroniRestApi.secretName(props.name));
-  if (props.patroniApiCredentials?.secretName !== undefined) {
-    errors.check('patroniApiCredentials.secretName', apiCredentials.secretName, Rules.dns1123Subdomain(apiCredentials.secretName));
-  }
+  const api = (props.patroniApiCredentials ?? Credentials.generated())._bind(PatroniRestApi.DEFAULT_USERNAME, PatroniRestApi.secretName(props.name));
+  errors.addProblems(api.problems, 'patroniApiCredentials');
+  // Every Secret the cluster provisions (generated or from an external store): its users' and the REST API's.
+  const bindings = [...credentials.value.values(), api.value];
   if (props.secretGenerator && context.secretGeneratorNamespace !== namespace) {
     errors.add('secretGenerator', props.secretGenerator.node.path, `must be in the cluster's namespace (${namespace}): Secrets are namespaced`);
   }
@@ -184,7 +186,7 @@ export function resolveClusterProps(props: PostgresClusterProps, context: Cluste
 
   errors.addProblems(escapeHatchProblems(props, backup));
 
-  const credentialsGenerated = [...credentials.value.values(), apiCredentials].some((c) => c.source === CredentialsSource.GENERATED);
+  const credentialsGenerated = bindings.some((b) => b.generatedSecret !== undefined);
   const bootstrapped = bootstrapSpec.roles?.length || bootstrapSpec.databases?.length || poolerRole !== undefined;
   const networkPolicy = (props.networkPolicy?.enabled ?? true)
     ? clusterNetworkPolicy(props, names, { secretGenerator: credentialsGenerated && !props.secretGenerator, bootstrap: !!bootstrapped })
@@ -205,7 +207,7 @@ export function resolveClusterProps(props: PostgresClusterProps, context: Cluste
       parameters,
       imagePullSecrets: props.imagePullSecrets ?? [],
       users: [...credentials.value.keys()],
-      userCredentials: (user: string) => credentials.value.get(user)!,
+      userCredentials: (user: string) => credentials.value.get(user)!.credentials,
     };
     errors.addProblems(resolveConnectionPooler(connectionPooler, upstream).problems, 'connectionPooler');
   }
@@ -226,8 +228,9 @@ export function resolveClusterProps(props: PostgresClusterProps, context: Cluste
       parameters,
       patroni,
       placement,
-      credentials: credentials.value,
-      apiCredentials,
+      credentials: new Map([...credentials.value].map(([user, b]) => [user, b.credentials])),
+      apiCredentials: api.value.credentials,
+      bindings,
       bootstrapSpec,
       poolerRole,
       backup,

@@ -70,13 +70,14 @@ export interface ExternalSecretCredentialsOptions {
   readonly secretName?: string;
 }
 
-/** A role's credentials with every default applied. */
+/** Where a role's name and password are: the Secret and its keys. */
 export interface ResolvedCredentials {
-  readonly source: CredentialsSource;
+  /** Name of the Secret. */
   readonly secretName: string;
+  /** Key of the user name in the Secret. */
   readonly usernameKey: string;
+  /** Key of the password in the Secret. */
   readonly passwordKey: string;
-  readonly external?: ExternalSecretCredentialsOptions;
 }
 
 /**
@@ -112,11 +113,9 @@ export class Credentials {
   /** The credentials with the cluster's default Secret name applied. */
   public resolve(defaultSecretName: string): ResolvedCredentials {
     return {
-      source: this.source,
       secretName: this.secretName ?? defaultSecretName,
       usernameKey: this.usernameKey,
       passwordKey: this.passwordKey,
-      external: this.external,
     };
   }
 

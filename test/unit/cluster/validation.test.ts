@@ -44,7 +44,7 @@ const cases: Array<[string, Partial<PostgresClusterProps>, RegExp]> = [
   ['short grace period', { terminationGracePeriod: Duration.seconds(10) }, /terminationGracePeriod: 10 is invalid: must be a whole number of seconds >= 30/],
   ['same secret for both users', { superuserCredentials: Credentials.fromSecret('pg'), replicationCredentials: Credentials.fromSecret('pg') }, /replicationCredentials.secretName: "pg" is invalid: is already the Secret of user "postgres"/],
   ['bad secret name', { superuserCredentials: Credentials.fromSecret('PG_SECRET') }, /superuserCredentials.secretName: "PG_SECRET" is invalid: must be a DNS-1123 subdomain/],
-  ['bad secret key', { superuserCredentials: Credentials.fromSecret('pg', { passwordKey: 'pass word' }) }, /superuserCredentials key: "pass word" is invalid: must be a Secret key/],
+  ['bad secret key', { superuserCredentials: Credentials.fromSecret('pg', { passwordKey: 'pass word' }) }, /superuserCredentials.passwordKey: "pass word" is invalid: must be a Secret key/],
   ['credentials for an undeclared role', { roleCredentials: { ghost: Credentials.generated() } }, /roleCredentials.ghost: "ghost" is invalid: must name a login role declared in roles/],
   ['credentials for the superuser via roleCredentials', { roleCredentials: { postgres: Credentials.generated() } }, /roleCredentials.postgres: .* use superuserCredentials/],
   ['reserved role name', { roles: [{ name: 'postgres' }] }, /postgres/],
