@@ -3,9 +3,6 @@ import { GKE_ANNOTATION, IRSA_ANNOTATION, StorageCredentials, StorageCredentials
 import { SpiloEnvPrefix, StorageAccess } from './storage-env';
 import { Rules, ValidationErrors, validateAnnotationKeys } from '../private/validation';
 
-// TRANSITION: src/index.ts exports the credentials through this module until it lists ./storage-credentials.
-export { StorageCredentials, StorageCredentialsKind } from './storage-credentials';
-export type { AwsAccessKeyOptions, SecretCredentialKeyOptions, WorkloadIdentityOptions } from './storage-credentials';
 
 /** Object storage service of a {@link BackupStorage}. */
 export enum BackupStorageProvider {

@@ -8,11 +8,6 @@ import { mergeAccess, SpiloClusterIdentity, StorageAccess } from './storage-env'
 import { cronProblem } from '../private/cron';
 import { check, Problem, Rules, Validated } from '../private/validation';
 
-// TRANSITION: src/index.ts exports these through this module until it lists their own modules.
-export { ClusterBootstrap, ClusterBootstrapKind } from './cluster-bootstrap';
-export type { ArchiveSource, BasebackupCloneProps, PointInTimeRecoveryProps, StandbyClusterProps } from './cluster-bootstrap';
-export type { ContinuousBackupProps } from './continuous-backup';
-export type { SpiloClusterIdentity } from './storage-env';
 
 /** Properties of {@link resolveSpiloBackup}. */
 export interface SpiloBackupEnvironmentProps {

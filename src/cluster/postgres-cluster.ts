@@ -18,7 +18,7 @@ import { ResolvedCredentials } from '../credentials/credentials';
 import { ExternalSecret } from '../credentials/external-secret';
 import { SecretGenerator } from '../credentials/secret-generator';
 import { DatabaseBootstrap } from '../database/database-bootstrap';
-import { DatabaseNetworkPolicy, NetworkPeer } from '../network/network-policy';
+import { DatabaseNetworkPolicy, IDatabaseNetworkPolicy, NetworkPeer } from '../network/network-policy';
 import { ConnectionPooler } from '../pooler/connection-pooler';
 import { disruptionBudget } from '../private/disruption-budget';
 import { plusEnv } from '../private/libpq-env';
@@ -103,7 +103,7 @@ export class PostgresCluster extends Construct implements IPostgresCluster {
   /** The PgBouncer tier, when `connectionPooler` is set. */
   public readonly connectionPooler?: ConnectionPooler;
   /** The NetworkPolicies, unless turned off. */
-  public readonly networkPolicy?: DatabaseNetworkPolicy;
+  public readonly networkPolicy?: IDatabaseNetworkPolicy;
 
   private readonly resolved: ResolvedCluster;
 
@@ -344,7 +344,7 @@ export class PostgresCluster extends Construct implements IPostgresCluster {
     return bootstrap;
   }
 
-  private createNetworkPolicy(cluster: ResolvedCluster, labels: Record<string, string>): DatabaseNetworkPolicy | undefined {
+  private createNetworkPolicy(cluster: ResolvedCluster, labels: Record<string, string>): IDatabaseNetworkPolicy | undefined {
     if (!cluster.networkPolicy) return undefined;
     return new DatabaseNetworkPolicy(this, 'NetworkPolicy', { ...cluster.networkPolicy, labels });
   }

@@ -14,10 +14,6 @@ import { NETWORK_GROUP_LABEL } from '../private/names';
 import { sizeQuantity } from '../private/quantities';
 import { ValidationErrors } from '../private/validation';
 
-// TRANSITION: src/index.ts exports these through this module until it lists ./backup-target and ./props.
-export { BackupTarget, BackupTargetKind } from './backup-target';
-export type { NewBackupVolumeProps } from './backup-target';
-export type { BackupScheduleProps } from './props';
 
 /** Directory of the scripts inside the backup container. */
 const SCRIPTS_DIR = '/opt/pgaas/backup';

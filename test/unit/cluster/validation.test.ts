@@ -1,6 +1,9 @@
 import { Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Credentials, PostgresCluster, PostgresClusterProps, SynchronousMode } from '../../../src';
+import { BackupStorage } from '../../../src/backup/backup-storage';
+import { StorageCredentials } from '../../../src/backup/storage-credentials';
+import { ValidationError } from '../../../src/private/validation';
 import { testChart } from '../../harness/synth';
 
 function attempt(props: Partial<PostgresClusterProps>, chart: Chart = testChart()): () => PostgresCluster {
@@ -98,5 +101,34 @@ describe('synth-time validation', () => {
     expect(attempt({ image: 'example.com/postgres:16.2', imagePostgresVersions: [16], postgresVersion: 16 })).not.toThrow();
     expect(attempt({ patroni: { ttl: Duration.seconds(20), loopWait: Duration.seconds(5), retryTimeout: Duration.seconds(5) } })).not.toThrow();
     expect(attempt({ instances: 2, patroni: { synchronousMode: SynchronousMode.STRICT } })).not.toThrow();
+  });
+});
+
+describe('one report for the cluster and every part it creates', () => {
+  test('problems of the cluster, its pooler, TLS, backups and NetworkPolicy come in one ValidationError', () => {
+    const storage = BackupStorage.s3({ bucket: 'pg-backups', region: 'eu-central-1', credentials: StorageCredentials.awsAccessKey('s3-keys') });
+    let error: unknown;
+    try {
+      attempt({
+        instances: 2,
+        storage: Size.gibibytes(0),
+        connectionPooler: { replicas: 0 },
+        clientCertificates: {},
+        backup: { storage, schedule: '0 25 * * *' },
+        networkPolicy: { apiServer: { cidrs: ['10.0.0.300/32'], port: 443 } },
+      })();
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ValidationError);
+    const properties = (error as ValidationError).problems.map((p) => p.property);
+    expect(properties).toEqual(expect.arrayContaining(['storage', 'connectionPooler.replicas', 'tls/clientCertificates', 'networkPolicy.apiServer.cidrs']));
+    expect(properties.some((p) => p.startsWith('backup.schedule'))).toBe(true);
+    expect((error as Error).message).toMatch(/^PostgresCluster test\/orders has \d+ invalid properties:/);
+  });
+
+  test('the pooler\'s problems are named under connectionPooler, in the cluster\'s report', () => {
+    expect(attempt({ instances: 2, connectionPooler: { replicas: 0 } }))
+      .toThrow(/^PostgresCluster test\/orders has 1 invalid property:\n {2}- connectionPooler\.replicas: 0 is invalid: /);
   });
 });

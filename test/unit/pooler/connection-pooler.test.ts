@@ -5,12 +5,12 @@ import * as kplus from 'cdk8s-plus-27';
 import { PodSecurity, PodSecurityLevel } from '../../../src/audit/pod-security';
 import { PostgresCluster } from '../../../src/cluster/postgres-cluster';
 import { PostgresClusterProps } from '../../../src/cluster/props';
-import { Placement } from '../../../src/scheduling/pod-placement';
 import { Credentials } from '../../../src/credentials/credentials';
 import { AUTH_FILE_SCRIPT } from '../../../src/pooler/auth-file';
 import { ConnectionPooler } from '../../../src/pooler/connection-pooler';
-import { ConnectionPoolerOptions } from '../../../src/pooler/props';
 import { PoolMode } from '../../../src/pooler/pool-mode';
+import { ConnectionPoolerOptions } from '../../../src/pooler/props';
+import { Placement } from '../../../src/scheduling/pod-placement';
 import { findObject, synth, testChart } from '../../harness/synth';
 
 function build(options: ConnectionPoolerOptions = {}, clusterProps: Partial<PostgresClusterProps> = {}, namespace = 'db') {
