@@ -50,7 +50,12 @@ export interface PodSecurityViolation {
   readonly message: string;
 }
 
-/** Checks manifests against the Pod Security Standards. */
+/**
+ * Checks manifests against the Pod Security Standards.
+ *
+ * @example
+ * const violations = PodSecurity.checkManifests(Testing.synth(chart), { level: PodSecurityLevel.RESTRICTED, version: 'v1.30' });
+ */
 export class PodSecurity {
   /**
    * Checks the pod spec inside a manifest: a Pod, or the pod template of a Deployment, StatefulSet,

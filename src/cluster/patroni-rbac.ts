@@ -32,6 +32,11 @@ export interface PatroniRbacProps {
  * label, creates its `<scope>-leader|config|failover|sync` ConfigMaps, patches/updates them and its
  * own Pod (role label and member annotation). It needs no Endpoints or Services in this mode, and
  * never deletes anything except through `patronictl remove`, which is deliberately not granted.
+ *
+ * @example
+ * const rbac = new PatroniRbac(chart, 'patroni', { name: 'patroni' });
+ * new PostgresCluster(chart, 'events', { name: 'events-db', instances: 2, rbac });
+ * new PostgresCluster(chart, 'audit', { name: 'audit-db', instances: 2, rbac });
  */
 export class PatroniRbac extends Construct {
   /** The ServiceAccount the database pods run as. */

@@ -20,10 +20,19 @@ const SCRIPTS_DIR = '/opt/pgaas/backup';
 const SCRATCH_PATH = '/tmp';
 
 /**
- * Scheduled logical backups of a cluster: a CronJob runs {@link LogicalBackupScripts} from a ConfigMap (dump each
+ * Scheduled logical backups of a cluster: a CronJob runs the library's backup scripts from a ConfigMap (dump each
  * database with the client of the server's major, verify by restoring into scratch databases, apply retention)
  * to a volume or object storage. One Job at a time, Pod Security "restricted", credentials only through
  * secretKeyRefs.
+ *
+ * @example
+ * new BackupSchedule(chart, 'nightly', {
+ *   cluster: db,                       // any IPostgresCluster, also PostgresCluster.fromClusterAttributes(...)
+ *   schedule: '30 1 * * *',
+ *   storage: BackupTarget.newPersistentVolumeClaim({ size: Size.gibibytes(100) }),
+ *   retention: 7,
+ *   verify: true,
+ * });
  */
 export class BackupSchedule extends Construct {
   /** The default backup role. */

@@ -40,6 +40,20 @@ export interface ConnectionPoolerTier {
  * (`pgaas_pooler.user_lookup`, created by the bootstrap for the pooler role), so apps need no
  * per-user configuration. The pools are sized from the cluster's `max_connections` so that all
  * pooler pods together, a rolling update's surge pods included, stay within it.
+ *
+ * Declare it through `PostgresCluster`'s `connectionPooler` prop, which also creates the pooler role,
+ * its Secret and its NetworkPolicy:
+ *
+ * @example
+ * const db = new PostgresCluster(chart, 'orders', {
+ *   name: 'orders-db',
+ *   instances: 3,
+ *   roles: [{ name: 'orders_app', memberOf: ['orders_writer'] }],
+ *   databases: [{ name: 'orders', prepared: true }],
+ *   connectionPooler: { replicas: 2, replicaPooler: true },
+ * });
+ * const api = new kplus.Deployment(chart, 'api', { containers: [{ image: 'example/api:1.4.2' }] });
+ * db.connectionPooler!.addConnectionEnv(api.containers[0], { user: 'orders_app', database: 'orders' });
  */
 export class ConnectionPooler extends Construct {
   /**
