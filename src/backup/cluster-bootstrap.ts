@@ -3,7 +3,7 @@ import { BackupStorage } from './backup-storage';
 import { SpiloClusterIdentity, StorageAccess } from './storage-env';
 import { SecretKeyReference } from '../database/database-bootstrap';
 import { identifierProblem } from '../database/identifiers';
-import { ClusterNames } from '../private/names';
+import { ClusterNames, SPILO_REPLICATION_USER } from '../private/names';
 import { Problem, Rules, Validated, ValidationErrors } from '../private/validation';
 
 /** Another cluster's continuous archive, located the way this library writes it. */
@@ -173,7 +173,7 @@ export class ClusterBootstrap {
       if (namespace !== cluster.namespace && props.password === undefined) {
         problems.add('password', undefined, `must be set: the source is in namespace "${namespace}" and Secrets are namespaced; copy its replication password into a Secret of "${cluster.namespace}"`);
       }
-      const password = props.password ?? { secretName: new ClusterNames(props.clusterName).credentialsSecret('standby'), key: 'password' };
+      const password = props.password ?? { secretName: new ClusterNames(props.clusterName).credentialsSecret(SPILO_REPLICATION_USER), key: 'password' };
       return {
         value: {
           env: [
@@ -181,7 +181,7 @@ export class ClusterBootstrap {
             { name: 'CLONE_SCOPE', value: props.clusterName },
             { name: 'CLONE_HOST', value: props.host ?? `${props.clusterName}.${namespace}.svc` },
             { name: 'CLONE_PORT', value: String(props.port ?? 5432) },
-            { name: 'CLONE_USER', value: props.user ?? 'standby' },
+            { name: 'CLONE_USER', value: props.user ?? SPILO_REPLICATION_USER },
             { name: 'CLONE_PASSWORD', valueFrom: { secretKeyRef: { name: password.secretName, key: password.key } } },
           ],
         },

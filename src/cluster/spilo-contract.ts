@@ -1,6 +1,7 @@
 import { PatroniRestApi } from './patroni-rest-api';
 import { SpiloBackup } from '../backup/spilo-backup';
 import { SPILO_GID, SPILO_UID } from '../private/job-pod';
+import { SPILO_REPLICATION_USER, SPILO_SUPERUSER } from '../private/names';
 
 /**
  * The contract between the library and the Spilo image (Patroni + PostgreSQL) in one place: names,
@@ -19,8 +20,8 @@ export const Spilo = {
   /** Spilo's `postgres` user in the published images. */
   UID: SPILO_UID,
   GID: SPILO_GID,
-  SUPERUSER: 'postgres',
-  REPLICATION_USER: 'standby',
+  SUPERUSER: SPILO_SUPERUSER,
+  REPLICATION_USER: SPILO_REPLICATION_USER,
 } as const;
 
 /** Labels Patroni and the Services select member pods by. */

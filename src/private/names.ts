@@ -1,3 +1,7 @@
+/** Spilo's superuser and replication user (PGUSER_SUPERUSER / PGUSER_STANDBY): the same in every cluster. */
+export const SPILO_SUPERUSER = 'postgres';
+export const SPILO_REPLICATION_USER = 'standby';
+
 /** One label per pod group of the bundle (members, each Job, poolers), so each NetworkPolicy selects exactly its pods. */
 export const NETWORK_GROUP_LABEL = 'cdk8s-pgaas.io/network-group';
 

@@ -3,7 +3,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Certificate, CertificateIssuerKind, CertificateProps, PrivateKeyAlgorithm } from './certificate';
 import { identifierProblem } from '../database/identifiers';
-import { ClusterNames } from '../private/names';
+import { ClusterNames, SPILO_REPLICATION_USER, SPILO_SUPERUSER } from '../private/names';
 import { check, Rules, Validated } from '../private/validation';
 
 /** Options of {@link ServerTls.certManager}. */
@@ -219,8 +219,8 @@ export class SpiloTls {
    * Off is absent: no variable is ever emitted as "false" (Spilo treats any non-empty value as true).
    */
   public static resolve(options: SpiloTlsOptions): Validated<SpiloTlsConfig> {
-    const replicationUser = options.replicationUser ?? 'standby';
-    const passwordOnly = options.passwordOnlyUsers ?? ['postgres', replicationUser];
+    const replicationUser = options.replicationUser ?? SPILO_REPLICATION_USER;
+    const passwordOnly = options.passwordOnlyUsers ?? [SPILO_SUPERUSER, replicationUser];
     const tls = options.tls;
     const secretName = tls?._secretName(options.clusterName);
     const client = options.clientCertificates;
