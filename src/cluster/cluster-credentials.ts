@@ -5,8 +5,8 @@ import { DatabaseBootstrapSpec } from '../database/roles';
 import { ClusterNames } from '../private/names';
 import { problem, Problem, Rules, Validated } from '../private/validation';
 
-export const SUPERUSER = Spilo.SUPERUSER;
-export const REPLICATION_USER = Spilo.REPLICATION_USER;
+const SUPERUSER = Spilo.SUPERUSER;
+const REPLICATION_USER = Spilo.REPLICATION_USER;
 
 /** The credentials props of a cluster. */
 export interface ClusterCredentialsInput {

@@ -6,12 +6,11 @@ import { databasesProblems, integerProblem, PgBouncerConfig, PgBouncerSettings, 
 import { AUTH_FILE, DEFAULT_POOLER_IMAGE, POOLER_PORT, PRESTOP_DELAY, SOCKET_DIR, TLS_CERT_FILE, TLS_KEY_FILE } from './pod-layout';
 import { PoolMode } from './pool-mode';
 import { ConnectionPoolerOptions } from './props';
-import { REPLICATION_USER, SUPERUSER } from '../cluster/cluster-credentials';
 import { validateImageReference } from '../cluster/spilo-image';
 import { Credentials, ResolvedCredentials } from '../credentials/credentials';
 import { BootstrapSql } from '../database/bootstrap-sql';
 import { identifierProblem } from '../database/identifiers';
-import { ClusterNames } from '../private/names';
+import { ClusterNames, SPILO_REPLICATION_USER, SPILO_SUPERUSER } from '../private/names';
 import { ResolvedPodPlacement, resolvePodPlacement } from '../private/placement';
 import { resolveContainerResources } from '../private/resources';
 import { check, Problem, Rules, Validated, ValidationErrors, validateAnnotationKeys, validateLabels } from '../private/validation';
@@ -73,7 +72,7 @@ export interface ResolvedConnectionPooler {
 }
 
 /** Users the lookup function never serves: they cannot connect through the pooler. */
-export const UNPOOLED_USERS: readonly string[] = [SUPERUSER, REPLICATION_USER];
+export const UNPOOLED_USERS: readonly string[] = [SPILO_SUPERUSER, SPILO_REPLICATION_USER];
 /** Labels the pooler's selectors use: a user label of that key would break them. */
 const RESERVED_LABELS = ['application', 'connection-pooler', 'cluster-name'];
 /** One row of the rules table: the property, its value and the rule it breaks (or undefined). */
