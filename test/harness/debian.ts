@@ -10,6 +10,9 @@ export const DEBIAN_PACKAGES: Record<string, string> = {
   'patroni': '/usr/bin/patroni',
   'etcd-server': '/usr/bin/etcd',
   'pgbouncer': '/usr/sbin/pgbouncer',
+  // The Patroni 4 virtualenv (patroni4.ts) is built on Debian's python3.
+  'python3-venv': '/usr/share/doc/python3-venv/copyright',
+  'openssl': '/usr/bin/openssl',
 };
 
 export function missingDebianPackages(names: string[] = Object.keys(DEBIAN_PACKAGES)): string[] {
