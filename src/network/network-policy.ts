@@ -114,10 +114,17 @@ export class DatabaseNetworkPolicy extends Construct implements IDatabaseNetwork
         podSelector: { matchLabels: podLabels },
         // Both types listed: whatever is not allowed below is denied, in both directions.
         policyTypes: ['Ingress', 'Egress'],
-        // Clients can be added after the policies are created.
-        ingress: Lazy.any({ produce: ingress }) as any,
-        egress,
+        // Clients can be added after the policies are created. An empty list is left out, not
+        // written as `[]`: the API server stores `[]` as absent, so an applied `[]` differs from the
+        // live object on every sync and bumps its generation (found by the drift test on a real API
+        // server). policyTypes alone already denies everything not listed.
+        ingress: Lazy.any({ produce: () => nonEmpty(ingress()) }) as any,
+        egress: nonEmpty(egress),
       },
     });
   }
+}
+
+function nonEmpty<T>(rules: T[]): T[] | undefined {
+  return rules.length > 0 ? rules : undefined;
 }
