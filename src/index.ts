@@ -15,6 +15,10 @@ export type { PatroniSettings, ResolvedPatroniSettings } from './cluster/patroni
 // connect/: what the connection helpers take (workloads of any cdk8s-plus version)
 export type { IConnectableWorkload, IConnectableContainer, IContainerEnvironment, IWorkloadPods } from './connect/workload';
 
+// namespace/: the optional Namespace, with Pod Security labels
+export { DatabaseNamespace } from './namespace/database-namespace';
+export type { DatabaseNamespaceProps } from './namespace/database-namespace';
+
 // scheduling/: placement shared by the members and the pooler
 export { Placement } from './scheduling/pod-placement';
 export type { PodPlacementOptions } from './scheduling/pod-placement';
