@@ -53,6 +53,13 @@ const project = new cdk8s.ConstructLibraryCdk8s({
           globalSetup: '<rootDir>/test/integration/global-setup.ts',
           transform: { '^.+\\.[t]sx?$': ['ts-jest', { tsconfig: 'test/tsconfig.json' }] },
         },
+        {
+          // What users get: the packed library installed into fresh apps, and the jsii bindings.
+          // Slow (npm, pip, Maven and Go fetch from registries; cached in .cache/), so in a project of its own.
+          displayName: 'packaging',
+          testMatch: ['<rootDir>/test/packaging/**/*.test.ts'],
+          transform: { '^.+\\.[t]sx?$': ['ts-jest', { tsconfig: 'test/tsconfig.json' }] },
+        },
       ],
     },
   },
@@ -90,6 +97,7 @@ project.eslint!.addOverride({ files: ['src/**/*.ts'], rules: { 'max-lines': ['er
 
 // `npm run test:unit` / `npm run test:integration`: one of the two jest projects.
 project.addTask('test:unit', { description: 'Run the unit tests (nothing to install)', exec: 'jest --selectProjects unit', receiveArgs: true });
+project.addTask('test:packaging', { description: 'Run the packaging tests (pack, fresh apps, bindings)', exec: 'jest --selectProjects packaging', receiveArgs: true });
 project.addTask('test:integration', { description: 'Run the integration tests (real servers)', exec: 'jest --selectProjects integration', receiveArgs: true });
 
 // `npm run synth`: synthesizes every example app into dist/examples and prints what it wrote.
