@@ -26,7 +26,7 @@ export type { PodPlacementOptions } from './scheduling/pod-placement';
 // pooler/: PgBouncer in front of a cluster
 export { ConnectionPooler } from './pooler/connection-pooler';
 export type { ConnectionPoolerTier } from './pooler/connection-pooler';
-export type { ConnectionPoolerOptions, ConnectionPoolerProps, PoolerConnectionEnvOptions } from './pooler/props';
+export type { ConnectionPoolerOptions, PoolerConnectionEnvOptions } from './pooler/props';
 export { PoolMode } from './pooler/pool-mode';
 
 // backup/: what the cluster consumes (archiving, storage, clone / point-in-time / standby sources)

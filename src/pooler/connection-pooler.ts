@@ -43,8 +43,10 @@ export interface ConnectionPoolerTier {
  * per-user configuration. The pools are sized from the cluster's `max_connections` so that all
  * pooler pods together, a rolling update's surge pods included, stay within it.
  *
- * Declare it through `PostgresCluster`'s `connectionPooler` prop, which also creates the pooler role,
- * its Secret and its NetworkPolicy:
+ * Declare it through `PostgresCluster`'s `connectionPooler` prop, which also creates what the pooler
+ * needs besides its own objects: the pooler role and its lookup function (bootstrap), the role's
+ * Secret and the NetworkPolicy. That is the only way to create one: a pooler on its own would
+ * synthesize without error and never work.
  *
  * @example
  * const db = new PostgresCluster(chart, 'orders', {
@@ -67,6 +69,14 @@ export class ConnectionPooler extends Construct {
 
   /** Pod template annotation holding the hash of everything a pooler pod reads at start. */
   public static readonly CONFIG_HASH_ANNOTATION = CONFIG_HASH_ANNOTATION;
+
+  /**
+   * The cluster's pooler, created by `PostgresCluster` (which provides its role, Secret and NetworkPolicy).
+   * @internal
+   */
+  public static _create(scope: Construct, id: string, props: ConnectionPoolerProps): ConnectionPooler {
+    return new ConnectionPooler(scope, id, props);
+  }
 
   /** Name of the primary pooler's Service (and Deployment): `<cluster>-pooler`. */
   public readonly serviceName: string;
@@ -118,7 +128,7 @@ export class ConnectionPooler extends Construct {
   /** The CA clients verify the pooler with, when it serves the cluster's certificate. */
   private readonly ca?: ServerCa;
 
-  constructor(scope: Construct, id: string, props: ConnectionPoolerProps) {
+  private constructor(scope: Construct, id: string, props: ConnectionPoolerProps) {
     super(scope, id);
     const cluster = props.cluster;
     const errors = new ValidationErrors(`ConnectionPooler ${this.node.path}`);

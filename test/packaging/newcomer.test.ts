@@ -25,6 +25,10 @@ test('the tarball holds the compiled library and what users need, nothing else',
   expect(manifest.version).toMatch(/^0\.\d+\.\d+$/);
   expect(manifest.stability).toBe('experimental');
   expect(Object.keys(manifest.jsii.targets).sort()).toEqual(['go', 'java', 'python']);
+  // A pooler is created by its cluster only (a standalone one could never work): no public initializer.
+  const assembly = JSON.parse(execFileSync('tar', ['-xzOf', tarball, 'package/.jsii'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }));
+  expect(assembly.types['cdk8s-pgaas.ConnectionPooler'].initializer).toBeUndefined();
+  expect(assembly.types['cdk8s-pgaas.PostgresCluster'].initializer).toBeDefined();
   for (const field of ['description', 'license', 'repository', 'homepage', 'bugs', 'keywords', 'main', 'types']) expect(manifest[field]).toBeDefined();
 });
 

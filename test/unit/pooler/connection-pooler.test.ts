@@ -16,7 +16,7 @@ import { findObject, synth, testChart } from '../../harness/synth';
 function build(options: ConnectionPoolerOptions = {}, clusterProps: Partial<PostgresClusterProps> = {}, namespace = 'db') {
   const chart = testChart(namespace);
   const cluster = new PostgresCluster(chart, 'orders', { name: 'orders-db', instances: 3, roles: [{ name: 'orders_app' }], ...clusterProps });
-  const pooler = new ConnectionPooler(chart, 'pooler', { cluster, ...options });
+  const pooler = ConnectionPooler._create(chart, 'pooler', { cluster, ...options });
   return { chart, cluster, pooler, objects: synth(chart) };
 }
 
@@ -485,6 +485,6 @@ describe('validation', () => {
     const chart = testChart('db');
     const cluster = new PostgresCluster(chart, 'orders', { name: 'orders-db' });
     const other = testChart('apps');
-    expect(errorOf(() => new ConnectionPooler(other, 'pooler', { cluster }))).toContain('namespace (of the Chart): "apps" is invalid: must be the cluster\'s namespace (db)');
+    expect(errorOf(() => ConnectionPooler._create(other, 'pooler', { cluster }))).toContain('namespace (of the Chart): "apps" is invalid: must be the cluster\'s namespace (db)');
   });
 });
