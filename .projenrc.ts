@@ -58,6 +58,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
           // Slow (npm, pip, Maven and Go fetch from registries; cached in .cache/), so in a project of its own.
           displayName: 'packaging',
           testMatch: ['<rootDir>/test/packaging/**/*.test.ts'],
+          // Packs the library once (npm pack compiles it) for the fresh apps and the bindings.
+          globalSetup: '<rootDir>/test/packaging/global-setup.ts',
           transform: { '^.+\\.[t]sx?$': ['ts-jest', { tsconfig: 'test/tsconfig.json' }] },
         },
       ],
@@ -86,6 +88,15 @@ project.npmignore!.exclude('/bench/', '/.ci/', '/examples/', '/.cache/');
 // compiles, so a tarball never ships a stale lib/).
 project.package.setScript('prepare', 'node -e "process.exit(require(\'fs\').existsSync(\'lib/index.js\') ? 0 : 1)" || projen compile');
 project.package.setScript('prepack', 'projen compile');
+
+// `npx projen build` packages the npm tarball only (projen would run package-all outside CI). The
+// Python, Java and Go bindings are generated from that tarball and smoke-tested by the packaging
+// tests (`npm run test:packaging`); `npx projen package-all` builds them for publishing, which needs
+// cdk8s-plus-27 on Maven Central and cdk8s-core-go on the Go proxy (the registries this project's
+// machines reach lack both: the tests generate those from their assemblies instead).
+const packageTask = project.tasks.tryFind('package')!;
+packageTask.reset();
+packageTask.spawn(project.tasks.tryFind('package:js')!);
 
 // CI reads a plain "N passed, N failed" closing line; Jest's own summary has another shape.
 project.jest!.addReporter(new javascript.JestReporter('<rootDir>/test/summary-reporter.js'));

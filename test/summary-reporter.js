@@ -17,9 +17,14 @@ function packagingTimings(startTime) {
 // Prints the plain closing line CI reads ("N passed, N failed, N skipped") after Jest's own summary,
 // preceded by the packaging tests' timings when they ran.
 class SummaryReporter {
+  constructor() {
+    // Reporters are created before the global setups run (the packaging setup records the pack).
+    this.created = Date.now();
+  }
+
   onRunComplete(_contexts, results) {
     const skipped = results.numPendingTests + results.numTodoTests;
-    const timings = packagingTimings(results.startTime);
+    const timings = packagingTimings(this.created);
     process.stdout.write(`${timings.length ? `\n${timings.join('\n')}` : ''}\n${results.numPassedTests} passed, ${results.numFailedTests} failed, ${skipped} skipped\n`);
   }
 }
