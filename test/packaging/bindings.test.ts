@@ -20,6 +20,7 @@ const env = cleanEnv({
   MAVEN_OPTS: `-Dmaven.repo.local=${join(CACHE, 'm2')}`,
   GOPATH: join(CACHE, 'gopath'),
   GOMODCACHE: join(CACHE, 'gomod'),
+  GOCACHE: join(CACHE, 'gocache'),
   GOFLAGS: '-modcacherw',
 });
 
