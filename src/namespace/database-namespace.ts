@@ -78,6 +78,8 @@ export class DatabaseNamespace extends Construct {
       metadata: {
         name: this.name,
         labels: {
+          'app.kubernetes.io/name': 'postgresql',
+          'app.kubernetes.io/managed-by': 'cdk8s-pgaas',
           ...props.labels,
           [`${prefix}enforce`]: enforce,
           [`${prefix}enforce-version`]: version,

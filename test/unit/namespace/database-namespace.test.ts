@@ -12,6 +12,8 @@ test('the Chart\'s namespace, Pod Security labels pinned to a version, no namesp
     metadata: {
       name: 'hello',
       labels: {
+        'app.kubernetes.io/name': 'postgresql',
+        'app.kubernetes.io/managed-by': 'cdk8s-pgaas',
         'team': 'data',
         'pod-security.kubernetes.io/enforce': 'baseline',
         'pod-security.kubernetes.io/enforce-version': 'v1.30',
