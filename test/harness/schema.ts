@@ -70,9 +70,7 @@ function unknownFields(value: any, type: string, path: string, errors: string[])
  */
 function externalSecretErrors(o: any): string[] {
   const errors: string[] = [];
-  const only = (value: any, path: string, allowed: string[]) => {
-    for (const key of Object.keys(value ?? {})) if (!allowed.includes(key)) errors.push(`unknown field "${path}.${key}"`);
-  };
+  const only = unknownFieldsOf(errors);
   only(o, '', ['apiVersion', 'kind', 'metadata', 'spec']);
   only(o.spec, 'spec', ['refreshInterval', 'secretStoreRef', 'target', 'data', 'dataFrom', 'refreshPolicy']);
   only(o.spec?.secretStoreRef, 'spec.secretStoreRef', ['name', 'kind']);
@@ -93,9 +91,7 @@ function externalSecretErrors(o: any): string[] {
 /** The fields of cert-manager.io/v1 Certificate the library emits (cert-manager pkg/apis/certmanager/v1/types_certificate.go). */
 function certificateErrors(o: any): string[] {
   const errors: string[] = [];
-  const only = (value: any, path: string, allowed: string[]) => {
-    for (const key of Object.keys(value ?? {})) if (!allowed.includes(key)) errors.push(`unknown field "${path}.${key}"`);
-  };
+  const only = unknownFieldsOf(errors);
   only(o, '', ['apiVersion', 'kind', 'metadata', 'spec']);
   only(o.spec, 'spec', ['secretName', 'issuerRef', 'dnsNames', 'duration', 'renewBefore', 'privateKey', 'usages', 'commonName', 'secretTemplate', 'isCA', 'ipAddresses', 'subject']);
   only(o.spec?.issuerRef, 'spec.issuerRef', ['name', 'kind', 'group']);
@@ -110,9 +106,7 @@ function certificateErrors(o: any): string[] {
 /** The fields of a Flux Kustomization the examples use (fluxcd/kustomize-controller api/v1 kustomization_types.go). */
 function fluxKustomizationErrors(o: any): string[] {
   const errors: string[] = [];
-  const only = (value: any, path: string, allowed: string[]) => {
-    for (const key of Object.keys(value ?? {})) if (!allowed.includes(key)) errors.push(`unknown field "${path}.${key}"`);
-  };
+  const only = unknownFieldsOf(errors);
   only(o, '', ['apiVersion', 'kind', 'metadata', 'spec']);
   only(o.spec, 'spec', ['interval', 'sourceRef', 'path', 'prune', 'wait', 'timeout', 'dependsOn', 'targetNamespace', 'retryInterval', 'healthChecks', 'force', 'suspend']);
   only(o.spec?.sourceRef, 'spec.sourceRef', ['kind', 'name', 'namespace', 'apiVersion']);
@@ -131,9 +125,7 @@ function fluxKustomizationErrors(o: any): string[] {
 /** The fields of an Argo CD Application the examples use (argo-cd pkg/apis/application/v1alpha1/types.go). */
 function argoApplicationErrors(o: any): string[] {
   const errors: string[] = [];
-  const only = (value: any, path: string, allowed: string[]) => {
-    for (const key of Object.keys(value ?? {})) if (!allowed.includes(key)) errors.push(`unknown field "${path}.${key}"`);
-  };
+  const only = unknownFieldsOf(errors);
   only(o, '', ['apiVersion', 'kind', 'metadata', 'spec']);
   only(o.spec, 'spec', ['project', 'source', 'sources', 'destination', 'syncPolicy', 'ignoreDifferences', 'revisionHistoryLimit']);
   only(o.spec?.source, 'spec.source', ['repoURL', 'targetRevision', 'path', 'chart', 'directory', 'kustomize', 'helm', 'plugin', 'ref']);
@@ -144,4 +136,11 @@ function argoApplicationErrors(o: any): string[] {
   if (!o.spec?.source?.repoURL) errors.push('spec.source.repoURL is required');
   if (!o.spec?.destination?.server === !o.spec?.destination?.name) errors.push('spec.destination needs exactly one of server and name');
   return errors;
+}
+
+/** A check that an object has only the allowed fields, reporting the others into `errors`. */
+function unknownFieldsOf(errors: string[]): (value: any, path: string, allowed: string[]) => void {
+  return (value, path, allowed) => {
+    for (const key of Object.keys(value ?? {})) if (!allowed.includes(key)) errors.push(`unknown field "${path}.${key}"`);
+  };
 }
