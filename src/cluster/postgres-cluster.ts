@@ -14,6 +14,7 @@ import { SpiloStatefulSet } from './spilo-stateful-set';
 import { ResolvedCluster, resolveClusterProps } from './validate-props';
 import { EXEMPTION_REASONS, exemptionAnnotations } from '../audit/exemptions';
 import { PolicyCheck } from '../audit/policy-rules';
+import { membersSelector } from '../connect/members-peer';
 import { IConnectableWorkload, IWorkloadPods } from '../connect/workload';
 import { ResolvedCredentials } from '../credentials/credentials';
 import { ExternalSecret } from '../credentials/external-secret';
@@ -48,7 +49,7 @@ import { SpiloTls } from '../tls/server-tls';
  * const api = new kplus.Deployment(chart, 'api', { containers: [{ image: 'example/api:1.4.2', portNumber: 8080 }] });
  * db.addConnectionEnv(api, { user: 'orders_app', database: 'orders' });
  */
-export class PostgresCluster extends Construct implements IPostgresCluster {
+export class PostgresCluster extends Construct implements IPostgresCluster, kplus.INetworkPolicyPeer {
   /**
    * A cluster synthesized elsewhere (another app or repository), for poolers, logical backups and
    * connection helpers in this app. Its Services, Secrets and ServiceAccount follow the library's names.
@@ -216,6 +217,21 @@ export class PostgresCluster extends Construct implements IPostgresCluster {
    */
   public allowWorkload(workload: IWorkloadPods): void {
     this.allowConnectionsFrom(NetworkPeer.fromWorkload(workload));
+  }
+
+  /**
+   * The members as a cdk8s-plus-27 network peer, for cdk8s-plus's own idiom
+   * `workload.connections.allowTo(db, { ports: [kplus.NetworkPolicyPort.tcp(5432)] })`, which adds policies of
+   * its own (egress for the workload, ingress for the members). `addConnectionEnv` and `allowWorkload` do it
+   * with the cluster's policy and work with every cdk8s-plus version.
+   */
+  public toNetworkPolicyPeerConfig(): kplus.NetworkPolicyPeerConfig {
+    return { podSelector: this.toPodSelector().toPodSelectorConfig() };
+  }
+
+  /** The members as a cdk8s-plus-27 pod selector (see {@link toNetworkPolicyPeerConfig}). */
+  public toPodSelector(): kplus.IPodSelector {
+    return membersSelector(this, this.selectorLabels, this.namespace);
   }
 
   /** Host name of the primary Service within the cluster (`<name>.<namespace>.svc`). */

@@ -137,3 +137,22 @@ describe('the user is required', () => {
     expect(env).toMatchObject({ PGSSLMODE: 'verify-full', PGSSLROOTCERT: '/etc/pgaas/orders-db/ca.crt' });
   });
 });
+
+describe('cdk8s-plus\'s own idiom', () => {
+  test('workload.connections.allowTo(db) (cdk8s-plus-27) adds egress for the workload and ingress for the members', () => {
+    const { chart, db } = setup();
+    const api = new kplus27.Deployment(chart, 'api', { containers: [{ image: 'example/api:1.0' }] });
+    api.connections.allowTo(db, { ports: [kplus27.NetworkPolicyPort.tcp(5432)] });
+    const objects = Testing.synth(chart);
+    const members = findObject(objects, 'StatefulSet', 'orders-db').spec.template.metadata.labels;
+    const policies = objects.filter((o) => o.kind === 'NetworkPolicy' && !o.metadata.name.startsWith('orders-db'));
+    const selects = (selector: any, labels: Record<string, string>) => Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
+    const egress = policies.find((p) => p.spec.policyTypes.includes('Egress') && selects(p.spec.podSelector, api.matchLabels));
+    expect(egress.spec.egress).toContainEqual(expect.objectContaining({
+      to: [{ podSelector: { matchLabels: expect.objectContaining({ 'cluster-name': 'orders-db' }) }, namespaceSelector: expect.anything() }],
+      ports: [{ port: 5432, protocol: 'TCP' }],
+    }));
+    const ingress = policies.find((p) => p.spec.policyTypes.includes('Ingress') && selects(p.spec.podSelector, members));
+    expect(ingress.spec.ingress[0].from[0].podSelector.matchLabels).toEqual(api.matchLabels);
+  });
+});
