@@ -226,11 +226,11 @@ export class PostgresCluster extends Construct implements IPostgresCluster, kplu
    * with the cluster's policy and work with every cdk8s-plus version.
    */
   public toNetworkPolicyPeerConfig(): kplus.NetworkPolicyPeerConfig {
-    return { podSelector: this.toPodSelector().toPodSelectorConfig() };
+    return { podSelector: membersSelector(this, this.selectorLabels, this.namespace).toPodSelectorConfig() };
   }
 
   /** The members as a cdk8s-plus-27 pod selector (see {@link toNetworkPolicyPeerConfig}). */
-  public toPodSelector(): kplus.IPodSelector {
+  public toPodSelector(): kplus.IPodSelector | undefined {
     return membersSelector(this, this.selectorLabels, this.namespace);
   }
 
