@@ -1,5 +1,5 @@
 import { execFileSync } from 'child_process';
-import { readFileSync, writeFileSync } from 'fs';
+import { existsSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { parseAllDocuments } from 'yaml';
 import { CACHE, cleanEnv, firstTypeScriptExample, freshApp, installedVersion, ROOT, run, Timings } from '../harness/fresh-app';
@@ -34,6 +34,20 @@ test('the tarball holds the compiled library and what users need, nothing else',
   expect(assembly.types['cdk8s-pgaas.PostgresCluster'].initializer).toBeDefined();
   for (const field of ['description', 'license', 'repository', 'homepage', 'bugs', 'keywords', 'main', 'types']) expect(manifest[field]).toBeDefined();
 });
+
+test('npm install from git: the clone has no lib/, npm compiles it through the prepare script', () => {
+  const commit = run('git', ['rev-parse', 'HEAD'], ROOT).trim();
+  const dir = freshApp('newcomer-git', {
+    'cdk8s': installedVersion('cdk8s'),
+    'constructs': installedVersion('constructs'),
+    'cdk8s-plus-27': installedVersion('cdk8s-plus-27'),
+    'cdk8s-pgaas': `git+file://${ROOT}#${commit}`,
+  }, {});
+  timings.time('git: install', () => run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], dir, NPM_ENV));
+  const library = join(dir, 'node_modules', 'cdk8s-pgaas');
+  for (const file of ['lib/index.js', 'lib/index.d.ts', '.jsii']) expect(existsSync(join(library, file))).toBe(true);
+  expect(run(process.execPath, ['-e', "process.stdout.write(typeof require('cdk8s-pgaas').PostgresCluster)"], dir)).toBe('function');
+}, 900_000);
 
 describe.each(['cdk8s-plus-27', 'cdk8s-plus-33'])('a fresh app with %s', (plus) => {
   let objects: any[];
