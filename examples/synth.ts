@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { App } from 'cdk8s';
+import { App, Yaml } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
+import { GITOPS_LAYOUTS } from './gitops';
 import { EXAMPLES } from './index';
 
 /** Synthesizes every example into dist/examples/<name>/ and reports the files and object counts. */
@@ -21,4 +22,15 @@ for (const example of EXAMPLES) {
     console.log(`${path.relative(process.cwd(), full)}: ${objects.length} objects (${counts})`);
   }
 }
-console.log(`wrote ${total} objects for ${EXAMPLES.length} examples under ${path.relative(process.cwd(), root)}/`);
+// The GitOps layouts: a folder per chart, named by its id (the GitOps tool's objects name those paths).
+for (const layout of GITOPS_LAYOUTS) {
+  for (const chart of layout.build(new App())) {
+    const folder = path.join(root, layout.name, chart.node.id);
+    fs.mkdirSync(folder, { recursive: true });
+    const objects = chart.toJson();
+    fs.writeFileSync(path.join(folder, `${chart.node.id}.k8s.yaml`), Yaml.stringify(...objects));
+    total += objects.length;
+    console.log(`${path.relative(process.cwd(), folder)}/: ${objects.length} objects`);
+  }
+}
+console.log(`wrote ${total} objects for ${EXAMPLES.length} examples and ${GITOPS_LAYOUTS.length} GitOps layouts under ${path.relative(process.cwd(), root)}/`);

@@ -12,6 +12,13 @@ export type { PatroniRbacProps } from './cluster/patroni-rbac';
 export { SynchronousMode, PatroniProfile } from './cluster/patroni-settings';
 export type { PatroniSettings, ResolvedPatroniSettings } from './cluster/patroni-settings';
 
+// connect/: what the connection helpers take (workloads of any cdk8s-plus version)
+export type { IConnectableWorkload, IConnectableContainer, IContainerEnvironment, IWorkloadPods } from './connect/workload';
+
+// namespace/: the optional Namespace, with Pod Security labels
+export { DatabaseNamespace } from './namespace/database-namespace';
+export type { DatabaseNamespaceProps } from './namespace/database-namespace';
+
 // scheduling/: placement shared by the members and the pooler
 export { Placement } from './scheduling/pod-placement';
 export type { PodPlacementOptions } from './scheduling/pod-placement';
@@ -19,7 +26,7 @@ export type { PodPlacementOptions } from './scheduling/pod-placement';
 // pooler/: PgBouncer in front of a cluster
 export { ConnectionPooler } from './pooler/connection-pooler';
 export type { ConnectionPoolerTier } from './pooler/connection-pooler';
-export type { ConnectionPoolerOptions, ConnectionPoolerProps, PoolerConnectionEnvOptions } from './pooler/props';
+export type { ConnectionPoolerOptions, PoolerConnectionEnvOptions } from './pooler/props';
 export { PoolMode } from './pooler/pool-mode';
 
 // backup/: what the cluster consumes (archiving, storage, clone / point-in-time / standby sources)

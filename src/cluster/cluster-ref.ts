@@ -1,10 +1,16 @@
 import { k8s } from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
+import { IConnectableWorkload } from '../connect/workload';
 import { Credentials, ResolvedCredentials } from '../credentials/credentials';
 import { IDatabaseNetworkPolicy } from '../network/network-policy';
 
-/** Options of {@link IPostgresCluster.connectionEnvVars}. */
+/** Options of {@link IPostgresCluster.connectionEnvVars} and {@link IPostgresCluster.addConnectionEnv}. */
 export interface ConnectionEnvOptions {
+  /**
+   * Login role to connect as (a declared role, for example "orders_app"): its credentials Secret
+   * provides PGUSER and PGPASSWORD. Required: the superuser is never chosen for you.
+   */
+  readonly user: string;
   /**
    * Connect to the replicas (read-only) instead of the primary.
    * @default false
@@ -16,10 +22,11 @@ export interface ConnectionEnvOptions {
    */
   readonly database?: string;
   /**
-   * Login role to connect as: its credentials Secret provides PGUSER and PGPASSWORD.
-   * @default "postgres" (the superuser)
+   * Prefix of every variable name (`ORDERS_PGHOST`, `ORDERS_DATABASE_URL`, ...), for a workload that
+   * connects to several databases: each connection of a container needs its own prefix.
+   * @default "" (libpq's own names: PGHOST, PGPORT, ...)
    */
-  readonly user?: string;
+  readonly prefix?: string;
 }
 
 /**
@@ -58,12 +65,27 @@ export interface IPostgresCluster extends IConstruct {
   readonly serviceAccountName: string;
   /** Secret with the server certificate, when the cluster serves a verifiable certificate. */
   readonly tlsSecretName?: string;
+  /** Key of the CA certificate in `tlsSecretName` (clients verify the server with it). */
+  readonly tlsCaKey?: string;
   /** The cluster's NetworkPolicies, when this app defines them. */
   readonly networkPolicy?: IDatabaseNetworkPolicy;
   /** Where a login user's name and password are (Secret name and keys). */
   userCredentials(user: string): ResolvedCredentials;
-  /** libpq environment for an app container, as plain Kubernetes env entries. */
-  connectionEnvVars(options?: ConnectionEnvOptions): k8s.EnvVar[];
+  /**
+   * The connection environment for an app container, as plain Kubernetes env entries: PGHOST, PGPORT,
+   * PGUSER and PGPASSWORD (from the user's Secret), PGSSLMODE (`verify-full` with PGSSLROOTCERT when
+   * the cluster serves a verifiable certificate, which the container must mount there; otherwise
+   * `require`), PGDATABASE, and DATABASE_URL / JDBC_DATABASE_URL, which reference the password
+   * (`$(PGPASSWORD)`) instead of containing it.
+   */
+  connectionEnvVars(options: ConnectionEnvOptions): k8s.EnvVar[];
+  /**
+   * Connects a workload (cdk8s-plus `Deployment`, `StatefulSet`, `Job`, ... of any cdk8s-plus
+   * version): the variables of {@link connectionEnvVars} on each of its containers, the CA
+   * certificate mounted with TLS, and its pods admitted through the cluster's NetworkPolicy (when
+   * this app defines it). The workload must be in the cluster's namespace.
+   */
+  addConnectionEnv(workload: IConnectableWorkload, options: ConnectionEnvOptions): void;
 }
 
 /** A cluster synthesized elsewhere (another app or repository), for {@link PostgresCluster.fromClusterAttributes}. */
@@ -116,4 +138,9 @@ export interface PostgresClusterAttributes {
    * @default - none (Spilo's self-signed certificate)
    */
   readonly tlsSecretName?: string;
+  /**
+   * Key of the CA certificate in `tlsSecretName`.
+   * @default "ca.crt"
+   */
+  readonly tlsCaKey?: string;
 }

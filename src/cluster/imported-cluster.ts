@@ -2,9 +2,10 @@ import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ConnectionEnvOptions, IPostgresCluster, PostgresClusterAttributes } from './cluster-ref';
-import { clusterConnectionEnv } from './connection-env';
+import { clusterConnectionEnv, connectToCluster } from './connection-env';
 import { Spilo } from './spilo-contract';
 import { DEFAULT_SPILO_IMAGE } from './spilo-image';
+import { IConnectableWorkload } from '../connect/workload';
 import { Credentials, ResolvedCredentials } from '../credentials/credentials';
 import { ClusterNames } from '../private/names';
 import { Rules, ValidationErrors } from '../private/validation';
@@ -27,6 +28,7 @@ export class ImportedPostgresCluster extends Construct implements IPostgresClust
   public readonly replicaServiceName: string;
   public readonly serviceAccountName: string;
   public readonly tlsSecretName?: string;
+  public readonly tlsCaKey?: string;
   private readonly credentials = new Map<string, ResolvedCredentials>();
 
   constructor(scope: Construct, id: string, attributes: PostgresClusterAttributes) {
@@ -52,6 +54,7 @@ export class ImportedPostgresCluster extends Construct implements IPostgresClust
     this.replicaServiceName = names.replicaService;
     this.serviceAccountName = attributes.serviceAccountName ?? names.patroniRbac;
     this.tlsSecretName = attributes.tlsSecretName;
+    this.tlsCaKey = attributes.tlsSecretName === undefined ? undefined : attributes.tlsCaKey ?? 'ca.crt';
     const users: Array<[string, Credentials | undefined]> = [
       [Spilo.SUPERUSER, undefined], [Spilo.REPLICATION_USER, undefined], ...Object.entries(attributes.userCredentials ?? {}),
     ];
@@ -78,7 +81,11 @@ export class ImportedPostgresCluster extends Construct implements IPostgresClust
     return credentials;
   }
 
-  public connectionEnvVars(options: ConnectionEnvOptions = {}): k8s.EnvVar[] {
+  public connectionEnvVars(options: ConnectionEnvOptions): k8s.EnvVar[] {
     return clusterConnectionEnv(this, options);
+  }
+
+  public addConnectionEnv(workload: IConnectableWorkload, options: ConnectionEnvOptions): void {
+    connectToCluster(this, workload, options);
   }
 }

@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ConnectionEnvOptions, IPostgresCluster, PostgresClusterAttributes } from './cluster-ref';
-import { clusterConnectionEnv } from './connection-env';
+import { clusterConnectionEnv, connectToCluster } from './connection-env';
 import { ImportedPostgresCluster } from './imported-cluster';
 import { PatroniRbac } from './patroni-rbac';
 import { ResolvedPatroniSettings } from './patroni-settings';
@@ -14,6 +14,8 @@ import { SpiloStatefulSet } from './spilo-stateful-set';
 import { ResolvedCluster, resolveClusterProps } from './validate-props';
 import { EXEMPTION_REASONS, exemptionAnnotations } from '../audit/exemptions';
 import { PolicyCheck } from '../audit/policy-rules';
+import { membersSelector } from '../connect/members-peer';
+import { IConnectableWorkload, IWorkloadPods } from '../connect/workload';
 import { ResolvedCredentials } from '../credentials/credentials';
 import { ExternalSecret } from '../credentials/external-secret';
 import { SecretGenerator } from '../credentials/secret-generator';
@@ -45,9 +47,9 @@ import { SpiloTls } from '../tls/server-tls';
  *   databases: [{ name: 'orders', prepared: true }],
  * });
  * const api = new kplus.Deployment(chart, 'api', { containers: [{ image: 'example/api:1.4.2', portNumber: 8080 }] });
- * db.addConnectionEnv(api.containers[0], { user: 'orders_app', database: 'orders' });
+ * db.addConnectionEnv(api, { user: 'orders_app', database: 'orders' });
  */
-export class PostgresCluster extends Construct implements IPostgresCluster {
+export class PostgresCluster extends Construct implements IPostgresCluster, kplus.INetworkPolicyPeer {
   /**
    * A cluster synthesized elsewhere (another app or repository), for poolers, logical backups and
    * connection helpers in this app. Its Services, Secrets and ServiceAccount follow the library's names.
@@ -88,6 +90,8 @@ export class PostgresCluster extends Construct implements IPostgresCluster {
   public readonly selectorLabels: Record<string, string>;
   /** Secret with the server certificate, when `tls` is set. */
   public readonly tlsSecretName?: string;
+  /** Key of the CA certificate in `tlsSecretName`. */
+  public readonly tlsCaKey?: string;
   /** The identity the members run with. */
   public readonly rbac: PatroniRbac;
   public readonly statefulSet: k8s.KubeStatefulSet;
@@ -133,6 +137,7 @@ export class PostgresCluster extends Construct implements IPostgresCluster {
     this.parameters = cluster.parameters;
     this.selectorLabels = memberSelector(cluster.name);
     this.tlsSecretName = cluster.tls.secretName;
+    this.tlsCaKey = cluster.tls.secretName === undefined ? undefined : props.tls?._keys.caKey;
 
     const objectLabels = clusterObjectLabels(cluster);
     const metadata = (name: string, extraLabels: Record<string, string> = {}) => ({
@@ -187,7 +192,7 @@ export class PostgresCluster extends Construct implements IPostgresCluster {
     this.networkPolicy = this.createNetworkPolicy(cluster, objectLabels);
 
     if (cluster.connectionPooler) {
-      this.connectionPooler = new ConnectionPooler(this, 'Pooler', { ...cluster.connectionPooler, cluster: this });
+      this.connectionPooler = ConnectionPooler._create(this, 'Pooler', { ...cluster.connectionPooler, cluster: this });
       for (const tier of [this.connectionPooler.primary, this.connectionPooler.replica]) {
         if (tier && this.secretGenerator) tier.deployment.addDependency(this.secretGenerator.job);
       }
@@ -206,9 +211,27 @@ export class PostgresCluster extends Construct implements IPostgresCluster {
     this.networkPolicy.allowConnectionsFrom(...peers);
   }
 
-  /** Allows a cdk8s-plus workload (Deployment, StatefulSet, Job, ...) to connect to PostgreSQL. */
-  public allowWorkload(workload: kplus.IPodSelector): void {
-    this.allowConnectionsFrom(NetworkPeer.fromPodSelector(workload));
+  /**
+   * Allows a workload (Deployment, StatefulSet, Job, DaemonSet of any cdk8s-plus version) to connect
+   * to PostgreSQL, and to the pooler. `addConnectionEnv` does this itself.
+   */
+  public allowWorkload(workload: IWorkloadPods): void {
+    this.allowConnectionsFrom(NetworkPeer.fromWorkload(workload));
+  }
+
+  /**
+   * The members as a cdk8s-plus-27 network peer, for cdk8s-plus's own idiom
+   * `workload.connections.allowTo(db, { ports: [kplus.NetworkPolicyPort.tcp(5432)] })`, which adds policies of
+   * its own (egress for the workload, ingress for the members). `addConnectionEnv` and `allowWorkload` do it
+   * with the cluster's policy and work with every cdk8s-plus version.
+   */
+  public toNetworkPolicyPeerConfig(): kplus.NetworkPolicyPeerConfig {
+    return { podSelector: membersSelector(this, this.selectorLabels, this.namespace).toPodSelectorConfig() };
+  }
+
+  /** The members as a cdk8s-plus-27 pod selector (see {@link toNetworkPolicyPeerConfig}). */
+  public toPodSelector(): kplus.IPodSelector | undefined {
+    return membersSelector(this, this.selectorLabels, this.namespace);
   }
 
   /** Host name of the primary Service within the cluster (`<name>.<namespace>.svc`). */
@@ -237,21 +260,29 @@ export class PostgresCluster extends Construct implements IPostgresCluster {
   }
 
   /**
-   * libpq environment for an app container (PGHOST, PGPORT, PGUSER and PGPASSWORD from the Secret,
-   * PGSSLMODE=require, optionally PGDATABASE), as plain Kubernetes env entries.
+   * The connection environment for an app container, as plain Kubernetes env entries: PGHOST, PGPORT,
+   * PGUSER and PGPASSWORD (from the user's Secret), PGSSLMODE (`verify-full` with PGSSLROOTCERT when
+   * the cluster serves a verifiable certificate, which the container must mount there; otherwise
+   * `require`), PGDATABASE, and DATABASE_URL / JDBC_DATABASE_URL, which reference the password
+   * (`$(PGPASSWORD)`) instead of containing it.
    */
-  public connectionEnvVars(options: ConnectionEnvOptions = {}): k8s.EnvVar[] {
+  public connectionEnvVars(options: ConnectionEnvOptions): k8s.EnvVar[] {
     return clusterConnectionEnv(this, options);
   }
 
-  /** The same libpq environment as {@link connectionEnvVars}, as cdk8s-plus values. */
-  public connectionEnv(options: ConnectionEnvOptions = {}): Record<string, kplus.EnvValue> {
+  /** The same environment as {@link connectionEnvVars}, as cdk8s-plus values. */
+  public connectionEnv(options: ConnectionEnvOptions): Record<string, kplus.EnvValue> {
     return plusEnv(this, this.connectionEnvVars(options));
   }
 
-  /** Adds the libpq environment of {@link connectionEnv} to a cdk8s-plus container. */
-  public addConnectionEnv(container: kplus.Container, options: ConnectionEnvOptions = {}): void {
-    for (const [name, value] of Object.entries(this.connectionEnv(options))) container.env.addVariable(name, value);
+  /**
+   * Connects a workload (cdk8s-plus `Deployment`, `StatefulSet`, `Job`, ... of any cdk8s-plus
+   * version): the variables of {@link connectionEnvVars} on each of its containers, the CA
+   * certificate mounted with TLS, and its pods admitted through the NetworkPolicy. The workload must
+   * be in the cluster's namespace; a second connection of the same container needs its own `prefix`.
+   */
+  public addConnectionEnv(workload: IConnectableWorkload, options: ConnectionEnvOptions): void {
+    connectToCluster(this, workload, options);
   }
 
   /** Where a login user's name and password are (Secret name and keys). */

@@ -1,6 +1,7 @@
 import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
+import { IWorkloadPods } from '../connect/workload';
 import { Problem, ValidationErrors, validateLabels } from '../private/validation';
 
 /** The label the API server puts on every Namespace (Kubernetes >= 1.21), so namespaces can be selected by name. */
@@ -52,6 +53,14 @@ export class NetworkPeer {
     return new NetworkPeer({ selector });
   }
 
+  /**
+   * The pods of a workload of any cdk8s-plus version (27 ... 33), by its `matchLabels`; a workload in
+   * a Chart of another namespace is selected in that namespace.
+   */
+  public static fromWorkload(workload: IWorkloadPods): NetworkPeer {
+    return new NetworkPeer({ workload });
+  }
+
   /** A raw Kubernetes peer, for anything the other factories cannot express. */
   public static fromPeer(peer: k8s.NetworkPolicyPeer): NetworkPeer {
     return new NetworkPeer({ raw: peer });
@@ -79,6 +88,13 @@ export class NetworkPeer {
     if (s.raw) return s.raw;
     if (s.cidr) return { ipBlock: { cidr: s.cidr, except: s.except?.length ? s.except : undefined } };
     if (s.selector) return selectorPeer(s.selector, policyNamespace);
+    if (s.workload) {
+      const namespace = Chart.of(s.workload).namespace;
+      return {
+        podSelector: { matchLabels: { ...s.workload.matchLabels } },
+        namespaceSelector: namespace && namespace !== policyNamespace ? { matchLabels: { [NAMESPACE_NAME_LABEL]: namespace } } : undefined,
+      };
+    }
     return {
       podSelector: s.podLabels ? { matchLabels: s.podLabels } : undefined,
       namespaceSelector: s.namespaceLabels ? (Object.keys(s.namespaceLabels).length ? { matchLabels: s.namespaceLabels } : {}) : undefined,
@@ -92,6 +108,7 @@ interface PeerSpec {
   readonly cidr?: string;
   readonly except?: string[];
   readonly selector?: kplus.IPodSelector;
+  readonly workload?: IWorkloadPods;
   readonly raw?: k8s.NetworkPolicyPeer;
 }
 

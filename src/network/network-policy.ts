@@ -1,10 +1,10 @@
 import { ApiObject, Chart, Lazy } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { NetworkPeer } from './network-peer';
 import { BackupEndpoint, DatabaseNetworkPolicyProps, validateDatabaseNetworkPolicy } from './network-policy-props';
 import { NetworkPolicyRules } from './network-policy-rules';
+import { IWorkloadPods } from '../connect/workload';
 import { ClusterNames } from '../private/names';
 import { ValidationErrors } from '../private/validation';
 
@@ -95,9 +95,9 @@ export class DatabaseNetworkPolicy extends Construct implements IDatabaseNetwork
     this.clients.push(...peers);
   }
 
-  /** Allows a cdk8s-plus workload (Deployment, StatefulSet, Job, Pods.select(...)) to connect. */
-  public allowWorkload(workload: kplus.IPodSelector): void {
-    this.allowConnectionsFrom(NetworkPeer.fromPodSelector(workload));
+  /** Allows a workload (Deployment, StatefulSet, Job, DaemonSet of any cdk8s-plus version) to connect. */
+  public allowWorkload(workload: IWorkloadPods): void {
+    this.allowConnectionsFrom(NetworkPeer.fromWorkload(workload));
   }
 
   /** The policies, for dependencies and escape hatches. */

@@ -8,6 +8,8 @@ import { renderPoolerTier } from './pooler-tier';
 import { ConnectionPoolerProps, PoolerConnectionEnvOptions } from './props';
 import { ResolvedConnectionPooler, ResolvedPoolerTier, resolveConnectionPooler, UNPOOLED_USERS } from './validate-props';
 import { IPostgresCluster } from '../cluster/cluster-ref';
+import { checkConnectionOptions, connectWorkload, ServerCa, serverCa } from '../connect/connect-workload';
+import { IConnectableWorkload } from '../connect/workload';
 import { ResolvedCredentials } from '../credentials/credentials';
 import { disruptionBudget } from '../private/disruption-budget';
 import { libpqEnv, plusEnv } from '../private/libpq-env';
@@ -41,8 +43,10 @@ export interface ConnectionPoolerTier {
  * per-user configuration. The pools are sized from the cluster's `max_connections` so that all
  * pooler pods together, a rolling update's surge pods included, stay within it.
  *
- * Declare it through `PostgresCluster`'s `connectionPooler` prop, which also creates the pooler role,
- * its Secret and its NetworkPolicy:
+ * Declare it through `PostgresCluster`'s `connectionPooler` prop, which also creates what the pooler
+ * needs besides its own objects: the pooler role and its lookup function (bootstrap), the role's
+ * Secret and the NetworkPolicy. That is the only way to create one: a pooler on its own would
+ * synthesize without error and never work.
  *
  * @example
  * const db = new PostgresCluster(chart, 'orders', {
@@ -53,7 +57,7 @@ export interface ConnectionPoolerTier {
  *   connectionPooler: { replicas: 2, replicaPooler: true },
  * });
  * const api = new kplus.Deployment(chart, 'api', { containers: [{ image: 'example/api:1.4.2' }] });
- * db.connectionPooler!.addConnectionEnv(api.containers[0], { user: 'orders_app', database: 'orders' });
+ * db.connectionPooler!.addConnectionEnv(api, { user: 'orders_app', database: 'orders' });
  */
 export class ConnectionPooler extends Construct {
   /**
@@ -65,6 +69,14 @@ export class ConnectionPooler extends Construct {
 
   /** Pod template annotation holding the hash of everything a pooler pod reads at start. */
   public static readonly CONFIG_HASH_ANNOTATION = CONFIG_HASH_ANNOTATION;
+
+  /**
+   * The cluster's pooler, created by `PostgresCluster` (which provides its role, Secret and NetworkPolicy).
+   * @internal
+   */
+  public static _create(scope: Construct, id: string, props: ConnectionPoolerProps): ConnectionPooler {
+    return new ConnectionPooler(scope, id, props);
+  }
 
   /** Name of the primary pooler's Service (and Deployment): `<cluster>-pooler`. */
   public readonly serviceName: string;
@@ -113,8 +125,10 @@ export class ConnectionPooler extends Construct {
   public readonly replica?: ConnectionPoolerTier;
 
   private readonly cluster: IPostgresCluster;
+  /** The CA clients verify the pooler with, when it serves the cluster's certificate. */
+  private readonly ca?: ServerCa;
 
-  constructor(scope: Construct, id: string, props: ConnectionPoolerProps) {
+  private constructor(scope: Construct, id: string, props: ConnectionPoolerProps) {
     super(scope, id);
     const cluster = props.cluster;
     const errors = new ValidationErrors(`ConnectionPooler ${this.node.path}`);
@@ -134,6 +148,9 @@ export class ConnectionPooler extends Construct {
     this.poolerRole = pooler.poolerRole;
     this.poolerCredentials = pooler.credentials;
     this.clientTls = pooler.clientTlsSecretName !== undefined;
+    // The cluster's certificate names the pooler Services too, so clients can verify the pooler like the database.
+    this.ca = pooler.clientTlsSecretName !== undefined && pooler.clientTlsSecretName === cluster.tlsSecretName
+      ? serverCa(cluster.name, cluster.tlsSecretName, cluster.tlsCaKey) : undefined;
     this.maxConnections = pooler.maxConnections;
     this.superuserReservedConnections = pooler.superuserReservedConnections;
     this.reservedConnections = pooler.reservedConnections;
@@ -169,11 +186,13 @@ export class ConnectionPooler extends Construct {
   }
 
   /**
-   * libpq environment pointing an app at the pooler: PGHOST (the pooler Service), PGPORT, PGUSER
-   * and PGPASSWORD from the user's credentials Secret, PGSSLMODE (`require` with client TLS,
-   * otherwise `prefer`, so apps keep working while client TLS is switched on), optionally PGDATABASE.
+   * The connection environment pointing an app at the pooler, with the same variables as
+   * `PostgresCluster.connectionEnvVars`. PGSSLMODE follows the same rule as the database's: `verify-full`
+   * (with PGSSLROOTCERT) when the pooler serves the cluster's verifiable certificate, `require` with
+   * another certificate; without client TLS, `prefer` (PgBouncer then offers no TLS).
    */
   public connectionEnvVars(options: PoolerConnectionEnvOptions): k8s.EnvVar[] {
+    checkConnectionOptions(`ConnectionPooler ${this.node.path}`, options);
     if (UNPOOLED_USERS.includes(options.user)) {
       throw new Error(`ConnectionPooler ${this.node.path}: "${options.user}" cannot connect through the pooler (superusers and the replication user are never served by the lookup function); connect to the cluster directly`);
     }
@@ -184,19 +203,33 @@ export class ConnectionPooler extends Construct {
       host: (options.readOnly ? this.replicaHost : this.host)!,
       port: this.port,
       credentials: this.cluster.userCredentials(options.user),
-      sslMode: this.clientTls ? 'require' : 'prefer',
+      sslMode: this.ca ? 'verify-full' : this.clientTls ? 'require' : 'prefer',
+      sslRootCert: this.ca?.file,
       database: options.database,
+      prefix: options.prefix,
+      urls: true,
     });
   }
 
-  /** The same libpq environment as {@link connectionEnvVars}, as cdk8s-plus values. */
+  /** The same environment as {@link connectionEnvVars}, as cdk8s-plus values. */
   public connectionEnv(options: PoolerConnectionEnvOptions): Record<string, kplus.EnvValue> {
     return plusEnv(this, this.connectionEnvVars(options));
   }
 
-  /** Adds the libpq environment of {@link connectionEnv} to a cdk8s-plus container. */
-  public addConnectionEnv(container: kplus.Container, options: PoolerConnectionEnvOptions): void {
-    for (const [name, value] of Object.entries(this.connectionEnv(options))) container.env.addVariable(name, value);
+  /**
+   * Connects a workload through the pooler (cdk8s-plus `Deployment`, `StatefulSet`, `Job`, ... of any
+   * cdk8s-plus version): the variables of {@link connectionEnvVars} on each of its containers, the CA
+   * certificate mounted with TLS, and its pods admitted through the cluster's NetworkPolicy (which
+   * admits the same clients to the pooler). The workload must be in the cluster's namespace.
+   */
+  public addConnectionEnv(workload: IConnectableWorkload, options: PoolerConnectionEnvOptions): void {
+    const env = this.connectionEnvVars(options);
+    connectWorkload(this, {
+      subject: `ConnectionPooler ${this.node.path}`,
+      namespace: this.cluster.namespace,
+      networkPolicy: this.cluster.networkPolicy,
+      ca: this.ca,
+    }, workload, env, options.prefix ?? '');
   }
 
   private tier(pooler: ResolvedConnectionPooler, tier: ResolvedPoolerTier): ConnectionPoolerTier {

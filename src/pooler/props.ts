@@ -157,4 +157,10 @@ export interface PoolerConnectionEnvOptions {
    * @default false
    */
   readonly readOnly?: boolean;
+  /**
+   * Prefix of every variable name (`ORDERS_PGHOST`, ...), for a workload that connects to several
+   * databases: each connection of a container needs its own prefix.
+   * @default "" (libpq's own names)
+   */
+  readonly prefix?: string;
 }

@@ -10,21 +10,41 @@ export interface LibpqEnvInput {
   readonly credentials: ResolvedCredentials;
   readonly sslMode: string;
   readonly database?: string;
+  /** The CA file that verifies the server (PGSSLROOTCERT), with `verify-full`. */
+  readonly sslRootCert?: string;
+  /** Prefix of every variable name, for apps connecting to several databases. */
+  readonly prefix?: string;
+  /** Also DATABASE_URL and JDBC_DATABASE_URL, for clients that take a URL. */
+  readonly urls?: boolean;
 }
 
 /**
  * The libpq environment (PGHOST, PGPORT, PGUSER and PGPASSWORD from the user's Secret, PGSSLMODE,
- * optionally PGDATABASE): the one builder behind every connection helper of the bundle.
+ * optionally PGSSLROOTCERT and PGDATABASE), and with `urls` a URI and a JDBC URL: the one builder
+ * behind every connection helper of the bundle.
+ *
+ * The URLs never contain the password: they reference PGUSER and PGPASSWORD with Kubernetes'
+ * `$(VAR)` expansion, which the kubelet resolves when the container starts (both are defined
+ * before them). Generated passwords are letters and digits, so they need no URL encoding.
  */
 export function libpqEnv(input: LibpqEnvInput): k8s.EnvVar[] {
   const { secretName, usernameKey, passwordKey } = input.credentials;
+  const name = (variable: string) => `${input.prefix ?? ''}${variable}`;
+  const query = `sslmode=${input.sslMode}${input.sslRootCert ? `&sslrootcert=${input.sslRootCert}` : ''}`;
+  const address = `${input.host}:${input.port}/${input.database ?? ''}`;
+  const [user, password] = [`$(${name('PGUSER')})`, `$(${name('PGPASSWORD')})`];
   return [
-    { name: 'PGHOST', value: input.host },
-    { name: 'PGPORT', value: String(input.port) },
-    { name: 'PGUSER', valueFrom: { secretKeyRef: { name: secretName, key: usernameKey } } },
-    { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: secretName, key: passwordKey } } },
-    { name: 'PGSSLMODE', value: input.sslMode },
-    ...input.database ? [{ name: 'PGDATABASE', value: input.database }] : [],
+    { name: name('PGHOST'), value: input.host },
+    { name: name('PGPORT'), value: String(input.port) },
+    { name: name('PGUSER'), valueFrom: { secretKeyRef: { name: secretName, key: usernameKey } } },
+    { name: name('PGPASSWORD'), valueFrom: { secretKeyRef: { name: secretName, key: passwordKey } } },
+    { name: name('PGSSLMODE'), value: input.sslMode },
+    ...input.sslRootCert ? [{ name: name('PGSSLROOTCERT'), value: input.sslRootCert }] : [],
+    ...input.database ? [{ name: name('PGDATABASE'), value: input.database }] : [],
+    ...input.urls ? [
+      { name: name('DATABASE_URL'), value: `postgresql://${user}:${password}@${address}?${query}` },
+      { name: name('JDBC_DATABASE_URL'), value: `jdbc:postgresql://${address}?${query}&user=${user}&password=${password}` },
+    ] : [],
   ];
 }
 
@@ -40,7 +60,7 @@ export function plusEnv(scope: Construct, variables: k8s.EnvVar[]): Record<strin
   return result;
 }
 
-function secretHandle(scope: Construct, name: string): kplus.ISecret {
+export function secretHandle(scope: Construct, name: string): kplus.ISecret {
   const id = `SecretRef-${name}`;
   return (scope.node.tryFindChild(id) as kplus.ISecret | undefined) ?? kplus.Secret.fromSecretName(scope, id, name);
 }

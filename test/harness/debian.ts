@@ -15,16 +15,19 @@ export const DEBIAN_PACKAGES: Record<string, string> = {
   'openssl': '/usr/bin/openssl',
 };
 
-export function missingDebianPackages(names: string[] = Object.keys(DEBIAN_PACKAGES)): string[] {
-  return names.filter((name) => !fs.existsSync(DEBIAN_PACKAGES[name]));
+export function missingDebianPackages(names: string[] = Object.keys(DEBIAN_PACKAGES), binaries: Record<string, string> = DEBIAN_PACKAGES): string[] {
+  return names.filter((name) => !fs.existsSync(binaries[name]));
 }
 
-/** Installs the missing packages with apt-get (root only); throws a message naming them otherwise. */
-export function ensureDebianPackages(names: string[] = Object.keys(DEBIAN_PACKAGES)): void {
-  const missing = missingDebianPackages(names);
+/**
+ * Installs the missing packages with apt-get (root only); throws a message naming them otherwise.
+ * @param binaries the binary that proves each package is installed
+ */
+export function ensureDebianPackages(names: string[] = Object.keys(DEBIAN_PACKAGES), binaries: Record<string, string> = DEBIAN_PACKAGES): void {
+  const missing = missingDebianPackages(names, binaries);
   if (missing.length === 0) return;
   if (process.getuid?.() !== 0) {
-    throw new Error(`integration tests need the Debian packages: ${missing.join(' ')} (install them with apt-get, or run the tests as root so the setup installs them)`);
+    throw new Error(`these tests need the Debian packages: ${missing.join(' ')} (install them with apt-get, or run the tests as root so the setup installs them)`);
   }
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
@@ -39,6 +42,6 @@ export function ensureDebianPackages(names: string[] = Object.keys(DEBIAN_PACKAG
   } finally {
     if (!hadPolicy) fs.rmSync(policy, { force: true });
   }
-  const still = missingDebianPackages(names);
+  const still = missingDebianPackages(names, binaries);
   if (still.length > 0) throw new Error(`apt-get ran but these packages are still missing: ${still.join(' ')}`);
 }

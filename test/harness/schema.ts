@@ -11,6 +11,8 @@ export function schemaErrors(object: any): string[] {
   const where = `${object.kind}/${object.metadata?.name}`;
   if (object.apiVersion === 'external-secrets.io/v1' && object.kind === 'ExternalSecret') return externalSecretErrors(object).map((e) => `${where}: ${e}`);
   if (object.apiVersion === 'cert-manager.io/v1' && object.kind === 'Certificate') return certificateErrors(object).map((e) => `${where}: ${e}`);
+  if (object.apiVersion === 'kustomize.toolkit.fluxcd.io/v1' && object.kind === 'Kustomization') return fluxKustomizationErrors(object).map((e) => `${where}: ${e}`);
+  if (object.apiVersion === 'argoproj.io/v1alpha1' && object.kind === 'Application') return argoApplicationErrors(object).map((e) => `${where}: ${e}`);
   const Model = modelClass(object.apiVersion, object.kind);
   if (!Model) return [`${where}: no schema for ${object.apiVersion} ${object.kind}`];
   const errors: string[] = [];
@@ -68,9 +70,7 @@ function unknownFields(value: any, type: string, path: string, errors: string[])
  */
 function externalSecretErrors(o: any): string[] {
   const errors: string[] = [];
-  const only = (value: any, path: string, allowed: string[]) => {
-    for (const key of Object.keys(value ?? {})) if (!allowed.includes(key)) errors.push(`unknown field "${path}.${key}"`);
-  };
+  const only = unknownFieldsOf(errors);
   only(o, '', ['apiVersion', 'kind', 'metadata', 'spec']);
   only(o.spec, 'spec', ['refreshInterval', 'secretStoreRef', 'target', 'data', 'dataFrom', 'refreshPolicy']);
   only(o.spec?.secretStoreRef, 'spec.secretStoreRef', ['name', 'kind']);
@@ -91,9 +91,7 @@ function externalSecretErrors(o: any): string[] {
 /** The fields of cert-manager.io/v1 Certificate the library emits (cert-manager pkg/apis/certmanager/v1/types_certificate.go). */
 function certificateErrors(o: any): string[] {
   const errors: string[] = [];
-  const only = (value: any, path: string, allowed: string[]) => {
-    for (const key of Object.keys(value ?? {})) if (!allowed.includes(key)) errors.push(`unknown field "${path}.${key}"`);
-  };
+  const only = unknownFieldsOf(errors);
   only(o, '', ['apiVersion', 'kind', 'metadata', 'spec']);
   only(o.spec, 'spec', ['secretName', 'issuerRef', 'dnsNames', 'duration', 'renewBefore', 'privateKey', 'usages', 'commonName', 'secretTemplate', 'isCA', 'ipAddresses', 'subject']);
   only(o.spec?.issuerRef, 'spec.issuerRef', ['name', 'kind', 'group']);
@@ -103,4 +101,46 @@ function certificateErrors(o: any): string[] {
   if (!Array.isArray(o.spec?.dnsNames) || o.spec.dnsNames.length === 0) errors.push('spec.dnsNames must not be empty');
   for (const d of ['duration', 'renewBefore']) if (o.spec?.[d] !== undefined && !/^([0-9]+(\.[0-9]+)?(h|m|s))+$/.test(o.spec[d])) errors.push(`spec.${d} must be a Go duration`);
   return errors;
+}
+
+/** The fields of a Flux Kustomization the examples use (fluxcd/kustomize-controller api/v1 kustomization_types.go). */
+function fluxKustomizationErrors(o: any): string[] {
+  const errors: string[] = [];
+  const only = unknownFieldsOf(errors);
+  only(o, '', ['apiVersion', 'kind', 'metadata', 'spec']);
+  only(o.spec, 'spec', ['interval', 'sourceRef', 'path', 'prune', 'wait', 'timeout', 'dependsOn', 'targetNamespace', 'retryInterval', 'healthChecks', 'force', 'suspend']);
+  only(o.spec?.sourceRef, 'spec.sourceRef', ['kind', 'name', 'namespace', 'apiVersion']);
+  if (!['GitRepository', 'OCIRepository', 'Bucket'].includes(o.spec?.sourceRef?.kind)) errors.push('spec.sourceRef.kind must be GitRepository, OCIRepository or Bucket');
+  if (!o.spec?.sourceRef?.name) errors.push('spec.sourceRef.name is required');
+  if (typeof o.spec?.prune !== 'boolean') errors.push('spec.prune is required (boolean)');
+  for (const d of ['interval', 'timeout']) if (o.spec?.[d] !== undefined && !/^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/.test(o.spec[d])) errors.push(`spec.${d} must be a Go duration`);
+  if (!o.spec?.interval) errors.push('spec.interval is required');
+  (o.spec?.dependsOn ?? []).forEach((d: any, i: number) => {
+    only(d, `spec.dependsOn[${i}]`, ['name', 'namespace']);
+    if (!d.name) errors.push(`spec.dependsOn[${i}].name is required`);
+  });
+  return errors;
+}
+
+/** The fields of an Argo CD Application the examples use (argo-cd pkg/apis/application/v1alpha1/types.go). */
+function argoApplicationErrors(o: any): string[] {
+  const errors: string[] = [];
+  const only = unknownFieldsOf(errors);
+  only(o, '', ['apiVersion', 'kind', 'metadata', 'spec']);
+  only(o.spec, 'spec', ['project', 'source', 'sources', 'destination', 'syncPolicy', 'ignoreDifferences', 'revisionHistoryLimit']);
+  only(o.spec?.source, 'spec.source', ['repoURL', 'targetRevision', 'path', 'chart', 'directory', 'kustomize', 'helm', 'plugin', 'ref']);
+  only(o.spec?.destination, 'spec.destination', ['server', 'name', 'namespace']);
+  only(o.spec?.syncPolicy, 'spec.syncPolicy', ['automated', 'syncOptions', 'retry', 'managedNamespaceMetadata']);
+  only(o.spec?.syncPolicy?.automated, 'spec.syncPolicy.automated', ['prune', 'selfHeal', 'allowEmpty', 'enabled']);
+  if (!o.spec?.project) errors.push('spec.project is required');
+  if (!o.spec?.source?.repoURL) errors.push('spec.source.repoURL is required');
+  if (!o.spec?.destination?.server === !o.spec?.destination?.name) errors.push('spec.destination needs exactly one of server and name');
+  return errors;
+}
+
+/** A check that an object has only the allowed fields, reporting the others into `errors`. */
+function unknownFieldsOf(errors: string[]): (value: any, path: string, allowed: string[]) => void {
+  return (value, path, allowed) => {
+    for (const key of Object.keys(value ?? {})) if (!allowed.includes(key)) errors.push(`unknown field "${path}.${key}"`);
+  };
 }

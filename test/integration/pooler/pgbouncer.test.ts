@@ -41,7 +41,7 @@ function build() {
     databases: SPEC.databases,
   });
   // An explicit database list: the connection bound then holds for the whole server.
-  const pooler = new ConnectionPooler(chart, 'pooler', { cluster, clientTlsSecretName: 'orders-db-pooler-tls', databases: ['appdb'] });
+  const pooler = ConnectionPooler._create(chart, 'pooler', { cluster, clientTlsSecretName: 'orders-db-pooler-tls', databases: ['appdb'] });
   return { cluster, pooler, objects: Testing.synth(chart) };
 }
 

