@@ -72,6 +72,11 @@ export function spiloEnv(cluster: ResolvedCluster): k8s.EnvVar[] {
     { name: 'KUBERNETES_LEADER_LABEL_VALUE', value: SpiloLabels.LEADER_VALUE },
     { name: 'KUBERNETES_STANDBY_LEADER_LABEL_VALUE', value: SpiloLabels.LEADER_VALUE },
     { name: 'KUBERNETES_LABELS', value: JSON.stringify(SpiloLabels.PATRONI) },
+    // Spilo turns Patroni's bypass_api_service on by default (KUBERNETES_BYPASS_API_SERVICE unset means 'true'); bypassing the Service
+    // needs `get` on endpoints/kubernetes in the `default` namespace, which a namespaced Role cannot
+    // grant, so Patroni 4 met a 403 at every start (found on a real API server). Any value but 'true'
+    // switches it off in Spilo (configure_spilo.py); 'disabled' also keeps the "never 'false'" rule and is no YAML 1.1 boolean (as 'off' would be).
+    { name: 'KUBERNETES_BYPASS_API_SERVICE', value: 'disabled' },
     ...cluster.tls.env,
     // Defined before SPILO_CONFIGURATION: the kubelet expands $(PATRONI_RESTAPI_*) in it, so the
     // REST API password reaches Patroni without ever being in the manifest.

@@ -277,6 +277,17 @@ const REPLICA_ROLES = ['replica', 'sync_standby', 'quorum_standby'];
 
 export interface ClusterSecrets { readonly superuserPassword: string; readonly replicationPassword: string }
 
+/** Which Patroni runs a member and with what environment. */
+export interface MemberRuntime {
+  /** The patroni executable. @default Debian's Patroni 3.0.2 (/usr/bin/patroni) */
+  readonly patroni?: string;
+  /** Extra environment (KUBECONFIG for the Kubernetes DCS). */
+  readonly env?: Record<string, string>;
+}
+
+/** Patroni's Kubernetes DCS section, as Spilo writes it from the pod's KUBERNETES_* env. */
+export interface KubernetesDcs { readonly kubernetes: Record<string, unknown> }
+
 /** One Patroni + PostgreSQL member, run as the service user with its working directory in `dir`. */
 export class PatroniMember {
   public readonly dataDir: string;
@@ -296,6 +307,7 @@ export class PatroniMember {
     public readonly dir: string,
     public readonly pgPort: number,
     public readonly restPort: number,
+    private readonly runtime: MemberRuntime = {},
   ) {
     this.dataDir = path.join(dir, 'data');
     this.configFile = path.join(dir, 'patroni.yml');
@@ -304,7 +316,7 @@ export class PatroniMember {
   }
 
   /** Writes the member's Patroni configuration (JSON, which is YAML) and its TLS certificate. */
-  public configure(etcd: EtcdServer, secrets: ClusterSecrets): Record<string, unknown> {
+  public configure(dcs: EtcdServer | KubernetesDcs, secrets: ClusterSecrets): Record<string, unknown> {
     const cert = path.join(this.dir, 'server.crt');
     const key = path.join(this.dir, 'server.key');
     // Spilo's write_certificates(): a throwaway self-signed certificate, key readable by postgres only.
@@ -321,9 +333,11 @@ export class PatroniMember {
         // From the manifest (restapi.authentication in SPILO_CONFIGURATION): unsafe endpoints need it.
         ...this.cluster.restApi ? { authentication: this.cluster.restApi } : {},
       },
-      etcd3: { hosts: [etcd.hostPort] },
+      // Patroni 4 on the Kubernetes DCS takes the manifest's bootstrap.dcs as it is; Debian's 3.0.2 on
+      // etcd only what it knows (dcsForPatroni302).
+      ...dcs instanceof EtcdServer ? { etcd3: { hosts: [dcs.hostPort] } } : dcs,
       bootstrap: {
-        dcs: dcsForPatroni302(this.cluster.dcs),
+        dcs: dcs instanceof EtcdServer ? dcsForPatroni302(this.cluster.dcs) : JSON.parse(JSON.stringify(this.cluster.dcs)),
         initdb: this.cluster.initdb,
         pg_hba: this.cluster.pgHba,
       },
@@ -355,7 +369,7 @@ export class PatroniMember {
 
   /** Runs `patroni --validate-config`; throws with its output when it rejects the configuration. */
   public validate(): void {
-    const result = runAsService('/usr/bin/patroni', ['--validate-config', this.configFile], { cwd: this.dir, timeoutMs: 60_000 });
+    const result = runAsService(this.patroniBin, ['--validate-config', this.configFile], { cwd: this.dir, timeoutMs: 60_000, env: this.runtime.env });
     if (result.status !== 0) {
       throw new Error(`patroni --validate-config rejected ${this.configFile} (exit ${result.status}):\n${result.stdout}${result.stderr}\n--- configuration ---\n${fs.readFileSync(this.configFile, 'utf8')}`);
     }
@@ -369,7 +383,7 @@ export class PatroniMember {
     this.expectExit = false;
     this.unexpectedExit = undefined;
     fs.appendFileSync(this.logFile, `\n==== harness: starting ${this.name} at ${new Date().toISOString()} ====\n`);
-    const child = spawnAsService('/usr/bin/patroni', [this.configFile], this.logFile, { cwd: this.dir, env: { PATH: '/usr/bin:/bin' } });
+    const child = spawnAsService(this.patroniBin, [this.configFile], this.logFile, { cwd: this.dir, env: { PATH: '/usr/bin:/bin', ...this.runtime.env } });
     child.on('exit', (code, signal) => {
       if (!this.expectExit) this.unexpectedExit = `Patroni ${this.name} exited (code ${code}, signal ${signal})`;
       if (this.child === child) this.child = undefined;
@@ -378,6 +392,10 @@ export class PatroniMember {
     // handler of the reaper then kills it).
     child.unref();
     this.child = child;
+  }
+
+  private get patroniBin(): string {
+    return this.runtime.patroni ?? '/usr/bin/patroni';
   }
 
   /** Patroni's process is alive (started by the harness and not exited). */
@@ -546,11 +564,23 @@ export class PatroniCluster {
     return cluster;
   }
 
+  /**
+   * A cluster of members another harness configured (the Kubernetes DCS one): the same waits, queries
+   * and writer; `stop` kills the members and runs `onStop`.
+   */
+  public static of(spec: SynthesizedCluster, dir: string, secrets: ClusterSecrets, onStop: () => void = () => {}): PatroniCluster {
+    const cluster = new PatroniCluster(spec, dir, secrets);
+    cluster.onStop = onStop;
+    return cluster;
+  }
+
   public readonly members: PatroniMember[] = [];
   private etcdServer?: EtcdServer;
   private stopped = false;
+  private onStop: () => void = () => {};
 
   private constructor(public readonly spec: SynthesizedCluster, public readonly dir: string, public readonly secrets: ClusterSecrets) {}
+
 
   public get etcd(): EtcdServer {
     if (!this.etcdServer) throw new Error('etcd is not running');
@@ -610,7 +640,8 @@ export class PatroniCluster {
         member.assertAlive();
         const state = await this.clusterState();
         const me = state?.find((m) => m.name === member.name);
-        if (!me || !REPLICA_ROLES.includes(me.role) || me.state !== 'running') return false;
+        // Patroni 3 reports a replica as 'running', Patroni 4 as 'streaming'.
+        if (!me || !REPLICA_ROLES.includes(me.role) || !['running', 'streaming'].includes(me.state)) return false;
         leader = await this.leader();
         if (!leader || leader === member) return false;
         const streaming = await leader.tryQuery(`SELECT state FROM pg_stat_replication WHERE application_name = '${member.name}'`);
@@ -656,6 +687,7 @@ export class PatroniCluster {
     this.stopped = true;
     for (const member of this.members) member.kill();
     this.etcdServer?.stop();
+    this.onStop();
     killProcessesUnder(this.dir);
     if (!process.env.PGAAS_KEEP_TEST_DIRS) fs.rmSync(this.dir, { recursive: true, force: true });
     unregisterCleanupRoot(this.dir);

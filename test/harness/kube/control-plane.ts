@@ -86,7 +86,12 @@ export class ControlPlane {
   private controllerManager?: ChildProcess;
   private stopped = false;
 
-  private constructor(public readonly dir: string, public readonly binaries: KubeBinaries, public readonly pki: ControlPlanePki, public readonly port: number) {
+  private constructor(
+    public readonly dir: string,
+    public readonly binaries: KubeBinaries,
+    public readonly pki: ControlPlanePki,
+    public readonly port: number,
+  ) {
     this.server = `https://127.0.0.1:${port}`;
     this.adminKubeconfig = path.join(dir, 'admin.kubeconfig');
     this.admin = new KubeClient(this.server, pki.caCert, { kind: 'certificate', cert: pki.adminCert, key: pki.adminKey });
@@ -157,11 +162,11 @@ export class ControlPlane {
   public writeKubeconfig(file: string, user: { cert: string; key: string } | { token: string }, namespace?: string): string {
     const userEntry = 'token' in user ? { token: user.token } : { 'client-certificate': user.cert, 'client-key': user.key };
     const config = {
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'test', cluster: { 'server': this.server, 'certificate-authority': this.pki.caCert } }],
-      users: [{ name: 'user', user: userEntry }],
-      contexts: [{ name: 'test', context: { cluster: 'test', user: 'user', ...namespace ? { namespace } : {} } }],
+      'apiVersion': 'v1',
+      'kind': 'Config',
+      'clusters': [{ name: 'test', cluster: { 'server': this.server, 'certificate-authority': this.pki.caCert } }],
+      'users': [{ name: 'user', user: userEntry }],
+      'contexts': [{ name: 'test', context: { cluster: 'test', user: 'user', ...namespace ? { namespace } : {} } }],
       'current-context': 'test',
     };
     fs.writeFileSync(file, JSON.stringify(config, undefined, 2) + '\n', { mode: 0o600 });

@@ -1,7 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Testing } from 'cdk8s';
-import * as YAML from 'yaml';
+import { Testing, Yaml } from 'cdk8s';
 import { EXAMPLES } from '../../../examples';
 import { ControlPlane, GITOPS_FIELD_MANAGER } from '../../harness/kube/control-plane';
 import { waitFor } from '../../harness/processes';
@@ -26,8 +25,7 @@ afterAll(() => plane?.stop());
 function priorityClassesOf(objects: any[]): string[] {
   const names = new Set<string>();
   const visit = (value: any): void => {
-    if (Array.isArray(value)) value.forEach(visit);
-    else if (value && typeof value === 'object') {
+    if (Array.isArray(value)) {value.forEach(visit);} else if (value && typeof value === 'object') {
       if (typeof value.priorityClassName === 'string') names.add(value.priorityClassName);
       Object.values(value).forEach(visit);
     }
@@ -43,7 +41,7 @@ describe.each(EXAMPLES.map((e) => [e.name, e] as const))('example %s on a real A
   beforeAll(async () => {
     objects = Testing.synth(example.build(Testing.app()));
     file = path.join(plane.dir, `${name}.yaml`);
-    fs.writeFileSync(file, objects.map((o) => YAML.stringify(o)).join('---\n'));
+    fs.writeFileSync(file, Yaml.stringify(...objects));
     const namespaces = [...new Set(objects.map((o) => o.metadata.namespace).filter((n) => n !== undefined))] as string[];
     for (const namespace of namespaces) {
       if ((await plane.admin.request('GET', `/api/v1/namespaces/${namespace}`)).status === 404) await plane.createNamespace(namespace, 'restricted');

@@ -1,0 +1,160 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { ControlPlane } from './control-plane';
+import { FakeKubelet, resolveContainerEnv } from './kubelet';
+import { registerCleanupRoot, unregisterCleanupRoot } from '../etcd';
+import { ClusterSecrets, ensureInitdbLocales, PatroniCluster, PatroniMember, SynthesizedCluster } from '../patroni';
+import { ensurePatroni4 } from '../patroni4';
+import { freePort, serviceTempDir, waitFor, writeServiceFile } from '../processes';
+
+/*
+ * Real Patroni 4 members on the Kubernetes DCS, one per pod the StatefulSet controller created, each
+ * configured from its pod as Spilo configures Patroni from the container's environment:
+ *
+ *   Patroni key                        | from the pod (Spilo's configure_spilo.py rule)
+ *   -----------------------------------+-------------------------------------------------------------
+ *   name                               | the pod name (Spilo: the hostname, which is the pod name)
+ *   scope                              | SCOPE
+ *   kubernetes.namespace               | POD_NAMESPACE (fieldRef metadata.namespace)
+ *   kubernetes.labels                  | KUBERNETES_LABELS (JSON)
+ *   kubernetes.use_endpoints: false    | KUBERNETES_USE_CONFIGMAPS set
+ *   kubernetes.bypass_api_service      | KUBERNETES_BYPASS_API_SERVICE (Spilo's default 'true')
+ *   kubernetes.pod_ip                  | POD_IP (fieldRef status.podIP: the kubelet stand-in's 192.0.2.x)
+ *   kubernetes.<x>                     | any other KUBERNETES_<X> (scope_label, role_label, leader_label_value, ...)
+ *   bootstrap.dcs, initdb, parameters, | SPILO_CONFIGURATION, with $(PATRONI_RESTAPI_*) expanded from the
+ *   pg_hba, restapi.authentication     | Secret the bundle's generator Job wrote
+ *   authentication passwords           | PGPASSWORD_SUPERUSER / PGPASSWORD_STANDBY from their Secrets
+ *   API credentials                    | a TokenRequest token of the pod's serviceAccountName (RBAC
+ *                                      | enforced), in a kubeconfig (Patroni reads KUBECONFIG outside a pod,
+ *                                      | context from kubernetes.context: 'test', the harness's one addition)
+ *
+ * Listen and connect addresses, data directory, binaries and the throwaway certificate are the
+ * Patroni harness's (patroni.ts), since the processes share one machine.
+ */
+
+export interface KubePatroniCluster {
+  readonly cluster: PatroniCluster;
+  readonly kubelet: FakeKubelet;
+  readonly namespace: string;
+  readonly statefulSet: string;
+  /** The pod of a member, as the API server has it now. */
+  pod(member: PatroniMember): Promise<any>;
+}
+
+/** Spilo's `kubernetes:` section from the container env (configure_spilo.py's KUBERNETES_* rules). */
+export function kubernetesDcsFromEnv(env: Record<string, string>, podIp: string): Record<string, unknown> {
+  const section: Record<string, unknown> = { namespace: env.POD_NAMESPACE };
+  const special = new Set(['KUBERNETES_LABELS', 'KUBERNETES_USE_CONFIGMAPS', 'KUBERNETES_BYPASS_API_SERVICE', 'KUBERNETES_BOOTSTRAP_LABELS']);
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith('KUBERNETES_') || special.has(name) || name.startsWith('KUBERNETES_SERVICE_') || name.startsWith('KUBERNETES_PORT')) continue;
+    section[name.slice('KUBERNETES_'.length).toLowerCase()] = value;
+  }
+  section.labels = JSON.parse(env.KUBERNETES_LABELS ?? '{"application": "spilo"}');
+  if (env.KUBERNETES_USE_CONFIGMAPS) section.use_endpoints = false;
+  else Object.assign(section, { use_endpoints: true, ports: [{ port: 5432, name: 'postgresql' }] });
+  if ((env.KUBERNETES_BYPASS_API_SERVICE ?? 'true') === 'true') section.bypass_api_service = true;
+  section.pod_ip = podIp;
+  return section;
+}
+
+export interface StartKubePatroniOptions {
+  readonly memberTimeoutMs?: number;
+  readonly nodes?: number;
+}
+
+/**
+ * Runs the StatefulSet's pods: the kubelet stand-in binds them and reports readiness from each
+ * member's real /readiness, and a Patroni 4 member runs for each pod, started one at a time.
+ */
+export async function startKubePatroniCluster(
+  plane: ControlPlane, namespace: string, statefulSet: string, options: StartKubePatroniOptions = {},
+): Promise<KubePatroniCluster> {
+  const patroni = ensurePatroni4();
+  const sts = await plane.admin.get(`/apis/apps/v1/namespaces/${namespace}/statefulsets/${statefulSet}`);
+  const replicas: number = sts.spec.replicas ?? 1;
+  const root = serviceTempDir('k8s-patroni');
+  registerCleanupRoot(root);
+  const members = new Map<string, PatroniMember>();
+  const ownedBy = (pod: any) => (pod.metadata.ownerReferences ?? []).some((o: any) => o.kind === 'StatefulSet' && o.name === statefulSet);
+  const kubelet = new FakeKubelet(plane.admin, namespace, {
+    nodes: options.nodes ?? Math.max(3, replicas),
+    selects: ownedBy,
+    ready: async (pod) => {
+      const member = members.get(pod.metadata.name);
+      return member !== undefined && member.running && (await member.get('/readiness'))?.status === 200;
+    },
+  });
+  let cluster: PatroniCluster | undefined;
+  const stopAll = () => {
+    void kubelet.stop();
+    unregisterCleanupRoot(root);
+  };
+  try {
+    await kubelet.ensureNodes();
+    kubelet.start();
+    const names = Array.from({ length: replicas }, (_, i) => `${statefulSet}-${i}`);
+    await waitFor(`the pods of ${statefulSet}`, async () => {
+      const pods = ((await plane.admin.get(`/api/v1/namespaces/${namespace}/pods`)).items as any[]).filter(ownedBy);
+      return names.every((name) => pods.some((p) => p.metadata.name === name && p.spec.nodeName && p.status?.podIP));
+    }, 60_000, 250);
+
+    const timeout = options.memberTimeoutMs ?? 180_000;
+    for (const [i, name] of names.entries()) {
+      const pod = await plane.admin.get(`/api/v1/namespaces/${namespace}/pods/${name}`);
+      const container = (pod.spec.containers as any[]).find((c) => (c.env ?? []).some((e: any) => e.name === 'SPILO_CONFIGURATION'));
+      const env = await resolveContainerEnv(plane.admin, pod, container, kubelet.podIp(name));
+      const spilo = JSON.parse(env.SPILO_CONFIGURATION);
+      const spec: SynthesizedCluster = {
+        scope: env.SCOPE,
+        instances: replicas,
+        superuser: env.PGUSER_SUPERUSER,
+        replicationUser: env.PGUSER_STANDBY,
+        dcs: spilo.bootstrap.dcs,
+        initdb: spilo.bootstrap.initdb,
+        parameters: spilo.postgresql.parameters ?? {},
+        pgHba: spilo.postgresql.pg_hba,
+        allParameters: { ...spilo.bootstrap.dcs.postgresql?.parameters, ...spilo.postgresql.parameters },
+        restApi: spilo.restapi?.authentication,
+      };
+      const secrets: ClusterSecrets = { superuserPassword: env.PGPASSWORD_SUPERUSER, replicationPassword: env.PGPASSWORD_STANDBY };
+      if (!cluster) {
+        ensureInitdbLocales(spec.initdb);
+        cluster = PatroniCluster.of(spec, root, secrets, stopAll);
+      }
+      const dir = path.join(root, name);
+      fs.mkdirSync(dir);
+      const owner = fs.statSync(root);
+      fs.chownSync(dir, owner.uid, owner.gid);
+      fs.chmodSync(dir, 0o700);
+      // The pod's ServiceAccount token, as projected into the pod; Patroni reads the kubeconfig.
+      const token = await plane.serviceAccountToken(namespace, pod.spec.serviceAccountName);
+      const kubeconfig = path.join(dir, 'kubeconfig');
+      writeServiceFile(kubeconfig, fs.readFileSync(plane.writeKubeconfig(path.join(root, `${name}.kubeconfig.tmp`), { token }, namespace), 'utf8'));
+      fs.rmSync(path.join(root, `${name}.kubeconfig.tmp`));
+      const member = new PatroniMember(spec, name, dir, await freePort(), await freePort(), { patroni, env: { KUBECONFIG: kubeconfig } });
+      // kubernetes.context: outside a pod Patroni reads KUBECONFIG and picks this context (its default is 'kind-kind').
+      member.configure({ kubernetes: { ...kubernetesDcsFromEnv(env, kubelet.podIp(name)), context: 'test' } }, secrets);
+      cluster.members.push(member);
+      members.set(name, member);
+      member.start();
+      if (i === 0) await cluster.waitForLeader({ timeoutMs: timeout, expected: member });
+      else await cluster.waitForReplica(member, { timeoutMs: timeout });
+    }
+  } catch (e) {
+    if (cluster) {
+      const error = cluster.withLogs(e);
+      cluster.stop();
+      throw error;
+    }
+    stopAll();
+    throw e;
+  }
+  const running = cluster!;
+  return {
+    cluster: running,
+    kubelet,
+    namespace,
+    statefulSet,
+    pod: (member) => plane.admin.get(`/api/v1/namespaces/${namespace}/pods/${member.name}`),
+  };
+}
