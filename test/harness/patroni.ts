@@ -577,10 +577,9 @@ export class PatroniCluster {
   public readonly members: PatroniMember[] = [];
   private etcdServer?: EtcdServer;
   private stopped = false;
-  private onStop: () => void = () => {};
+  private onStop?: () => void;
 
   private constructor(public readonly spec: SynthesizedCluster, public readonly dir: string, public readonly secrets: ClusterSecrets) {}
-
 
   public get etcd(): EtcdServer {
     if (!this.etcdServer) throw new Error('etcd is not running');
@@ -687,7 +686,7 @@ export class PatroniCluster {
     this.stopped = true;
     for (const member of this.members) member.kill();
     this.etcdServer?.stop();
-    this.onStop();
+    this.onStop?.();
     killProcessesUnder(this.dir);
     if (!process.env.PGAAS_KEEP_TEST_DIRS) fs.rmSync(this.dir, { recursive: true, force: true });
     unregisterCleanupRoot(this.dir);
