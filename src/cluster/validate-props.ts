@@ -14,6 +14,9 @@ import { Credentials, CredentialsBinding, ResolvedCredentials } from '../credent
 import { GitOpsOrdering } from '../credentials/secret-generator';
 import { BootstrapSql } from '../database/bootstrap-sql';
 import { DatabaseBootstrapSpec } from '../database/roles';
+import { exporterQueriesConfigMapName } from '../monitoring/cluster-monitoring';
+import { EXPORTER } from '../monitoring/exporter-sidecar';
+import { ResolvedMonitoring, resolveMonitoring } from '../monitoring/validate-props';
 import { DatabaseNetworkPolicyProps, validateDatabaseNetworkPolicy } from '../network/network-policy-props';
 import { ConnectionPoolerOptions } from '../pooler/props';
 import { resolveConnectionPooler } from '../pooler/validate-props';
@@ -71,6 +74,8 @@ export interface ResolvedCluster {
   /** The NetworkPolicy's props, unless turned off. */
   readonly networkPolicy?: DatabaseNetworkPolicyProps;
   readonly ordering: GitOpsOrdering;
+  /** Monitoring with defaults applied, and its queries ConfigMap, when `monitoring` is set. */
+  readonly monitoring?: ResolvedMonitoring & { readonly queriesConfigMap: string };
 }
 
 const NO_BACKUP: SpiloBackupEnvironment = { env: [], volumes: [], volumeMounts: [], serviceAccountAnnotations: {} };
@@ -136,7 +141,12 @@ export function resolveClusterProps(props: PostgresClusterProps, context: Cluste
   const names = new ClusterNames(props.name);
   // The pooler authenticates clients through a lookup function owned by its own login role.
   const poolerRole = props.connectionPooler ? (props.connectionPooler.poolerRole ?? BootstrapSql.DEFAULT_POOLER_ROLE) : undefined;
-  const bootstrapSpec: DatabaseBootstrapSpec = { roles: props.roles, databases: props.databases, poolerRole };
+  // The exporter connects as a generated login role with pg_monitor's privileges only.
+  const monitoring = props.monitoring ? resolveMonitoring(props.monitoring) : undefined;
+  if (monitoring) errors.addProblems(monitoring.problems, 'monitoring');
+  const monitoringRoles = monitoring ? [{ name: monitoring.value.monitoringRole, memberOf: ['pg_monitor'] }] : [];
+  const roles = props.roles || monitoring ? [...props.roles ?? [], ...monitoringRoles] : undefined;
+  const bootstrapSpec: DatabaseBootstrapSpec = { roles, databases: props.databases, poolerRole };
   const credentials = resolveClusterCredentials({
     names,
     superuser: props.superuserCredentials,
@@ -178,6 +188,9 @@ export function resolveClusterProps(props: PostgresClusterProps, context: Cluste
   errors.addProblems(tls.problems);
 
   const standby = props.source !== undefined && backup.env.some((e) => e.name.startsWith('STANDBY_'));
+  if (standby && monitoring) {
+    errors.add('monitoring', 'set', 'cannot create its monitoring role on a standby cluster (read-only until promoted); monitor the source cluster, or add the exporter after promotion');
+  }
   if (standby && ((props.roles ?? []).length > 0 || (props.databases ?? []).length > 0)) {
     errors.add('roles/databases', 'declared', 'cannot be applied to a standby cluster: it is read-only until promoted; declare them on the primary cluster');
   }
@@ -189,7 +202,8 @@ export function resolveClusterProps(props: PostgresClusterProps, context: Cluste
   const credentialsGenerated = bindings.some((b) => b.generatedSecret !== undefined);
   const bootstrapped = bootstrapSpec.roles?.length || bootstrapSpec.databases?.length || poolerRole !== undefined;
   const networkPolicy = (props.networkPolicy?.enabled ?? true)
-    ? clusterNetworkPolicy(props, names, { secretGenerator: credentialsGenerated && !props.secretGenerator, bootstrap: !!bootstrapped })
+    ? clusterNetworkPolicy(props, names, { secretGenerator: credentialsGenerated && !props.secretGenerator, bootstrap: !!bootstrapped },
+      monitoring?.value)
     : undefined;
   // Checked once the names it derives from are valid (a problem of the cluster name otherwise).
   if (networkPolicy && !nameProblem) errors.addProblems(validateDatabaseNetworkPolicy(networkPolicy), 'networkPolicy');
@@ -238,6 +252,7 @@ export function resolveClusterProps(props: PostgresClusterProps, context: Cluste
       connectionPooler,
       networkPolicy,
       ordering: props.gitOpsOrdering ?? GitOpsOrdering.NONE,
+      monitoring: monitoring ? { ...monitoring.value, queriesConfigMap: exporterQueriesConfigMapName(props.name) } : undefined,
     },
   };
 }
@@ -267,7 +282,7 @@ function clusterPoolerOptions(props: PostgresClusterProps, names: ClusterNames, 
 
 /** The NetworkPolicy of a cluster: its own pods by group, the user's peers, and egress defaults. */
 function clusterNetworkPolicy(
-  props: PostgresClusterProps, names: ClusterNames, jobs: { secretGenerator: boolean; bootstrap: boolean },
+  props: PostgresClusterProps, names: ClusterNames, jobs: { secretGenerator: boolean; bootstrap: boolean }, monitoring?: ResolvedMonitoring,
 ): DatabaseNetworkPolicyProps {
   const network = props.networkPolicy ?? {};
   const group = (name: 'database' | 'secrets' | 'bootstrap' | 'pooler') => ({ [NETWORK_GROUP_LABEL]: names.networkGroup(name) });
@@ -282,6 +297,8 @@ function clusterNetworkPolicy(
     dns: network.dns,
     allowFrom: network.allowFrom,
     patroniApiFrom: network.patroniApiFrom,
+    metricsFrom: monitoring?.prometheusPeers.length ? monitoring.prometheusPeers : undefined,
+    metricsPort: monitoring ? EXPORTER.PORT : undefined,
     // Object storage has no stable addresses: with archiving on, HTTPS anywhere unless narrowed.
     backupEndpoints: network.backupEndpoints ?? (props.backup ? { cidrs: ['0.0.0.0/0', '::/0'], port: 443 } : undefined),
   };

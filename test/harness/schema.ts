@@ -11,6 +11,7 @@ export function schemaErrors(object: any): string[] {
   const where = `${object.kind}/${object.metadata?.name}`;
   if (object.apiVersion === 'external-secrets.io/v1' && object.kind === 'ExternalSecret') return externalSecretErrors(object).map((e) => `${where}: ${e}`);
   if (object.apiVersion === 'cert-manager.io/v1' && object.kind === 'Certificate') return certificateErrors(object).map((e) => `${where}: ${e}`);
+  if (object.apiVersion === 'monitoring.coreos.com/v1') return monitoringErrors(object).map((e) => `${where}: ${e}`);
   const Model = modelClass(object.apiVersion, object.kind);
   if (!Model) return [`${where}: no schema for ${object.apiVersion} ${object.kind}`];
   const errors: string[] = [];
@@ -102,5 +103,43 @@ function certificateErrors(o: any): string[] {
   if (!o.spec?.issuerRef?.name) errors.push('spec.issuerRef.name is required');
   if (!Array.isArray(o.spec?.dnsNames) || o.spec.dnsNames.length === 0) errors.push('spec.dnsNames must not be empty');
   for (const d of ['duration', 'renewBefore']) if (o.spec?.[d] !== undefined && !/^([0-9]+(\.[0-9]+)?(h|m|s))+$/.test(o.spec[d])) errors.push(`spec.${d} must be a Go duration`);
+  return errors;
+}
+
+/**
+ * The Prometheus Operator's PodMonitor and PrometheusRule (monitoring.coreos.com/v1, CRDs of
+ * prometheus-operator v0.7x): the fields the library writes, checked against the CRDs' names and
+ * required fields. The rules themselves are checked by promtool (integration tests).
+ */
+function monitoringErrors(o: any): string[] {
+  const errors: string[] = [];
+  const only = (value: any, path: string, allowed: string[]) => {
+    for (const key of Object.keys(value ?? {})) if (!allowed.includes(key)) errors.push(`unknown field "${path}.${key}"`);
+  };
+  only(o, '', ['apiVersion', 'kind', 'metadata', 'spec']);
+  if (!o.metadata?.name) errors.push('metadata.name is required');
+  if (o.kind === 'PodMonitor') {
+    only(o.spec, 'spec', ['selector', 'podTargetLabels', 'podMetricsEndpoints', 'namespaceSelector', 'jobLabel', 'sampleLimit']);
+    if (!o.spec?.selector) errors.push('spec.selector is required');
+    (o.spec?.podMetricsEndpoints ?? []).forEach((e: any, i: number) => {
+      only(e, `spec.podMetricsEndpoints[${i}]`, ['port', 'path', 'interval', 'scheme', 'scrapeTimeout', 'relabelings', 'metricRelabelings']);
+      if (e.scheme !== undefined && !['http', 'https'].includes(e.scheme)) errors.push(`spec.podMetricsEndpoints[${i}].scheme must be http or https`);
+      if (e.interval !== undefined && !/^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$/.test(e.interval)) {
+        errors.push(`spec.podMetricsEndpoints[${i}].interval is not a duration`);
+      }
+    });
+  } else if (o.kind === 'PrometheusRule') {
+    only(o.spec, 'spec', ['groups']);
+    (o.spec?.groups ?? []).forEach((g: any, i: number) => {
+      only(g, `spec.groups[${i}]`, ['name', 'interval', 'rules']);
+      if (!g.name) errors.push(`spec.groups[${i}].name is required`);
+      (g.rules ?? []).forEach((r: any, j: number) => {
+        only(r, `spec.groups[${i}].rules[${j}]`, ['alert', 'record', 'expr', 'for', 'labels', 'annotations']);
+        if (!r.expr) errors.push(`spec.groups[${i}].rules[${j}].expr is required`);
+      });
+    });
+  } else {
+    errors.push(`no schema for monitoring.coreos.com/v1 ${o.kind}`);
+  }
   return errors;
 }
