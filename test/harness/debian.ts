@@ -10,6 +10,9 @@ export const DEBIAN_PACKAGES: Record<string, string> = {
   'patroni': '/usr/bin/patroni',
   'etcd-server': '/usr/bin/etcd',
   'pgbouncer': '/usr/sbin/pgbouncer',
+  // Monitoring: promtool (rules checks and unit tests) and the exporters the bundle runs as sidecars.
+  'prometheus': '/usr/bin/promtool',
+  'prometheus-postgres-exporter': '/usr/bin/prometheus-postgres-exporter',
 };
 
 export function missingDebianPackages(names: string[] = Object.keys(DEBIAN_PACKAGES)): string[] {
