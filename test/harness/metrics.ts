@@ -62,7 +62,9 @@ export class ExporterProcess {
     return exporter;
   }
 
-  private constructor(public readonly dir: string, public readonly port: number, private readonly child: ChildProcess, private readonly logFile: string) {}
+  private constructor(
+    public readonly dir: string, public readonly port: number, private readonly child: ChildProcess, private readonly logFile: string,
+  ) {}
 
   public async scrape(): Promise<{ text: string; samples: Sample[] }> {
     const text = await httpGet(`http://127.0.0.1:${this.port}/metrics`);

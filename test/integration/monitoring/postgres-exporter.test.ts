@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
 import { PostgresCluster } from '../../../src/cluster/postgres-cluster';
@@ -98,10 +99,10 @@ describe('postgres_exporter with the synthesized sidecar against real PostgreSQL
     exporters = [];
     if (replicaDir) {
       runAsService(`${PG_BIN}/pg_ctl`, ['-D', path.join(replicaDir, 'data'), '-m', 'immediate', '-w', 'stop']);
-      require('fs').rmSync(replicaDir, { recursive: true, force: true });
+      fs.rmSync(replicaDir, { recursive: true, force: true });
     }
     primary?.stop();
-    if (filesDir) require('fs').rmSync(filesDir, { recursive: true, force: true });
+    if (filesDir) fs.rmSync(filesDir, { recursive: true, force: true });
   });
 
   test('the monitoring role is a member of pg_monitor and nothing more', () => {
