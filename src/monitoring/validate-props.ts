@@ -29,10 +29,12 @@ const DURATION = /^([0-9]+(ms|s|m|h))+$/;
 /** Resolves the options, every problem collected (property paths relative to `monitoring`). */
 export function resolveMonitoring(options: ClusterMonitoringOptions): Validated<ResolvedMonitoring> {
   const errors = new ValidationErrors('monitoring');
+  const resourceErrors = new ValidationErrors('monitoring');
   const resources = resolveContainerResources(options.exporterResources, {
     cpu: { request: kplus.Cpu.millis(10), limit: kplus.Cpu.millis(100) },
     memory: { request: Size.mebibytes(64), limit: Size.mebibytes(64) },
-  }, errors, { requests: { 'ephemeral-storage': '8Mi' }, limits: { 'ephemeral-storage': '32Mi' } });
+  }, resourceErrors, { requests: { 'ephemeral-storage': '8Mi' }, limits: { 'ephemeral-storage': '32Mi' } });
+  errors.addProblems(resourceErrors.problems.map((p) => ({ ...p, property: p.property.replace(/^resources\./, 'exporterResources.') })));
   const thresholds: ResolvedThresholds = { ...DEFAULT_THRESHOLDS, ...definedOnly(options.alerts ?? {}) };
   const fractions = new Set(['connectionSaturation', 'volumeUsage']);
   for (const [key, value] of Object.entries(thresholds)) {
