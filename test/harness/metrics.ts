@@ -26,6 +26,13 @@ export function parseMetrics(text: string): Sample[] {
   return samples;
 }
 
+/** Every metric name a PromQL expression refers to (identifiers followed by a selector, a range or an operator). */
+export function metricNamesIn(expr: string): string[] {
+  const withoutStrings = expr.replace(/"(?:[^"\\]|\\.)*"/g, '""');
+  const keywords = new Set(['sum', 'max', 'min', 'by', 'and', 'or', 'unless', 'offset', 'increase', 'predict_linear', 'time', 'changes', 'rate', 'avg', 'count', 'without', 'on', 'ignoring']);
+  return [...new Set([...withoutStrings.matchAll(/[a-zA-Z_:][a-zA-Z0-9_:]*(?=\s*\{)/g)].map((m) => m[0]).filter((n) => !keywords.has(n)))];
+}
+
 /** GET of a URL's body (status 200 only). */
 export async function httpGet(url: string, timeoutMs = 10_000): Promise<string> {
   return new Promise((resolve, reject) => {

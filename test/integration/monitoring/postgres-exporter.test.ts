@@ -6,7 +6,7 @@ import { BootstrapSql } from '../../../src/database/bootstrap-sql';
 import { clusterAlerts, DEFAULT_THRESHOLDS } from '../../../src/monitoring/alert-rules';
 import { exporterMetricNames } from '../../../src/monitoring/exporter-queries';
 import { EXPORTER } from '../../../src/monitoring/exporter-sidecar';
-import { ExporterProcess, Sample } from '../../harness/metrics';
+import { ExporterProcess, metricNamesIn, Sample } from '../../harness/metrics';
 import { PG_BIN, PostgresServer } from '../../harness/postgres';
 import { freePort, runAsService, serviceTempDir, waitFor, writeServiceFile } from '../../harness/processes';
 
@@ -29,13 +29,6 @@ function synthesize() {
   const bootstrap = objects.find((o) => o.kind === 'ConfigMap' && /^orders-db-bootstrap-/.test(o.metadata.name));
   const rule = objects.find((o) => o.kind === 'PrometheusRule');
   return { cluster, container, queries, bootstrapSql: Object.values(bootstrap.data)[0] as string, rules: rule.spec.groups[0].rules };
-}
-
-/** Every metric name a PromQL expression refers to (identifiers followed by a selector, a range or an operator). */
-export function metricNamesIn(expr: string): string[] {
-  const withoutStrings = expr.replace(/"(?:[^"\\]|\\.)*"/g, '""');
-  const keywords = new Set(['sum', 'max', 'min', 'by', 'and', 'or', 'unless', 'offset', 'increase', 'predict_linear', 'time', 'changes', 'rate', 'avg', 'count', 'without', 'on', 'ignoring']);
-  return [...new Set([...withoutStrings.matchAll(/[a-zA-Z_:][a-zA-Z0-9_:]*(?=\s*\{)/g)].map((m) => m[0]).filter((n) => !keywords.has(n)))];
 }
 
 describe('postgres_exporter with the synthesized sidecar against real PostgreSQL', () => {
