@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { AlertTarget, clusterAlerts } from './alert-rules';
 import { exporterQueriesFile } from './exporter-queries';
 import { EXPORTER } from './exporter-sidecar';
+import { GRAFANA_DASHBOARD_LABEL, grafanaDashboard } from './grafana-dashboard';
 import { PodMonitor } from './pod-monitor';
 import { PrometheusRule } from './prometheus-rule';
 import { ResolvedMonitoring } from './validate-props';
@@ -32,6 +33,7 @@ export class ClusterMonitoring extends Construct {
   public readonly queries: k8s.KubeConfigMap;
   public readonly podMonitor?: PodMonitor;
   public readonly prometheusRule?: PrometheusRule;
+  public readonly dashboard?: k8s.KubeConfigMap;
 
   constructor(scope: Construct, id: string, props: ClusterMonitoringProps) {
     super(scope, id);
@@ -49,6 +51,12 @@ export class ClusterMonitoring extends Construct {
         clusterNameLabel: props.clusterNameLabel,
         patroniPortName: props.patroniPortName,
         scrapeInterval: props.monitoring.scrapeInterval,
+      });
+    }
+    if (props.monitoring.grafanaDashboard) {
+      this.dashboard = new k8s.KubeConfigMap(this, 'Dashboard', {
+        metadata: { name: `${name}-dashboard`, labels: { ...props.labels, ...GRAFANA_DASHBOARD_LABEL } },
+        data: { [`${props.target.namespace}-${name}.json`]: JSON.stringify(grafanaDashboard(name, props.target.namespace), undefined, 2) },
       });
     }
     if (props.monitoring.prometheusRule) {

@@ -89,6 +89,11 @@ export interface ClusterMonitoringOptions {
    */
   readonly prometheusRule?: boolean;
   /**
+   * A Grafana dashboard of the cluster as a ConfigMap labelled `grafana_dashboard: "1"` (Grafana's dashboard sidecar).
+   * @default true
+   */
+  readonly grafanaDashboard?: boolean;
+  /**
    * Labels of the PodMonitor and PrometheusRule (what the Prometheus' `podMonitorSelector`/`ruleSelector` match).
    * @default none
    */

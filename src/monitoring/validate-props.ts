@@ -18,6 +18,7 @@ export interface ResolvedMonitoring {
   readonly monitoringRole: string;
   readonly podMonitor: boolean;
   readonly prometheusRule: boolean;
+  readonly grafanaDashboard: boolean;
   readonly labels: Record<string, string>;
   readonly prometheusPeers: NetworkPeer[];
   readonly scrapeInterval: string;
@@ -58,6 +59,7 @@ export function resolveMonitoring(options: ClusterMonitoringOptions): Validated<
       monitoringRole: options.monitoringRole ?? DEFAULT_MONITORING_ROLE,
       podMonitor: options.podMonitor ?? false,
       prometheusRule: options.prometheusRule ?? false,
+      grafanaDashboard: options.grafanaDashboard ?? true,
       labels: options.labels ?? {},
       prometheusPeers: peers,
       scrapeInterval,

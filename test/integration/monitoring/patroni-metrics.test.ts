@@ -1,5 +1,6 @@
 import { Chart, Testing } from 'cdk8s';
 import { PostgresCluster } from '../../../src/cluster/postgres-cluster';
+import { dashboardPanels } from '../../../src/monitoring/grafana-dashboard';
 import { metricNamesIn, parseMetrics, Sample } from '../../harness/metrics';
 import { PatroniCluster, PatroniMember, synthesizeCluster } from '../../harness/patroni';
 import { waitFor } from '../../harness/processes';
@@ -38,6 +39,9 @@ describe('Patroni /metrics on real members', () => {
   test('leader and replica answer with the metrics the alerts use; a switchover moves the timeline', async () => {
     const used = alertPatroniMetrics();
     expect(used.sort()).toEqual(['patroni_postgres_timeline', 'patroni_primary']);
+    const inDashboard = dashboardPanels('metrics-db', 'db').flatMap((p) => p.targets.flatMap((t) => metricNamesIn(t.expr))).filter((n) => n.startsWith('patroni_'));
+    expect(inDashboard.length).toBeGreaterThan(0);
+    used.push(...inDashboard.filter((n) => !used.includes(n)));
     const leader = await cluster.waitForLeader();
     const replica = cluster.members.find((m) => m !== leader)!;
     const before = await scrape(leader);

@@ -6,6 +6,7 @@ import { BootstrapSql } from '../../../src/database/bootstrap-sql';
 import { clusterAlerts, DEFAULT_THRESHOLDS } from '../../../src/monitoring/alert-rules';
 import { exporterMetricNames } from '../../../src/monitoring/exporter-queries';
 import { EXPORTER } from '../../../src/monitoring/exporter-sidecar';
+import { dashboardPanels } from '../../../src/monitoring/grafana-dashboard';
 import { ExporterProcess, metricNamesIn, Sample } from '../../harness/metrics';
 import { PG_BIN, PostgresServer } from '../../harness/postgres';
 import { freePort, runAsService, serviceTempDir, waitFor, writeServiceFile } from '../../harness/processes';
@@ -156,6 +157,11 @@ describe('postgres_exporter with the synthesized sidecar against real PostgreSQL
     const used = rules.flatMap((rule: any) => metricNamesIn(rule.expr)).filter((n: string) => n.startsWith('pgaas_') || n.startsWith('pg_'));
     expect(used.length).toBeGreaterThan(5);
     for (const name of used) expect({ name, produced: produced.has(name) }).toEqual({ name, produced: true });
+    // The same for the dashboard (its Patroni metrics are checked in patroni-metrics.test.ts).
+    const panels = dashboardPanels('orders-db', 'orders').flatMap((panel) => panel.targets.map((t) => t.expr));
+    for (const name of panels.flatMap(metricNamesIn).filter((n) => !n.startsWith('patroni_'))) {
+      expect({ name, produced: produced.has(name) }).toEqual({ name, produced: true });
+    }
     // The exporter ran the queries without errors (a failing query only logs).
     for (const e of [onPrimary, onReplica]) expect(e.log()).not.toMatch(/level=error|"level":"error"/);
     expect(replicaPsql('SELECT pg_wal_replay_resume()').status).toBe(0);

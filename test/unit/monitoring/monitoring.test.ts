@@ -4,6 +4,7 @@ import { NetworkPeer, PostgresCluster, PostgresClusterProps } from '../../../src
 import { CLUSTER_LABEL, clusterAlerts, DEFAULT_THRESHOLDS } from '../../../src/monitoring/alert-rules';
 import { EXPORTER_QUERIES, exporterMetricNames, exporterQueriesFile } from '../../../src/monitoring/exporter-queries';
 import { EXPORTER } from '../../../src/monitoring/exporter-sidecar';
+import { metricNamesIn } from '../../harness/metrics';
 import { testChart } from '../../harness/synth';
 
 function synth(props: Partial<PostgresClusterProps> = {}) {
@@ -114,5 +115,20 @@ describe('monitoring of a cluster', () => {
     for (const q of Object.values(EXPORTER_QUERIES)) for (const m of q.metrics) for (const c of Object.values(m)) expect(c.description).toBeTruthy();
     expect(exporterQueriesFile()).toBe(exporterQueriesFile());
     expect(clusterAlerts({ name: 'a', namespace: 'b', instances: 1, walArchiving: true, logicalBackupPrefix: 'a-backup-', thresholds: DEFAULT_THRESHOLDS })).toHaveLength(16);
+  });
+
+  test('the Grafana dashboard: a ConfigMap for the sidecar, JSON that parses, only metrics the exporters produce', () => {
+    const { objects } = synth({ monitoring: {} });
+    const dashboard = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'orders-db-dashboard');
+    expect(dashboard.metadata.labels.grafana_dashboard).toBe('1');
+    const json = JSON.parse(dashboard.data['db-orders-db.json']);
+    expect(json.uid).toBe('pgaas-db-orders-db');
+    const exprs: string[] = json.panels.flatMap((p: any) => p.targets.map((t: any) => t.expr));
+    expect(exprs.length).toBeGreaterThan(10);
+    const patroni = ['patroni_primary', 'patroni_postgres_timeline'];
+    const known = new Set([...exporterMetricNames(), 'pg_up', ...patroni]);
+    for (const name of exprs.flatMap(metricNamesIn)) expect({ name, known: known.has(name) }).toEqual({ name, known: true });
+    for (const e of exprs) expect(e).toContain('namespace="db", cluster_name="orders-db"');
+    expect(synth({ monitoring: { grafanaDashboard: false } }).objects.find((o) => o.metadata.name === 'orders-db-dashboard')).toBeUndefined();
   });
 });
