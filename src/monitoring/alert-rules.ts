@@ -68,7 +68,8 @@ export function clusterAlerts(target: AlertTarget): AlertRule[] {
       '-leader` ConfigMap. Patroni elects a leader within ttl when one healthy member can reach the API server; if none can, fix the API server access or the NetworkPolicy first.'),
     rule('PostgresMultipleLeaders', `sum ${by} (patroni_primary{${sel}}) > 1`, '1m', 'critical',
       'more than one member claims to be the leader',
-      'Split brain risk. Patroni demotes a leader that lost the lock within loop_wait; if it persists, find the member whose pod is not labelled `spilo-role=master` and restart it; never delete the leader ConfigMap.'),
+      'Split-brain risk. Patroni demotes a member that cannot renew the leader lock within ttl. If it persists, compare each member\'s role (`curl <member>:8008/patroni`) with the `leader` annotation of the `' + target.name +
+      '-leader` ConfigMap and restart the member that does not hold the lock; never delete the leader ConfigMap.'),
     rule('PostgresFailoverHappened', `max ${by} (patroni_postgres_timeline{${sel}}) > max ${by} (patroni_postgres_timeline{${sel}} offset 10m)`, '0m', 'warning',
       'the timeline changed: a failover or switchover happened in the last 10 minutes',
       'Check why the old leader lost its lock (Patroni logs, node events, OOM kills). A planned switchover (rolling update, drain) also moves the timeline; no action if that was intended.'),

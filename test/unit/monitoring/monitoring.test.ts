@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { NetworkPeer, PostgresCluster, PostgresClusterProps } from '../../../src';
@@ -130,5 +132,15 @@ describe('monitoring of a cluster', () => {
     for (const name of exprs.flatMap(metricNamesIn)) expect({ name, known: known.has(name) }).toEqual({ name, known: true });
     for (const e of exprs) expect(e).toContain('namespace="db", cluster_name="orders-db"');
     expect(synth({ monitoring: { grafanaDashboard: false } }).objects.find((o) => o.metadata.name === 'orders-db-dashboard')).toBeUndefined();
+  });
+
+  test('the README\'s alert table lists every alert with its runbook', () => {
+    const readme = fs.readFileSync(path.join(__dirname, '../../../README.md'), 'utf8');
+    const rules = clusterAlerts({ name: 'orders-db', namespace: 'orders', instances: 3, walArchiving: true, logicalBackupPrefix: 'orders-db-backup-', thresholds: DEFAULT_THRESHOLDS });
+    for (const r of rules) {
+      const row = readme.split('\n').find((l) => l.startsWith(`| \`${r.alert}\` |`));
+      expect({ alert: r.alert, row: row !== undefined }).toEqual({ alert: r.alert, row: true });
+      expect(row).toContain(r.annotations.runbook.replace(/\|/g, '\\|'));
+    }
   });
 });
