@@ -114,6 +114,15 @@ export function clusterAlerts(target: AlertTarget): AlertRule[] {
       '0m', 'warning', `no successful logical backup for ${t.logicalBackupMaxAgeHours} hours`,
       'Check the CronJob (suspended? schedule?) and the recent Jobs\' logs; trigger one by hand with `kubectl create job --from=cronjob/<name>`.'),
   ];
+  if (target.instances > 1) {
+    // A replica whose pod is gone (evicted, Pending) has no exporter to report it: count from the primary.
+    // With none streaming there is no pg_stat_replication row; the primary's own series then stands for 0.
+    rules.push(rule('PostgresReplicasMissing',
+      `(sum ${by} (pgaas_replication_streaming{${sel}}) or sum ${by} (pgaas_recovery_in_recovery{${sel}} == 0) * 0) < ${target.instances - 1}`, '10m', 'warning',
+      `fewer than ${target.instances - 1} replicas stream from the primary`,
+      'Failover has fewer candidates and reads fewer replicas. Find the missing members (`kubectl get pods -l cluster-name=' + target.name +
+      '`): Pending (no node, volume zone), crash-looping, or running but not replicating (see PostgresReplicaNotStreaming).'));
+  }
   if (target.walArchiving) {
     rules.push(
       rule('PostgresWalArchivingFailing', `increase(pgaas_archiver_failed_count{${sel}}[10m]) > 0 and pgaas_recovery_in_recovery{${sel}} == 0`, '10m', 'critical',

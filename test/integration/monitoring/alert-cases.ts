@@ -134,6 +134,16 @@ export const FIRING: FiringCase[] = [
     firing: [{ namespace: NS, cronjob: 'orders-db-backup-nightly' }],
   },
   {
+    alert: 'PostgresReplicasMissing',
+    // Three instances: one replica streams, the other's pod is gone.
+    series: [
+      { series: `pgaas_replication_streaming${member('orders-db-0', ', application_name="orders-db-1"')}`, values: '1x20' },
+      { series: `pgaas_recovery_in_recovery${member('orders-db-0')}`, values: '0x20' },
+    ],
+    evalTime: '15m',
+    firing: [clusterLabels],
+  },
+  {
     alert: 'PostgresWalArchivingFailing',
     series: [
       { series: `pgaas_archiver_failed_count${member('orders-db-0')}`, values: '0+1x40' },
@@ -170,6 +180,7 @@ export const HEALTHY: Series[] = [
   ...['orders-db-1', 'orders-db-2'].flatMap((replica) => [
     { series: `pgaas_replication_lag_bytes${member('orders-db-0', `, application_name="${replica}"`)}`, values: '16384x1700' },
     { series: `pgaas_replication_replay_lag_seconds${member('orders-db-0', `, application_name="${replica}"`)}`, values: '0.2x1700' },
+    { series: `pgaas_replication_streaming${member('orders-db-0', `, application_name="${replica}"`)}`, values: '1x1700' },
   ]),
   { series: `pgaas_archiver_failed_count${member('orders-db-0')}`, values: '2x1700' },
   { series: `pgaas_archiver_ready_segments${member('orders-db-0')}`, values: '1x1700' },

@@ -72,6 +72,12 @@ describe('the synthesized alerts under promtool', () => {
         input_series: c.series,
         alert_rule_test: [{ eval_time: c.evalTime, alertname: c.alert, exp_alerts: c.firing.map((labels) => expected(c.alert, labels)) }],
       })),
+      {
+        name: 'PostgresReplicasMissing fires with no replica streaming at all (no pg_stat_replication rows)',
+        interval: '1m',
+        input_series: [{ series: 'pgaas_recovery_in_recovery{namespace="orders", cluster_name="orders-db", pod="orders-db-0"}', values: '0x20' }],
+        alert_rule_test: [{ eval_time: '15m', alertname: 'PostgresReplicasMissing', exp_alerts: [expected('PostgresReplicasMissing', { namespace: 'orders', cluster_name: 'orders-db' })] }],
+      },
       ...['5m', '1h', '27h'].map((evalTime) => ({
         name: `a healthy cluster at ${evalTime}: silence`,
         interval: '1m',

@@ -116,7 +116,11 @@ describe('monitoring of a cluster', () => {
     expect(names).toEqual(expect.arrayContaining(['pgaas_replication_lag_bytes', 'pgaas_archiver_failed_count', 'pgaas_database_xid_age']));
     for (const q of Object.values(EXPORTER_QUERIES)) for (const m of q.metrics) for (const c of Object.values(m)) expect(c.description).toBeTruthy();
     expect(exporterQueriesFile()).toBe(exporterQueriesFile());
-    expect(clusterAlerts({ name: 'a', namespace: 'b', instances: 1, walArchiving: true, logicalBackupPrefix: 'a-backup-', thresholds: DEFAULT_THRESHOLDS })).toHaveLength(16);
+    const alerts = (instances: number) => clusterAlerts({ name: 'a', namespace: 'b', instances, walArchiving: true, logicalBackupPrefix: 'a-backup-', thresholds: DEFAULT_THRESHOLDS });
+    // A single instance has no replicas to miss.
+    expect(alerts(1).map((a) => a.alert)).not.toContain('PostgresReplicasMissing');
+    expect(alerts(3).find((a) => a.alert === 'PostgresReplicasMissing')!.expr).toMatch(/< 2$/);
+    expect(alerts(3)).toHaveLength(17);
   });
 
   test('the Grafana dashboard: a ConfigMap for the sidecar, JSON that parses, only metrics the exporters produce', () => {
