@@ -28,12 +28,14 @@ function synthesize() {
   const container = sts.spec.template.spec.containers.find((c: any) => c.name === EXPORTER.CONTAINER);
   const queries = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'orders-db-exporter-queries').data[EXPORTER.QUERIES_FILE];
   const bootstrap = objects.find((o) => o.kind === 'ConfigMap' && /^orders-db-bootstrap-/.test(o.metadata.name));
+  const spilo = sts.spec.template.spec.containers.find((c: any) => c.name === 'postgres');
+  const pgHba: string[] = JSON.parse(spilo.env.find((e: any) => e.name === 'SPILO_CONFIGURATION').value).postgresql.pg_hba;
   const rule = objects.find((o) => o.kind === 'PrometheusRule');
-  return { cluster, container, queries, bootstrapSql: Object.values(bootstrap.data)[0] as string, rules: rule.spec.groups[0].rules };
+  return { cluster, container, queries, pgHba, bootstrapSql: Object.values(bootstrap.data)[0] as string, rules: rule.spec.groups[0].rules };
 }
 
 describe('postgres_exporter with the synthesized sidecar against real PostgreSQL', () => {
-  const { cluster, container, queries, bootstrapSql, rules } = synthesize();
+  const { cluster, container, queries, pgHba, bootstrapSql, rules } = synthesize();
   let primary: PostgresServer;
   let replicaDir: string;
   let replicaPort: number;
@@ -63,7 +65,8 @@ describe('postgres_exporter with the synthesized sidecar against real PostgreSQL
   beforeAll(async () => {
     primary = await PostgresServer.start({
       tls: true,
-      hba: ['local all all trust', 'local replication all trust', 'hostssl all all 127.0.0.1/32 scram-sha-256', 'hostnossl all all all reject'],
+      // The members' own pg_hba (the exporter comes in over loopback with SCRAM), and the harness's base backup as postgres.
+      hba: [...pgHba, 'local replication postgres trust'],
       // The archive fails: pg_stat_archiver counts the failures and segments wait in archive_status.
       parameters: { archive_mode: 'on', archive_command: "'/bin/false'", wal_level: 'replica', max_wal_senders: '5' },
     });
@@ -124,6 +127,8 @@ describe('postgres_exporter with the synthesized sidecar against real PostgreSQL
     const r = (await onReplica.scrape()).samples;
     process.stdout.write(`\nA real scrape of the primary (excerpt):\n${(await onPrimary.scrape()).text.split('\n').filter((l) => /^(pg_up|pgaas_)/.test(l)).join('\n')}\n`);
 
+    // The exporter's own session: the monitoring role, over TLS.
+    expect(primary.query("SELECT DISTINCT usename, ssl FROM pg_stat_activity JOIN pg_stat_ssl USING (pid) WHERE application_name = 'postgres_exporter'")).toBe('pgaas_monitor|t');
     expect(value(p, 'pg_up')).toEqual([1]);
     expect(value(r, 'pg_up')).toEqual([1]);
     // Replication, seen from the primary: the paused replica streams but is behind.
