@@ -68,6 +68,7 @@ export class ProductionExample extends Chart {
       monitoring: {
         podMonitor: true,
         prometheusRule: true,
+        logsToStdout: true,
         labels: { release: 'kube-prometheus-stack' },
         prometheusPeers: [NetworkPeer.pods({ 'app.kubernetes.io/name': 'prometheus' }, 'monitoring')],
         alerts: { replicaLagBytes: 64 * 1024 * 1024, longTransactionSeconds: 600 },

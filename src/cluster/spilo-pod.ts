@@ -9,6 +9,7 @@ import { spiloExemptions } from '../audit/exemptions';
 import { ResolvedCredentials } from '../credentials/credentials';
 import { exporterQueriesAnnotation } from '../monitoring/cluster-monitoring';
 import { exporterContainer, exporterQueriesVolume } from '../monitoring/exporter-sidecar';
+import { logForwarderContainer } from '../monitoring/log-forwarder';
 import { placementPodSpec } from '../private/placement';
 
 /**
@@ -131,12 +132,18 @@ export function spiloContainer(cluster: ResolvedCluster): k8s.Container {
 export function monitoringContainers(cluster: ResolvedCluster): k8s.Container[] {
   const monitoring = cluster.monitoring;
   if (!monitoring) return [];
-  return [exporterContainer({
+  const exporter = exporterContainer({
     image: monitoring.exporterImage,
     resources: monitoring.exporterResources,
     credentials: cluster.credentials.get(monitoring.monitoringRole)!,
     queriesConfigMap: monitoring.queriesConfigMap,
     postgresPort: Spilo.POSTGRES_PORT,
+  });
+  if (!monitoring.logsToStdout) return [exporter];
+  // Spilo's PGDATA (its data_dir, configure_spilo.py): PGROOT/pgdata, where PostgreSQL writes current_logfiles.
+  const pgdata = `${Spilo.PGROOT}/pgdata`;
+  return [exporter, logForwarderContainer({
+    image: cluster.image, pgdataVolume: Spilo.PGDATA_VOLUME, pgdataMount: Spilo.PGDATA_MOUNT, pgdata, uid: Spilo.UID, gid: Spilo.GID,
   })];
 }
 

@@ -117,12 +117,21 @@ export function resolveClusterProps(props: PostgresClusterProps, context: Cluste
   const resources = resolveResources(props.resources, errors);
   const userParameters = props.parameters ?? {};
   errors.addProblems(validateParameters(userParameters));
+  // The exporter connects as a generated login role with pg_monitor's privileges only.
+  const monitoring = props.monitoring ? resolveMonitoring(props.monitoring) : undefined;
+  if (monitoring) errors.addProblems(monitoring.problems, 'monitoring');
+  const jsonLogs = monitoring?.value.logsToStdout ?? false;
+  if (jsonLogs && postgresVersion < 15) errors.add('monitoring.logsToStdout', true, `needs PostgreSQL 15 or later for jsonlog (postgresVersion is ${postgresVersion})`);
+  if (jsonLogs && userParameters.log_destination !== undefined && !/\bjsonlog\b/.test(userParameters.log_destination)) {
+    errors.add('parameters.log_destination', userParameters.log_destination, 'must include jsonlog with monitoring.logsToStdout (the sidecar follows the jsonlog file)');
+  }
   const parameters = {
     ...defaultParameters({
       memoryBytes: resources.memoryBytes,
       cpuMillis: resources.cpuMillis,
       storageBytes: Rules.quantity(storage) ? 0 : parseQuantity(storage),
     }),
+    ...jsonLogs ? { log_destination: 'jsonlog' } : {},
     ...userParameters,
   };
   const patroni = resolvePatroniSettings(props.patroni);
@@ -141,9 +150,6 @@ export function resolveClusterProps(props: PostgresClusterProps, context: Cluste
   const names = new ClusterNames(props.name);
   // The pooler authenticates clients through a lookup function owned by its own login role.
   const poolerRole = props.connectionPooler ? (props.connectionPooler.poolerRole ?? BootstrapSql.DEFAULT_POOLER_ROLE) : undefined;
-  // The exporter connects as a generated login role with pg_monitor's privileges only.
-  const monitoring = props.monitoring ? resolveMonitoring(props.monitoring) : undefined;
-  if (monitoring) errors.addProblems(monitoring.problems, 'monitoring');
   const monitoringRoles = monitoring ? [{ name: monitoring.value.monitoringRole, memberOf: ['pg_monitor'] }] : [];
   const roles = props.roles || monitoring ? [...props.roles ?? [], ...monitoringRoles] : undefined;
   const bootstrapSpec: DatabaseBootstrapSpec = { roles, databases: props.databases, poolerRole };

@@ -89,6 +89,13 @@ export interface ClusterMonitoringOptions {
    */
   readonly prometheusRule?: boolean;
   /**
+   * PostgreSQL's log on stdout, one JSON object per line (`log_destination: jsonlog`, followed by a small
+   * sidecar in the Spilo image), for the cluster's log pipeline. Needs PostgreSQL 15 or later.
+   * Statement logging stays in `parameters` (`log_min_duration_statement`, `log_lock_waits`, ...).
+   * @default false (Spilo's CSV files on the volume only)
+   */
+  readonly logsToStdout?: boolean;
+  /**
    * A Grafana dashboard of the cluster as a ConfigMap labelled `grafana_dashboard: "1"` (Grafana's dashboard sidecar).
    * @default true
    */

@@ -19,6 +19,7 @@ export interface ResolvedMonitoring {
   readonly podMonitor: boolean;
   readonly prometheusRule: boolean;
   readonly grafanaDashboard: boolean;
+  readonly logsToStdout: boolean;
   readonly labels: Record<string, string>;
   readonly prometheusPeers: NetworkPeer[];
   readonly scrapeInterval: string;
@@ -60,6 +61,7 @@ export function resolveMonitoring(options: ClusterMonitoringOptions): Validated<
       podMonitor: options.podMonitor ?? false,
       prometheusRule: options.prometheusRule ?? false,
       grafanaDashboard: options.grafanaDashboard ?? true,
+      logsToStdout: options.logsToStdout ?? false,
       labels: options.labels ?? {},
       prometheusPeers: peers,
       scrapeInterval,

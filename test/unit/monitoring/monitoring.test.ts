@@ -147,4 +147,19 @@ describe('monitoring of a cluster', () => {
       expect(row).toContain(r.annotations.runbook.replace(/\|/g, '\\|'));
     }
   });
+
+  test('logsToStdout: jsonlog and a read-only log sidecar in the Spilo image; PostgreSQL 15 or later, log_destination kept', () => {
+    expect(synth({ monitoring: {} }).cluster.parameters.log_destination).toBeUndefined();
+    const { cluster, objects } = synth({ monitoring: { logsToStdout: true }, parameters: { log_min_duration_statement: '250ms' } });
+    expect(cluster.parameters).toMatchObject({ log_destination: 'jsonlog', log_min_duration_statement: '250ms' });
+    const pod = objects.find((o) => o.kind === 'StatefulSet').spec.template.spec;
+    const sidecar = pod.containers.find((c: any) => c.name === 'postgres-log');
+    expect(sidecar.image).toBe(cluster.image);
+    expect(sidecar.env).toEqual([{ name: 'PGDATA', value: '/home/postgres/pgdata/pgroot/pgdata' }]);
+    expect(sidecar.volumeMounts).toEqual([{ name: 'pgdata', mountPath: '/home/postgres/pgdata', readOnly: true }]);
+    expect(sidecar.securityContext).toMatchObject({ readOnlyRootFilesystem: true, runAsNonRoot: true });
+    expect(() => synth({ postgresVersion: 14, monitoring: { logsToStdout: true } })).toThrow(/monitoring\.logsToStdout: true is invalid: needs PostgreSQL 15 or later/);
+    expect(() => synth({ monitoring: { logsToStdout: true }, parameters: { log_destination: 'csvlog' } })).toThrow(/parameters\.log_destination: "csvlog" is invalid: must include jsonlog/);
+    expect(synth({ monitoring: { logsToStdout: true }, parameters: { log_destination: 'csvlog,jsonlog' } }).cluster.parameters.log_destination).toBe('csvlog,jsonlog');
+  });
 });
