@@ -65,6 +65,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
       ],
     },
   },
+  // `npx cdk8s-pgaas status`: leader, members, lag, timeline, pending restarts, failovers and backups of running clusters.
+  bin: { 'cdk8s-pgaas': 'lib/status/cli.js' },
   gitignore: ['/dist/'],
   release: false,
   github: false,

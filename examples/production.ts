@@ -64,6 +64,15 @@ export class ProductionExample extends Chart {
         apiServer: { cidrs: ['10.0.0.10/32', '10.0.0.11/32', '10.0.0.12/32'], port: 443 },
         allowFrom: [NetworkPeer.pods({ 'app.kubernetes.io/name': 'orders-api' })],
       },
+      // The exporter sidecar, a PodMonitor and the alerts for the Prometheus Operator's Prometheus in "monitoring".
+      monitoring: {
+        podMonitor: true,
+        prometheusRule: true,
+        logsToStdout: true,
+        labels: { release: 'kube-prometheus-stack' },
+        prometheusPeers: [NetworkPeer.pods({ 'app.kubernetes.io/name': 'prometheus' }, 'monitoring')],
+        alerts: { replicaLagBytes: 64 * 1024 * 1024, longTransactionSeconds: 600 },
+      },
     });
     // Nightly logical dumps to a volume, each restored into a scratch database and checked before retention runs.
     this.nightly = new BackupSchedule(this, 'nightly', {

@@ -79,3 +79,6 @@ export { PodSecurity, PodSecurityLevel } from './audit/pod-security';
 export type { PodSecurityCheckOptions, PodSecurityViolation } from './audit/pod-security';
 export { PolicyRules, PolicyCheck, PolicyExemptions } from './audit/policy-rules';
 export type { PolicyViolation, PolicyExemption, PolicyRulesOptions } from './audit/policy-rules';
+
+// monitoring/: exporter, PodMonitor and alerts of a cluster
+export type { ClusterMonitoringOptions, AlertThresholds } from './monitoring/props';

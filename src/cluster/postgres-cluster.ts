@@ -20,6 +20,7 @@ import { ResolvedCredentials } from '../credentials/credentials';
 import { ExternalSecret } from '../credentials/external-secret';
 import { SecretGenerator } from '../credentials/secret-generator';
 import { DatabaseBootstrap } from '../database/database-bootstrap';
+import { ClusterMonitoring } from '../monitoring/cluster-monitoring';
 import { DatabaseNetworkPolicy, IDatabaseNetworkPolicy, NetworkPeer } from '../network/network-policy';
 import { ConnectionPooler } from '../pooler/connection-pooler';
 import { disruptionBudget } from '../private/disruption-budget';
@@ -108,6 +109,10 @@ export class PostgresCluster extends Construct implements IPostgresCluster, kplu
   public readonly connectionPooler?: ConnectionPooler;
   /** The NetworkPolicies, unless turned off. */
   public readonly networkPolicy?: IDatabaseNetworkPolicy;
+  /** The PodMonitor (monitoring.coreos.com/v1), with `monitoring.podMonitor`. */
+  public readonly podMonitor?: ApiObject;
+  /** The PrometheusRule with the cluster's alerts (monitoring.coreos.com/v1), with `monitoring.prometheusRule`. */
+  public readonly prometheusRule?: ApiObject;
 
   private readonly resolved: ResolvedCluster;
 
@@ -176,6 +181,25 @@ export class PostgresCluster extends Construct implements IPostgresCluster, kplu
       spec: spiloStatefulSetSpec(cluster, this.rbac.serviceAccountName, podLabels),
     });
     this.statefulSet.addDependency(...this.rbac.apiObjects, this.headlessService);
+    if (cluster.monitoring) {
+      const monitoring = new ClusterMonitoring(this, 'Monitoring', {
+        monitoring: cluster.monitoring,
+        target: {
+          name: cluster.name,
+          namespace: cluster.namespace,
+          instances: cluster.instances,
+          walArchiving: cluster.backup.archivePrefix !== undefined,
+          logicalBackupPrefix: `${cluster.name}-backup-`,
+        },
+        labels: objectLabels,
+        memberSelector: this.selectorLabels,
+        clusterNameLabel: SpiloLabels.SCOPE,
+        patroniPortName: 'patroni',
+      });
+      this.statefulSet.addDependency(monitoring.queries);
+      this.podMonitor = monitoring.podMonitor?.apiObject;
+      this.prometheusRule = monitoring.prometheusRule?.apiObject;
+    }
     if (props.tls) {
       const dnsNames = SpiloTls.dnsNames({
         namespace: this.namespace,
@@ -353,7 +377,8 @@ export class PostgresCluster extends Construct implements IPostgresCluster, kplu
 
   private createBootstrap(cluster: ResolvedCluster): DatabaseBootstrap | undefined {
     const props = cluster.props;
-    if ((props.roles ?? []).length === 0 && (props.databases ?? []).length === 0 && cluster.poolerRole === undefined) return undefined;
+    const spec = cluster.bootstrapSpec;
+    if ((spec.roles ?? []).length === 0 && (spec.databases ?? []).length === 0 && cluster.poolerRole === undefined) return undefined;
     const superuser = cluster.credentials.get(Spilo.SUPERUSER)!;
     const passwords: Record<string, { secretName: string; key: string }> = {};
     for (const [user, c] of cluster.credentials) passwords[user] = { secretName: c.secretName, key: c.passwordKey };

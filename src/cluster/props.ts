@@ -8,6 +8,7 @@ import { ContinuousBackupProps } from '../backup/continuous-backup';
 import { Credentials } from '../credentials/credentials';
 import { GitOpsOrdering, SecretGenerator } from '../credentials/secret-generator';
 import { DatabaseProps, RoleProps } from '../database/roles';
+import { ClusterMonitoringOptions } from '../monitoring/props';
 import { ApiServerEndpoint, BackupEndpoint, DnsEgress, NetworkPeer } from '../network/network-policy';
 import { ConnectionPoolerOptions } from '../pooler/props';
 import { PodPlacementOptions } from '../scheduling/pod-placement';
@@ -213,6 +214,12 @@ export interface PostgresClusterProps extends PodPlacementOptions {
    * @default - none
    */
   readonly extraVolumeMounts?: k8s.VolumeMount[];
+  /**
+   * Monitoring: a PostgreSQL exporter sidecar in every member (as a generated `pg_monitor` login role),
+   * and, when asked for, a PodMonitor and a PrometheusRule with the cluster's alerts.
+   * @default - no exporter (Patroni's own `/metrics` on port 8008 is always there)
+   */
+  readonly monitoring?: ClusterMonitoringOptions;
 }
 
 /** NetworkPolicy settings of a {@link PostgresCluster}. */

@@ -7,6 +7,9 @@ import { Spilo, SpiloLabels } from './spilo-contract';
 import { ResolvedCluster } from './validate-props';
 import { spiloExemptions } from '../audit/exemptions';
 import { ResolvedCredentials } from '../credentials/credentials';
+import { exporterQueriesAnnotation } from '../monitoring/cluster-monitoring';
+import { exporterContainer, exporterQueriesVolume } from '../monitoring/exporter-sidecar';
+import { logForwarderContainer } from '../monitoring/log-forwarder';
 import { placementPodSpec } from '../private/placement';
 
 /**
@@ -130,6 +133,25 @@ export function spiloContainer(cluster: ResolvedCluster): k8s.Container {
   };
 }
 
+/** The exporter sidecar, with monitoring. */
+export function monitoringContainers(cluster: ResolvedCluster): k8s.Container[] {
+  const monitoring = cluster.monitoring;
+  if (!monitoring) return [];
+  const exporter = exporterContainer({
+    image: monitoring.exporterImage,
+    resources: monitoring.exporterResources,
+    credentials: cluster.credentials.get(monitoring.monitoringRole)!,
+    queriesConfigMap: monitoring.queriesConfigMap,
+    postgresPort: Spilo.POSTGRES_PORT,
+  });
+  if (!monitoring.logsToStdout) return [exporter];
+  // Spilo's PGDATA (its data_dir, configure_spilo.py): PGROOT/pgdata, where PostgreSQL writes current_logfiles.
+  const pgdata = `${Spilo.PGROOT}/pgdata`;
+  return [exporter, logForwarderContainer({
+    image: cluster.image, pgdataVolume: Spilo.PGDATA_VOLUME, pgdataMount: Spilo.PGDATA_MOUNT, pgdata, uid: Spilo.UID, gid: Spilo.GID,
+  })];
+}
+
 /** The policy exemptions the StatefulSet carries; the CPU one only while no CPU limit is set. */
 export function statefulSetExemptions(cluster: ResolvedCluster) {
   return spiloExemptions(cluster.resources.requirements.limits?.cpu !== undefined);
@@ -153,7 +175,10 @@ export function spiloStatefulSetSpec(cluster: ResolvedCluster, serviceAccountNam
       ? { whenDeleted: 'Delete', whenScaled: 'Delete' }
       : { whenDeleted: 'Retain', whenScaled: 'Retain' },
     template: {
-      metadata: { labels: podLabels, annotations: props.podAnnotations },
+      metadata: {
+        labels: podLabels,
+        annotations: cluster.monitoring ? { ...props.podAnnotations, ...exporterQueriesAnnotation() } : props.podAnnotations,
+      },
       spec: {
         serviceAccountName,
         // Patroni uses the Kubernetes API as its DCS.
@@ -171,11 +196,12 @@ export function spiloStatefulSetSpec(cluster: ResolvedCluster, serviceAccountNam
         },
         ...placementPodSpec(cluster.placement, selector),
         imagePullSecrets: props.imagePullSecrets?.map((name) => ({ name })),
-        containers: [spiloContainer(cluster), ...props.extraContainers ?? []],
+        containers: [spiloContainer(cluster), ...monitoringContainers(cluster), ...props.extraContainers ?? []],
         volumes: [
           { name: Spilo.SHM_VOLUME, emptyDir: { medium: 'Memory' } },
           ...cluster.backup.volumes,
           ...cluster.tls.volumes,
+          ...cluster.monitoring ? [exporterQueriesVolume(cluster.monitoring.queriesConfigMap)] : [],
           ...props.extraVolumes ?? [],
         ],
       },

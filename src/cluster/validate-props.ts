@@ -14,6 +14,9 @@ import { Credentials, CredentialsBinding, ResolvedCredentials } from '../credent
 import { GitOpsOrdering } from '../credentials/secret-generator';
 import { BootstrapSql } from '../database/bootstrap-sql';
 import { DatabaseBootstrapSpec } from '../database/roles';
+import { exporterQueriesConfigMapName } from '../monitoring/cluster-monitoring';
+import { EXPORTER } from '../monitoring/exporter-sidecar';
+import { ResolvedMonitoring, resolveMonitoring } from '../monitoring/validate-props';
 import { DatabaseNetworkPolicyProps, validateDatabaseNetworkPolicy } from '../network/network-policy-props';
 import { ConnectionPoolerOptions } from '../pooler/props';
 import { resolveConnectionPooler } from '../pooler/validate-props';
@@ -71,6 +74,8 @@ export interface ResolvedCluster {
   /** The NetworkPolicy's props, unless turned off. */
   readonly networkPolicy?: DatabaseNetworkPolicyProps;
   readonly ordering: GitOpsOrdering;
+  /** Monitoring with defaults applied, and its queries ConfigMap, when `monitoring` is set. */
+  readonly monitoring?: ResolvedMonitoring & { readonly queriesConfigMap: string };
 }
 
 const NO_BACKUP: SpiloBackupEnvironment = { env: [], volumes: [], volumeMounts: [], serviceAccountAnnotations: {} };
@@ -112,12 +117,21 @@ export function resolveClusterProps(props: PostgresClusterProps, context: Cluste
   const resources = resolveResources(props.resources, errors);
   const userParameters = props.parameters ?? {};
   errors.addProblems(validateParameters(userParameters));
+  // The exporter connects as a generated login role with pg_monitor's privileges only.
+  const monitoring = props.monitoring ? resolveMonitoring(props.monitoring) : undefined;
+  if (monitoring) errors.addProblems(monitoring.problems, 'monitoring');
+  const jsonLogs = monitoring?.value.logsToStdout ?? false;
+  if (jsonLogs && postgresVersion < 15) errors.add('monitoring.logsToStdout', true, `needs PostgreSQL 15 or later for jsonlog (postgresVersion is ${postgresVersion})`);
+  if (jsonLogs && userParameters.log_destination !== undefined && !/\bjsonlog\b/.test(userParameters.log_destination)) {
+    errors.add('parameters.log_destination', userParameters.log_destination, 'must include jsonlog with monitoring.logsToStdout (the sidecar follows the jsonlog file)');
+  }
   const parameters = {
     ...defaultParameters({
       memoryBytes: resources.memoryBytes,
       cpuMillis: resources.cpuMillis,
       storageBytes: Rules.quantity(storage) ? 0 : parseQuantity(storage),
     }),
+    ...jsonLogs ? { log_destination: 'jsonlog' } : {},
     ...userParameters,
   };
   const patroni = resolvePatroniSettings(props.patroni);
@@ -136,7 +150,9 @@ export function resolveClusterProps(props: PostgresClusterProps, context: Cluste
   const names = new ClusterNames(props.name);
   // The pooler authenticates clients through a lookup function owned by its own login role.
   const poolerRole = props.connectionPooler ? (props.connectionPooler.poolerRole ?? BootstrapSql.DEFAULT_POOLER_ROLE) : undefined;
-  const bootstrapSpec: DatabaseBootstrapSpec = { roles: props.roles, databases: props.databases, poolerRole };
+  const monitoringRoles = monitoring ? [{ name: monitoring.value.monitoringRole, memberOf: ['pg_monitor'] }] : [];
+  const roles = props.roles || monitoring ? [...props.roles ?? [], ...monitoringRoles] : undefined;
+  const bootstrapSpec: DatabaseBootstrapSpec = { roles, databases: props.databases, poolerRole };
   const credentials = resolveClusterCredentials({
     names,
     superuser: props.superuserCredentials,
@@ -178,6 +194,9 @@ export function resolveClusterProps(props: PostgresClusterProps, context: Cluste
   errors.addProblems(tls.problems);
 
   const standby = props.source !== undefined && backup.env.some((e) => e.name.startsWith('STANDBY_'));
+  if (standby && monitoring) {
+    errors.add('monitoring', 'set', 'cannot create its monitoring role on a standby cluster (read-only until promoted); monitor the source cluster, or add the exporter after promotion');
+  }
   if (standby && ((props.roles ?? []).length > 0 || (props.databases ?? []).length > 0)) {
     errors.add('roles/databases', 'declared', 'cannot be applied to a standby cluster: it is read-only until promoted; declare them on the primary cluster');
   }
@@ -189,7 +208,8 @@ export function resolveClusterProps(props: PostgresClusterProps, context: Cluste
   const credentialsGenerated = bindings.some((b) => b.generatedSecret !== undefined);
   const bootstrapped = bootstrapSpec.roles?.length || bootstrapSpec.databases?.length || poolerRole !== undefined;
   const networkPolicy = (props.networkPolicy?.enabled ?? true)
-    ? clusterNetworkPolicy(props, names, { secretGenerator: credentialsGenerated && !props.secretGenerator, bootstrap: !!bootstrapped })
+    ? clusterNetworkPolicy(props, names, { secretGenerator: credentialsGenerated && !props.secretGenerator, bootstrap: !!bootstrapped },
+      monitoring?.value)
     : undefined;
   // Checked once the names it derives from are valid (a problem of the cluster name otherwise).
   if (networkPolicy && !nameProblem) errors.addProblems(validateDatabaseNetworkPolicy(networkPolicy), 'networkPolicy');
@@ -238,6 +258,7 @@ export function resolveClusterProps(props: PostgresClusterProps, context: Cluste
       connectionPooler,
       networkPolicy,
       ordering: props.gitOpsOrdering ?? GitOpsOrdering.NONE,
+      monitoring: monitoring ? { ...monitoring.value, queriesConfigMap: exporterQueriesConfigMapName(props.name) } : undefined,
     },
   };
 }
@@ -267,7 +288,7 @@ function clusterPoolerOptions(props: PostgresClusterProps, names: ClusterNames, 
 
 /** The NetworkPolicy of a cluster: its own pods by group, the user's peers, and egress defaults. */
 function clusterNetworkPolicy(
-  props: PostgresClusterProps, names: ClusterNames, jobs: { secretGenerator: boolean; bootstrap: boolean },
+  props: PostgresClusterProps, names: ClusterNames, jobs: { secretGenerator: boolean; bootstrap: boolean }, monitoring?: ResolvedMonitoring,
 ): DatabaseNetworkPolicyProps {
   const network = props.networkPolicy ?? {};
   const group = (name: 'database' | 'secrets' | 'bootstrap' | 'pooler') => ({ [NETWORK_GROUP_LABEL]: names.networkGroup(name) });
@@ -282,6 +303,8 @@ function clusterNetworkPolicy(
     dns: network.dns,
     allowFrom: network.allowFrom,
     patroniApiFrom: network.patroniApiFrom,
+    metricsFrom: monitoring?.prometheusPeers.length ? monitoring.prometheusPeers : undefined,
+    metricsPort: monitoring ? EXPORTER.PORT : undefined,
     // Object storage has no stable addresses: with archiving on, HTTPS anywhere unless narrowed.
     backupEndpoints: network.backupEndpoints ?? (props.backup ? { cidrs: ['0.0.0.0/0', '::/0'], port: 443 } : undefined),
   };

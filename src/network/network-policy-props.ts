@@ -116,6 +116,16 @@ export interface DatabaseNetworkPolicyProps {
    * The connection pooler: its pods may connect to the database, and get their own policy.
    * @default - no pooler
    */
+  /**
+   * Prometheus pods allowed to scrape the members' metrics ports (the exporter's and Patroni's).
+   * @default none
+   */
+  readonly metricsFrom?: NetworkPeer[];
+  /**
+   * The exporter's port on the members.
+   * @default 9187
+   */
+  readonly metricsPort?: number;
   readonly pooler?: PoolerNetworkOptions;
   /**
    * Labels of the bootstrap Job's pods: they may connect to the database (and get their own policy).
@@ -148,6 +158,7 @@ export interface NetworkPolicyPorts {
   readonly dns: number;
   readonly pooler: number;
   readonly backup: number;
+  readonly metrics: number;
 }
 
 export function networkPolicyPorts(props: DatabaseNetworkPolicyProps): NetworkPolicyPorts {
@@ -158,6 +169,7 @@ export function networkPolicyPorts(props: DatabaseNetworkPolicyProps): NetworkPo
     dns: props.dns?.port ?? 53,
     pooler: props.pooler?.port ?? 5432,
     backup: props.backupEndpoints?.port ?? 443,
+    metrics: props.metricsPort ?? 9187,
   };
 }
 
@@ -189,14 +201,14 @@ export function validateDatabaseNetworkPolicy(props: DatabaseNetworkPolicyProps)
   const ports = networkPolicyPorts(props);
   const portProblems: Array<[string, number]> = [['postgresPort', ports.postgres], ['patroniPort', ports.patroni], ['apiServer.port', ports.apiServer[0]],
     ...(props.apiServer.additionalPorts ?? []).map((p, i): [string, number] => [`apiServer.additionalPorts[${i}]`, p]),
-    ['dns.port', ports.dns], ['pooler.port', ports.pooler], ['backupEndpoints.port', ports.backup]];
+    ['dns.port', ports.dns], ['pooler.port', ports.pooler], ['backupEndpoints.port', ports.backup], ['metricsPort', ports.metrics]];
   for (const [property, port] of portProblems) errors.check(property, port, portProblem(port));
   if (props.apiServer.cidrs.length === 0) errors.add('apiServer.cidrs', props.apiServer.cidrs, 'must name at least one CIDR: Patroni cannot hold its leader lock without the API server');
   for (const cidr of props.apiServer.cidrs) if (!isCidr(cidr)) errors.add('apiServer.cidrs', cidr, CIDR_RULE);
   for (const cidr of [...props.backupEndpoints?.cidrs ?? [], ...props.backupEndpoints?.except ?? []]) if (!isCidr(cidr)) errors.add('backupEndpoints.cidrs', cidr, CIDR_RULE);
   if (props.backupEndpoints && props.backupEndpoints.cidrs.length === 0) errors.add('backupEndpoints.cidrs', [], 'must name at least one CIDR (0.0.0.0/0 for public object storage)');
   const peerGroups: Array<[string, NetworkPeer[] | undefined]> = [['allowFrom', props.allowFrom], ['patroniApiFrom', props.patroniApiFrom],
-    ['pooler.allowFrom', props.pooler?.allowFrom], ['dns.peers', props.dns?.peers]];
+    ['pooler.allowFrom', props.pooler?.allowFrom], ['dns.peers', props.dns?.peers], ['metricsFrom', props.metricsFrom]];
   for (const [property, peers] of peerGroups) (peers ?? []).forEach((peer, i) => errors.addProblems(peer._validate(), `${property}[${i}]`));
   return [...errors.problems];
 }

@@ -44,6 +44,8 @@ export class NetworkPolicyRules {
       },
       // Patroni's REST API: the leader race and failsafe mode query the other members.
       { from: [this.members, ...this.peers(props.patroniApiFrom ?? [])], ports: [tcp(this.ports.patroni)] },
+      // Prometheus scrapes the exporter and Patroni's /metrics; only the declared peers (none: no rule).
+      ...props.metricsFrom?.length ? [{ from: this.peers(props.metricsFrom), ports: [tcp(this.ports.metrics), tcp(this.ports.patroni)] }] : [],
     ];
   }
 

@@ -13,6 +13,9 @@ export const DEBIAN_PACKAGES: Record<string, string> = {
   // The Patroni 4 virtualenv (patroni4.ts) is built on Debian's python3.
   'python3-venv': '/usr/share/doc/python3-venv/copyright',
   'openssl': '/usr/bin/openssl',
+  // Monitoring: promtool (rules checks and unit tests) and the exporters the bundle runs as sidecars.
+  'prometheus': '/usr/bin/promtool',
+  'prometheus-postgres-exporter': '/usr/bin/prometheus-postgres-exporter',
 };
 
 export function missingDebianPackages(names: string[] = Object.keys(DEBIAN_PACKAGES), binaries: Record<string, string> = DEBIAN_PACKAGES): string[] {

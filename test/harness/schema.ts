@@ -13,6 +13,7 @@ export function schemaErrors(object: any): string[] {
   if (object.apiVersion === 'cert-manager.io/v1' && object.kind === 'Certificate') return certificateErrors(object).map((e) => `${where}: ${e}`);
   if (object.apiVersion === 'kustomize.toolkit.fluxcd.io/v1' && object.kind === 'Kustomization') return fluxKustomizationErrors(object).map((e) => `${where}: ${e}`);
   if (object.apiVersion === 'argoproj.io/v1alpha1' && object.kind === 'Application') return argoApplicationErrors(object).map((e) => `${where}: ${e}`);
+  if (object.apiVersion === 'monitoring.coreos.com/v1') return monitoringErrors(object).map((e) => `${where}: ${e}`);
   const Model = modelClass(object.apiVersion, object.kind);
   if (!Model) return [`${where}: no schema for ${object.apiVersion} ${object.kind}`];
   const errors: string[] = [];
@@ -143,4 +144,40 @@ function unknownFieldsOf(errors: string[]): (value: any, path: string, allowed: 
   return (value, path, allowed) => {
     for (const key of Object.keys(value ?? {})) if (!allowed.includes(key)) errors.push(`unknown field "${path}.${key}"`);
   };
+}
+
+/**
+ * The Prometheus Operator's PodMonitor and PrometheusRule (monitoring.coreos.com/v1, CRDs of
+ * prometheus-operator v0.7x): the fields the library writes, checked against the CRDs' names and
+ * required fields. The rules themselves are checked by promtool (integration tests).
+ */
+function monitoringErrors(o: any): string[] {
+  const errors: string[] = [];
+  const only = unknownFieldsOf(errors);
+  only(o, '', ['apiVersion', 'kind', 'metadata', 'spec']);
+  if (!o.metadata?.name) errors.push('metadata.name is required');
+  if (o.kind === 'PodMonitor') {
+    only(o.spec, 'spec', ['selector', 'podTargetLabels', 'podMetricsEndpoints', 'namespaceSelector', 'jobLabel', 'sampleLimit']);
+    if (!o.spec?.selector) errors.push('spec.selector is required');
+    (o.spec?.podMetricsEndpoints ?? []).forEach((e: any, i: number) => {
+      only(e, `spec.podMetricsEndpoints[${i}]`, ['port', 'path', 'interval', 'scheme', 'scrapeTimeout', 'relabelings', 'metricRelabelings']);
+      if (e.scheme !== undefined && !['http', 'https'].includes(e.scheme)) errors.push(`spec.podMetricsEndpoints[${i}].scheme must be http or https`);
+      if (e.interval !== undefined && !/^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$/.test(e.interval)) {
+        errors.push(`spec.podMetricsEndpoints[${i}].interval is not a duration`);
+      }
+    });
+  } else if (o.kind === 'PrometheusRule') {
+    only(o.spec, 'spec', ['groups']);
+    (o.spec?.groups ?? []).forEach((g: any, i: number) => {
+      only(g, `spec.groups[${i}]`, ['name', 'interval', 'rules']);
+      if (!g.name) errors.push(`spec.groups[${i}].name is required`);
+      (g.rules ?? []).forEach((r: any, j: number) => {
+        only(r, `spec.groups[${i}].rules[${j}]`, ['alert', 'record', 'expr', 'for', 'labels', 'annotations']);
+        if (!r.expr) errors.push(`spec.groups[${i}].rules[${j}].expr is required`);
+      });
+    });
+  } else {
+    errors.push(`no schema for monitoring.coreos.com/v1 ${o.kind}`);
+  }
+  return errors;
 }

@@ -1,0 +1,71 @@
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { AlertTarget, clusterAlerts } from './alert-rules';
+import { exporterQueriesFile } from './exporter-queries';
+import { EXPORTER } from './exporter-sidecar';
+import { GRAFANA_DASHBOARD_LABEL, grafanaDashboard } from './grafana-dashboard';
+import { PodMonitor } from './pod-monitor';
+import { PrometheusRule } from './prometheus-rule';
+import { ResolvedMonitoring } from './validate-props';
+import { contentHash } from '../private/hash';
+
+/** The queries ConfigMap's name (stable: apps and reviewers see one object; the pod annotation below rolls the members). */
+export function exporterQueriesConfigMapName(clusterName: string): string {
+  return `${clusterName}-exporter-queries`;
+}
+
+/** The members' pod annotation with the queries' hash: changed queries roll the members (the exporter reads them at start). */
+export function exporterQueriesAnnotation(): Record<string, string> {
+  return { 'cdk8s-pgaas.io/exporter-queries': contentHash(exporterQueriesFile()) };
+}
+
+export interface ClusterMonitoringProps {
+  readonly monitoring: ResolvedMonitoring;
+  readonly target: Omit<AlertTarget, 'thresholds'>;
+  readonly labels: Record<string, string>;
+  readonly memberSelector: Record<string, string>;
+  readonly clusterNameLabel: string;
+  readonly patroniPortName: string;
+}
+
+/** The monitoring objects of a cluster: the exporter's queries, and the PodMonitor and PrometheusRule when asked for. */
+export class ClusterMonitoring extends Construct {
+  public readonly queries: k8s.KubeConfigMap;
+  public readonly podMonitor?: PodMonitor;
+  public readonly prometheusRule?: PrometheusRule;
+  public readonly dashboard?: k8s.KubeConfigMap;
+
+  constructor(scope: Construct, id: string, props: ClusterMonitoringProps) {
+    super(scope, id);
+    const name = props.target.name;
+    this.queries = new k8s.KubeConfigMap(this, 'Queries', {
+      metadata: { name: exporterQueriesConfigMapName(name), labels: props.labels },
+      data: { [EXPORTER.QUERIES_FILE]: exporterQueriesFile() },
+    });
+    const labels = { ...props.labels, ...props.monitoring.labels };
+    if (props.monitoring.podMonitor) {
+      this.podMonitor = new PodMonitor(this, 'PodMonitor', {
+        name,
+        labels,
+        selector: props.memberSelector,
+        clusterNameLabel: props.clusterNameLabel,
+        patroniPortName: props.patroniPortName,
+        scrapeInterval: props.monitoring.scrapeInterval,
+      });
+    }
+    if (props.monitoring.grafanaDashboard) {
+      this.dashboard = new k8s.KubeConfigMap(this, 'Dashboard', {
+        metadata: { name: `${name}-dashboard`, labels: { ...props.labels, ...GRAFANA_DASHBOARD_LABEL } },
+        data: { [`${props.target.namespace}-${name}.json`]: JSON.stringify(grafanaDashboard(name, props.target.namespace), undefined, 2) },
+      });
+    }
+    if (props.monitoring.prometheusRule) {
+      this.prometheusRule = new PrometheusRule(this, 'PrometheusRule', {
+        name,
+        labels,
+        groupName: `postgresql.${props.target.namespace}.${name}`,
+        rules: clusterAlerts({ ...props.target, thresholds: props.monitoring.thresholds }),
+      });
+    }
+  }
+}
