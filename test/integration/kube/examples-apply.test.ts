@@ -36,13 +36,25 @@ function priorityClassesOf(objects: any[]): string[] {
 
 describe.each(EXAMPLES.map((e) => [e.name, e] as const))('example %s on a real API server', (name, example) => {
   let objects: any[];
+  /** The library's objects, and the example's own application workloads (held to their namespace's level, not to "no warning"). */
   let file: string;
+  let userFile: string | undefined;
+  const applyAll = () => [file, ...userFile ? [userFile] : []].flatMap((f) => ['-f', f]);
 
   beforeAll(async () => {
     objects = Testing.synth(example.build(Testing.app()));
+    const isUserWorkload = (o: any) => (example.userWorkloads ?? []).includes(o.metadata.name) && ['Deployment', 'StatefulSet', 'Job'].includes(o.kind);
     file = path.join(plane.dir, `${name}.yaml`);
-    fs.writeFileSync(file, Yaml.stringify(...objects));
-    const namespaces = [...new Set(objects.map((o) => o.metadata.namespace).filter((n) => n !== undefined))] as string[];
+    fs.writeFileSync(file, Yaml.stringify(...objects.filter((o) => !isUserWorkload(o))));
+    const user = objects.filter(isUserWorkload);
+    if (user.length > 0) {
+      userFile = path.join(plane.dir, `${name}-apps.yaml`);
+      fs.writeFileSync(userFile, Yaml.stringify(...user));
+    }
+    // Namespaces the example emits itself (DatabaseNamespace) are applied with it; the others are
+    // created beforehand, enforcing "restricted".
+    const own = new Set(objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name));
+    const namespaces = [...new Set(objects.map((o) => o.metadata.namespace).filter((n) => n !== undefined && !own.has(n)))] as string[];
     for (const namespace of namespaces) {
       if ((await plane.admin.request('GET', `/api/v1/namespaces/${namespace}`)).status === 404) await plane.createNamespace(namespace, 'restricted');
     }
@@ -55,12 +67,24 @@ describe.each(EXAMPLES.map((e) => [e.name, e] as const))('example %s on a real A
     }
   }, 120_000);
 
-  test('server-side apply admits every object with no warning, in namespaces that enforce "restricted"', () => {
+  test('server-side apply admits every object of the library with no warning, in namespaces that enforce "restricted"', async () => {
     const result = plane.kubectl(['apply', '--server-side', `--field-manager=${GITOPS_FIELD_MANAGER}`, '-f', file]);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-    const applied = result.stdout.trim().split('\n').filter((l) => / serverside-applied$/.test(l));
-    expect(applied).toHaveLength(objects.length);
+    let applied = result.stdout.trim().split('\n').filter((l) => / serverside-applied$/.test(l)).length;
+    // An emitted Namespace enforces what it says; the library's own pods must pass "restricted" wherever they run.
+    for (const ns of objects.filter((o) => o.kind === 'Namespace')) {
+      expect(ns.metadata.labels['pod-security.kubernetes.io/warn']).toBe('restricted');
+    }
+    if (userFile) {
+      await plane.waitForServiceAccount(objects.find((o) => o.kind !== 'Namespace').metadata.namespace, 'default');
+      // The example's application: admitted at its namespace's enforced level (warnings about stricter levels allowed).
+      const apps = plane.kubectl(['apply', '--server-side', `--field-manager=${GITOPS_FIELD_MANAGER}`, '-f', userFile]);
+      expect(apps.stderr).not.toMatch(/error|forbidden/i);
+      expect(apps.status).toBe(0);
+      applied += apps.stdout.trim().split('\n').filter((l) => / serverside-applied$/.test(l)).length;
+    }
+    expect(applied).toBe(objects.length);
   });
 
   test('the controllers create every pod the workloads ask for (PodSecurity "restricted" admits them)', async () => {
@@ -88,14 +112,19 @@ describe.each(EXAMPLES.map((e) => [e.name, e] as const))('example %s on a real A
     expect(diff.stderr).toBe('');
     expect(diff.stdout).toBe('');
     expect(diff.status).toBe(0);
+    if (userFile) {
+      const apps = plane.kubectl(['diff', '--server-side', `--field-manager=${GITOPS_FIELD_MANAGER}`, '-f', userFile]);
+      expect({ stdout: apps.stdout, status: apps.status }).toEqual({ stdout: '', status: 0 });
+    }
 
     // Every object of the file as the server has it (kubectl get -f reads the same list the apply did).
-    const live = () => Object.fromEntries((JSON.parse(plane.kubectlOk(['get', '-f', file, '-o', 'json', '--show-managed-fields'])).items as any[])
+    const live = () => Object.fromEntries((JSON.parse(plane.kubectlOk(['get', ...applyAll(), '-o', 'json', '--show-managed-fields'])).items as any[])
       .map((o) => [`${o.kind}/${o.metadata.namespace}/${o.metadata.name}`, o]));
     const before = live();
     const again = plane.kubectl(['apply', '--server-side', `--field-manager=${GITOPS_FIELD_MANAGER}`, '-f', file]);
     expect(again.status).toBe(0);
     expect(again.stderr).toBe('');
+    if (userFile) expect(plane.kubectl(['apply', '--server-side', `--field-manager=${GITOPS_FIELD_MANAGER}`, '-f', userFile]).status).toBe(0);
     const after = live();
     expect(Object.keys(before)).toHaveLength(objects.length);
     const changed = Object.keys(before).filter((key) => {
