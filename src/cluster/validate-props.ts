@@ -2,6 +2,7 @@ import { Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
 import { resolveClusterCredentials } from './cluster-credentials';
+import { parameterConflicts } from './parameter-rules';
 import { defaultParameters, validateParameters } from './parameters';
 import { resolvePatroniSettings, validatePatroniSettings } from './patroni-dcs';
 import { PatroniRestApi } from './patroni-rest-api';
@@ -111,7 +112,7 @@ export function resolveClusterProps(props: PostgresClusterProps, context: Cluste
 
   const resources = resolveResources(props.resources, errors);
   const userParameters = props.parameters ?? {};
-  errors.addProblems(validateParameters(userParameters));
+  errors.addProblems(validateParameters(userParameters, postgresVersion));
   const parameters = {
     ...defaultParameters({
       memoryBytes: resources.memoryBytes,
@@ -122,6 +123,10 @@ export function resolveClusterProps(props: PostgresClusterProps, context: Cluste
   };
   const patroni = resolvePatroniSettings(props.patroni);
   errors.addProblems(validatePatroniSettings(patroni, instances));
+  errors.addProblems(parameterConflicts(parameters, Object.keys(userParameters), {
+    major: postgresVersion, instances, archiving: props.backup !== undefined,
+    synchronousMode: patroni.synchronousMode, memoryBytes: resources.memoryBytes,
+  }));
 
   const requestedPlacement = resolvePodPlacement(props, {
     hostAntiAffinity: Placement.REQUIRED,
