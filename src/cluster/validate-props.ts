@@ -123,10 +123,8 @@ export function resolveClusterProps(props: PostgresClusterProps, context: Cluste
   };
   const patroni = resolvePatroniSettings(props.patroni);
   errors.addProblems(validatePatroniSettings(patroni, instances));
-  errors.addProblems(parameterConflicts(parameters, Object.keys(userParameters), {
-    major: postgresVersion, instances, archiving: props.backup !== undefined,
-    synchronousMode: patroni.synchronousMode, memoryBytes: resources.memoryBytes,
-  }));
+  const ruleContext = { major: postgresVersion, instances, archiving: props.backup !== undefined, synchronousMode: patroni.synchronousMode };
+  errors.addProblems(parameterConflicts(parameters, Object.keys(userParameters), { ...ruleContext, memoryBytes: resources.memoryBytes }));
 
   const requestedPlacement = resolvePodPlacement(props, {
     hostAntiAffinity: Placement.REQUIRED,
