@@ -2,6 +2,7 @@ import { Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
 import { resolveClusterCredentials } from './cluster-credentials';
+import { libraryOwnedProblems } from './library-owned';
 import { parameterConflicts } from './parameter-rules';
 import { defaultParameters, validateParameters } from './parameters';
 import { resolvePatroniSettings, validatePatroniSettings } from './patroni-dcs';
@@ -188,6 +189,7 @@ export function resolveClusterProps(props: PostgresClusterProps, context: Cluste
   if (needs14.length > 0 && postgresVersion < 14) errors.add('roles[].memberOf', needs14[0], `needs PostgreSQL 14 or later (postgresVersion is ${postgresVersion})`);
 
   errors.addProblems(escapeHatchProblems(props, backup));
+  errors.addProblems(libraryOwnedProblems(props, [...backup.volumeMounts, ...tls.value.volumeMounts]));
 
   const credentialsGenerated = bindings.some((b) => b.generatedSecret !== undefined);
   const bootstrapped = bootstrapSpec.roles?.length || bootstrapSpec.databases?.length || poolerRole !== undefined;
