@@ -2,6 +2,9 @@ import { SynchronousMode } from './patroni-settings';
 import { parseBool, postgresSetting, settingMagnitude } from '../postgres/catalog';
 import { problem, Problem } from '../private/validation';
 
+/** What Spilo's bootstrap.dcs template and Patroni use when the manifest does not set them (configure_spilo.py, patroni/postgresql/config.py). */
+export const PATRONI_DEFAULTS = { max_wal_senders: 10, max_replication_slots: 10 };
+
 /** What the bundle guarantees, which the merged parameters are checked against. */
 export interface ParameterRuleContext {
   readonly major: number;
@@ -38,13 +41,17 @@ export function parameterConflicts(merged: Record<string, string>, userSet: read
     add('synchronous_commit', `must not be off or local with synchronousMode ${context.synchronousMode}: commits would not wait for the synchronous replica, so a failover could lose acknowledged writes`);
   }
   // One sender per replica, plus two for a member being (re)built with pg_basebackup streaming its WAL.
-  const senders = integer('max_wal_senders');
-  if (senders !== undefined && senders < context.instances + 1) {
-    add('max_wal_senders', `must be at least ${context.instances + 1} for ${context.instances} instance(s): one per replica and two for a replica being rebuilt with pg_basebackup`);
+  const senders = integer('max_wal_senders') ?? PATRONI_DEFAULTS.max_wal_senders;
+  if (senders < context.instances + 1) {
+    const rule = `must be at least ${context.instances + 1} for ${context.instances} instance(s): one per replica and two for a replica being rebuilt with pg_basebackup`;
+    if (user.has('max_wal_senders')) add('max_wal_senders', rule);
+    else problems.push(problem('instances', context.instances, `needs parameters.max_wal_senders above Patroni's default (${senders}); it ${rule}`));
   }
-  const slots = integer('max_replication_slots');
-  if (slots !== undefined && slots < context.instances - 1) {
-    add('max_replication_slots', `must be at least ${context.instances - 1}: Patroni keeps a replication slot for every replica`);
+  const slots = integer('max_replication_slots') ?? PATRONI_DEFAULTS.max_replication_slots;
+  if (slots < context.instances - 1) {
+    const rule = `must be at least ${context.instances - 1}: Patroni keeps a replication slot for every replica`;
+    if (user.has('max_replication_slots')) add('max_replication_slots', rule);
+    else problems.push(problem('instances', context.instances, `needs parameters.max_replication_slots above Patroni's default (${slots}); it ${rule}`));
   }
   const workers = integer('max_worker_processes');
   const parallel = integer('max_parallel_workers');

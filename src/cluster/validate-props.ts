@@ -75,6 +75,9 @@ export interface ResolvedCluster {
   readonly ordering: GitOpsOrdering;
 }
 
+const MIN_STORAGE_BYTES = 1024 ** 3;
+const MIN_MEMORY_BYTES = 250 * 1024 ** 2;
+
 const NO_BACKUP: SpiloBackupEnvironment = { env: [], volumes: [], volumeMounts: [], serviceAccountAnnotations: {} };
 
 /**
@@ -109,9 +112,15 @@ export function resolveClusterProps(props: PostgresClusterProps, context: Cluste
 
   const storage = sizeQuantity(props.storage ?? Size.gibibytes(10));
   if (errors.check('storage', storage, Rules.quantity(storage)) && parseQuantity(storage) <= 0) errors.add('storage', storage, 'must be greater than zero');
+  else if (!Rules.quantity(storage) && parseQuantity(storage) < MIN_STORAGE_BYTES) {
+    errors.add('storage', storage, 'must be at least 1Gi: initdb, the WAL PostgreSQL keeps (max_wal_size) and Spilo\'s logs fill a smaller volume before any data');
+  }
   if (props.storageClassName !== undefined) errors.check('storageClassName', props.storageClassName, Rules.dns1123Subdomain(props.storageClassName));
 
   const resources = resolveResources(props.resources, errors);
+  if (resources.memoryBytes > 0 && resources.memoryBytes < MIN_MEMORY_BYTES) {
+    errors.add('resources.memory', `${Math.round(resources.memoryBytes / 1024 / 1024)}Mi`, 'must be at least 250Mi (postgres-operator\'s min_memory_limit): Patroni, PostgreSQL and bg_mon are OOM-killed below it');
+  }
   const userParameters = props.parameters ?? {};
   errors.addProblems(validateParameters(userParameters, postgresVersion));
   const parameters = {

@@ -53,12 +53,22 @@ describe('settings that contradict the bundle\'s guarantees', () => {
   });
 
   test('only parameters the user set are reported', () => {
-    expect(parameterConflicts({ max_wal_senders: '1' }, [], BASE)).toEqual([]);
+    expect(parameterConflicts({ fsync: 'off', password_encryption: 'md5' }, [], BASE)).toEqual([]);
   });
 
   test('property: max_wal_senders is accepted exactly when it covers the members plus a rebuild', () => {
     fc.assert(fc.property(fc.integer({ min: 1, max: 20 }), fc.integer({ min: 0, max: 30 }), (instances, senders) =>
-      (conflicts({ max_wal_senders: String(senders) }, { instances }).length === 0) === (senders >= instances + 1)));
+      (conflicts({ max_wal_senders: String(senders), max_replication_slots: '30' }, { instances }).length === 0) === (senders >= instances + 1)));
+  });
+
+  test.each([[10, 1], [12, 2], [1e9, 2]])('%d instances need more WAL senders (and slots) than Spilo\'s defaults: %d problems on instances', (instances, count) => {
+    const problems = conflicts({}, { instances });
+    expect(problems.map((p) => p.property)).toEqual(Array(count).fill('instances'));
+    expect(problems[0].rule).toMatch(/parameters.max_wal_senders above Patroni's default \(10\)/);
+  });
+
+  test('9 instances fit the defaults', () => {
+    expect(conflicts({}, { instances: 9 })).toEqual([]);
   });
 });
 
