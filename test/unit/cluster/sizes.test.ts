@@ -2,8 +2,8 @@ import { Chart, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { ConnectionPooler } from '../../../src';
 import { PostgresCluster } from '../../../src/cluster/postgres-cluster';
-import { ClusterNames } from '../../../src/private/names';
 import { PostgresClusterProps } from '../../../src/cluster/props';
+import { ClusterNames } from '../../../src/private/names';
 
 function problems(props: Partial<PostgresClusterProps>): string[] {
   const chart = new Chart(Testing.app(), 'c', { namespace: 'db' });
