@@ -111,7 +111,8 @@ export function resolveClusterProps(props: PostgresClusterProps, context: Cluste
   for (const secret of props.imagePullSecrets ?? []) errors.check('imagePullSecrets', secret, Rules.dns1123Subdomain(secret));
 
   const storage = sizeQuantity(props.storage ?? Size.gibibytes(10));
-  if (errors.check('storage', storage, Rules.quantity(storage)) && parseQuantity(storage) <= 0) {errors.add('storage', storage, 'must be greater than zero');} else if (!Rules.quantity(storage) && parseQuantity(storage) < MIN_STORAGE_BYTES) {
+  if (errors.check('storage', storage, Rules.quantity(storage)) && parseQuantity(storage) <= 0) errors.add('storage', storage, 'must be greater than zero');
+  if (!Rules.quantity(storage) && parseQuantity(storage) > 0 && parseQuantity(storage) < MIN_STORAGE_BYTES) {
     errors.add('storage', storage, 'must be at least 1Gi: initdb, the WAL PostgreSQL keeps (max_wal_size) and Spilo\'s logs fill a smaller volume before any data');
   }
   if (props.storageClassName !== undefined) errors.check('storageClassName', props.storageClassName, Rules.dns1123Subdomain(props.storageClassName));
