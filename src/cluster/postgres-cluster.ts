@@ -20,6 +20,7 @@ import { SecretGenerator } from '../credentials/secret-generator';
 import { DatabaseBootstrap } from '../database/database-bootstrap';
 import { DatabaseNetworkPolicy, IDatabaseNetworkPolicy, NetworkPeer } from '../network/network-policy';
 import { ConnectionPooler } from '../pooler/connection-pooler';
+import { registerOwned } from '../private/app-collisions';
 import { disruptionBudget } from '../private/disruption-budget';
 import { plusEnv } from '../private/libpq-env';
 import { NETWORK_GROUP_LABEL } from '../private/names';
@@ -109,10 +110,12 @@ export class PostgresCluster extends Construct implements IPostgresCluster {
 
   constructor(scope: Construct, id: string, props: PostgresClusterProps) {
     super(scope, id);
+    registerOwned(this);
     const errors = new ValidationErrors(`PostgresCluster ${this.node.path}`);
     const resolved = resolveClusterProps(props, {
       namespace: Chart.of(this).namespace,
       secretGeneratorNamespace: props.secretGenerator ? Chart.of(props.secretGenerator).namespace : undefined,
+      rbacNamespace: props.rbac ? Chart.of(props.rbac).namespace : undefined,
     });
     errors.addProblems(resolved.problems);
     errors.throwIfAny();

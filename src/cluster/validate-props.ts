@@ -33,6 +33,8 @@ export interface ClusterContext {
   readonly namespace?: string;
   /** The namespace of the Chart of `props.secretGenerator`, when one is passed. */
   readonly secretGeneratorNamespace?: string;
+  /** The namespace of the Chart of `props.rbac`, when one is passed. */
+  readonly rbacNamespace?: string;
 }
 
 /** The database container's resources and what PostgreSQL's defaults are computed from. */
@@ -165,6 +167,9 @@ export function resolveClusterProps(props: PostgresClusterProps, context: Cluste
   const bindings = [...credentials.value.values(), api.value];
   if (props.secretGenerator && context.secretGeneratorNamespace !== namespace) {
     errors.add('secretGenerator', props.secretGenerator.node.path, `must be in the cluster's namespace (${namespace}): Secrets are namespaced`);
+  }
+  if (props.rbac && context.rbacNamespace !== namespace) {
+    errors.add('rbac', props.rbac.node.path, `must be in the cluster's namespace (${namespace}): a ServiceAccount serves only pods of its own namespace`);
   }
 
   validateLabels(errors, 'labels', props.labels);

@@ -9,6 +9,7 @@ import { ConnectionPoolerProps, PoolerConnectionEnvOptions } from './props';
 import { ResolvedConnectionPooler, ResolvedPoolerTier, resolveConnectionPooler, UNPOOLED_USERS } from './validate-props';
 import { IPostgresCluster } from '../cluster/cluster-ref';
 import { ResolvedCredentials } from '../credentials/credentials';
+import { registerOwned } from '../private/app-collisions';
 import { disruptionBudget } from '../private/disruption-budget';
 import { libpqEnv, plusEnv } from '../private/libpq-env';
 import { ValidationErrors } from '../private/validation';
@@ -116,6 +117,7 @@ export class ConnectionPooler extends Construct {
 
   constructor(scope: Construct, id: string, props: ConnectionPoolerProps) {
     super(scope, id);
+    registerOwned(this);
     const cluster = props.cluster;
     const errors = new ValidationErrors(`ConnectionPooler ${this.node.path}`);
     const namespace = Chart.of(this).namespace;
