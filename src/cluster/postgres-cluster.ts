@@ -114,8 +114,8 @@ export class PostgresCluster extends Construct implements IPostgresCluster {
     const errors = new ValidationErrors(`PostgresCluster ${this.node.path}`);
     const resolved = resolveClusterProps(props, {
       namespace: Chart.of(this).namespace,
-      secretGeneratorNamespace: props.secretGenerator ? Chart.of(props.secretGenerator).namespace : undefined,
-      rbacNamespace: props.rbac ? Chart.of(props.rbac).namespace : undefined,
+      secretGeneratorNamespace: namespaceOf(props?.secretGenerator),
+      rbacNamespace: namespaceOf(props?.rbac),
     });
     errors.addProblems(resolved.problems);
     errors.throwIfAny();
@@ -351,4 +351,9 @@ export class PostgresCluster extends Construct implements IPostgresCluster {
     if (!cluster.networkPolicy) return undefined;
     return new DatabaseNetworkPolicy(this, 'NetworkPolicy', { ...cluster.networkPolicy, labels });
   }
+}
+
+/** The namespace of a construct's Chart; undefined for anything else (an untyped caller's value is reported by the type check). */
+function namespaceOf(construct: unknown): string | undefined {
+  return construct instanceof Construct ? Chart.of(construct).namespace : undefined;
 }

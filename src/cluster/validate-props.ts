@@ -5,6 +5,7 @@ import { resolveClusterCredentials } from './cluster-credentials';
 import { libraryOwnedProblems } from './library-owned';
 import { parameterConflicts } from './parameter-rules';
 import { defaultParameters, validateParameters } from './parameters';
+import { CLUSTER_PROPS_SCHEMA } from './prop-types';
 import { resolvePatroniSettings, validatePatroniSettings } from './patroni-dcs';
 import { PatroniRestApi } from './patroni-rest-api';
 import { ResolvedPatroniSettings } from './patroni-settings';
@@ -22,6 +23,7 @@ import { resolveConnectionPooler } from '../pooler/validate-props';
 import { ClusterNames, NETWORK_GROUP_LABEL } from '../private/names';
 import { ResolvedPodPlacement, resolvePodPlacement } from '../private/placement';
 import { parseQuantity, sizeQuantity } from '../private/quantities';
+import { checkPropTypes } from '../private/runtime-types';
 import { resolveContainerResources } from '../private/resources';
 import { Problem, Rules, Validated, ValidationErrors, validateAnnotationKeys, validateLabels } from '../private/validation';
 import { Placement } from '../scheduling/pod-placement';
@@ -87,6 +89,9 @@ const NO_BACKUP: SpiloBackupEnvironment = { env: [], volumes: [], volumeMounts: 
  * backups, TLS) and applies the defaults; the construct creates nothing unless there is no problem.
  */
 export function resolveClusterProps(props: PostgresClusterProps, context: ClusterContext): Validated<ResolvedCluster> {
+  // Untyped callers (JavaScript, jsii languages): wrong types would fail deep inside with a TypeError.
+  const typeProblems = checkPropTypes(props, CLUSTER_PROPS_SCHEMA);
+  if (typeProblems.length > 0) return { problems: typeProblems, value: undefined as unknown as ResolvedCluster };
   const errors = new ValidationErrors('');
   const namespace = context.namespace;
   if (!namespace) {
