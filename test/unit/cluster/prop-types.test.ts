@@ -2,8 +2,8 @@ import * as path from 'path';
 import { Chart, Duration, Size, Testing } from 'cdk8s';
 import * as fc from 'fast-check';
 import * as ts from 'typescript';
-import { CLUSTER_PROPS_SCHEMA, PATRONI_SETTINGS_SCHEMA } from '../../../src/cluster/prop-types';
 import { PostgresCluster } from '../../../src/cluster/postgres-cluster';
+import { CLUSTER_PROPS_SCHEMA, PATRONI_SETTINGS_SCHEMA } from '../../../src/cluster/prop-types';
 
 /** What a plain JavaScript (or jsii) caller can pass: anything. */
 function untyped(props: unknown): string[] {
