@@ -20,6 +20,7 @@ import { DatabaseBootstrapSpec } from '../database/roles';
 import { DatabaseNetworkPolicyProps, validateDatabaseNetworkPolicy } from '../network/network-policy-props';
 import { ConnectionPoolerOptions } from '../pooler/props';
 import { resolveConnectionPooler } from '../pooler/validate-props';
+import { CATALOG_MAJORS, predefinedRoles } from '../postgres/catalog';
 import { ClusterNames, NETWORK_GROUP_LABEL } from '../private/names';
 import { ResolvedPodPlacement, resolvePodPlacement } from '../private/placement';
 import { parseQuantity, sizeQuantity } from '../private/quantities';
@@ -204,8 +205,12 @@ export function resolveClusterProps(props: PostgresClusterProps, context: Cluste
   if (standby && ((props.roles ?? []).length > 0 || (props.databases ?? []).length > 0)) {
     errors.add('roles/databases', 'declared', 'cannot be applied to a standby cluster: it is read-only until promoted; declare them on the primary cluster');
   }
-  const needs14 = (props.roles ?? []).flatMap((r) => r.memberOf ?? []).filter((g) => ['pg_read_all_data', 'pg_write_all_data'].includes(g));
-  if (needs14.length > 0 && postgresVersion < 14) errors.add('roles[].memberOf', needs14[0], `needs PostgreSQL 14 or later (postgresVersion is ${postgresVersion})`);
+  for (const group of (props.roles ?? []).flatMap((r) => r.memberOf ?? [])) {
+    const since = CATALOG_MAJORS.find((m) => predefinedRoles(m).includes(group));
+    if (since !== undefined && CATALOG_MAJORS.includes(postgresVersion) && !predefinedRoles(postgresVersion).includes(group)) {
+      errors.add('roles[].memberOf', group, `needs PostgreSQL ${since} or later: it is not a predefined role of PostgreSQL ${postgresVersion}`);
+    }
+  }
 
   errors.addProblems(escapeHatchProblems(props, backup));
   errors.addProblems(libraryOwnedProblems(props, [...backup.volumeMounts, ...tls.value.volumeMounts]));

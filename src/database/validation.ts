@@ -2,6 +2,7 @@
 import { identifierProblem, RESERVED_DATABASES, RESERVED_ROLES, RESERVED_SCHEMAS } from './identifiers';
 import { preparedRoles, ResolvedRole, resolveRoles } from './model';
 import { DatabaseBootstrapSpec, DatabaseProps, RoleProps } from './roles';
+import { ALL_PREDEFINED_ROLES } from '../postgres/catalog';
 import { check, Problem } from '../private/validation';
 
 // Encoding names as PostgreSQL spells them (UTF8, LATIN1, WIN1252, SQL_ASCII, EUC_JP, also UTF-8).
@@ -53,13 +54,10 @@ function duplicateRoles(roles: ResolvedRole[]): Problem[] {
 }
 
 /**
- * PostgreSQL's predefined roles a declared role may be a member of (they exist in every database
- * of the supported versions; pg_read_all_data and pg_write_all_data since 14, pg_checkpoint since 15).
+ * PostgreSQL's predefined roles a declared role may be a member of, in any supported major (from each major's
+ * pg_roles; the cluster checks the target major's).
  */
-export const PREDEFINED_ROLES = [
-  'pg_read_all_data', 'pg_write_all_data', 'pg_monitor', 'pg_read_all_settings', 'pg_read_all_stats',
-  'pg_stat_scan_tables', 'pg_signal_backend', 'pg_checkpoint',
-];
+export const PREDEFINED_ROLES: readonly string[] = ALL_PREDEFINED_ROLES;
 
 function membershipProblem(role: RoleProps, group: string, known: Set<string>): string | undefined {
   if (group === role.name) return 'is the role itself; a role cannot be a member of itself';

@@ -412,3 +412,12 @@ export const SETTINGS_DATA: Record<string, readonly (readonly unknown[])[]> = {
   xmloption: [[[13,14,15,16,17],'e',null,null,null,'user',['content','document']]],
   zero_damaged_pages: [[[13,14,15,16,17],'b',null,null,null,'superuser']],
 };
+
+// The predefined roles (pg_*) of each major, from pg_roles.
+export const PREDEFINED_ROLES_DATA: Record<number, readonly string[]> = {
+  13: ['pg_execute_server_program','pg_monitor','pg_read_all_settings','pg_read_all_stats','pg_read_server_files','pg_signal_backend','pg_stat_scan_tables','pg_write_server_files'],
+  14: ['pg_database_owner','pg_execute_server_program','pg_monitor','pg_read_all_data','pg_read_all_settings','pg_read_all_stats','pg_read_server_files','pg_signal_backend','pg_stat_scan_tables','pg_write_all_data','pg_write_server_files'],
+  15: ['pg_checkpoint','pg_database_owner','pg_execute_server_program','pg_monitor','pg_read_all_data','pg_read_all_settings','pg_read_all_stats','pg_read_server_files','pg_signal_backend','pg_stat_scan_tables','pg_write_all_data','pg_write_server_files'],
+  16: ['pg_checkpoint','pg_create_subscription','pg_database_owner','pg_execute_server_program','pg_monitor','pg_read_all_data','pg_read_all_settings','pg_read_all_stats','pg_read_server_files','pg_signal_backend','pg_stat_scan_tables','pg_use_reserved_connections','pg_write_all_data','pg_write_server_files'],
+  17: ['pg_checkpoint','pg_create_subscription','pg_database_owner','pg_execute_server_program','pg_maintain','pg_monitor','pg_read_all_data','pg_read_all_settings','pg_read_all_stats','pg_read_server_files','pg_signal_backend','pg_stat_scan_tables','pg_use_reserved_connections','pg_write_all_data','pg_write_server_files'],
+};

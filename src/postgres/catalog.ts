@@ -1,5 +1,5 @@
 // Internal: not part of the jsii API (do not re-export from src/index.ts).
-import { SETTINGS_DATA } from './catalog-data';
+import { PREDEFINED_ROLES_DATA, SETTINGS_DATA } from './catalog-data';
 
 /** The PostgreSQL majors the catalog describes. */
 export const CATALOG_MAJORS = [13, 14, 15, 16, 17];
@@ -155,3 +155,14 @@ export function settingMagnitude(setting: PostgresSetting, value: string): numbe
   if (!base) return number;
   return match[2] ? number * base.units[match[2]] : number * base.size;
 }
+
+// pg_database_owner's members are implicit (the database owner): GRANT pg_database_owner TO ... fails.
+const UNGRANTABLE_ROLES = ['pg_database_owner'];
+
+/** The predefined roles (pg_*) a role can be granted on a major (from its pg_roles). */
+export function predefinedRoles(major: number): readonly string[] {
+  return (PREDEFINED_ROLES_DATA[major] ?? []).filter((r) => !UNGRANTABLE_ROLES.includes(r));
+}
+
+/** The grantable predefined roles of any catalogued major. */
+export const ALL_PREDEFINED_ROLES: readonly string[] = [...new Set(CATALOG_MAJORS.flatMap(predefinedRoles))].sort();

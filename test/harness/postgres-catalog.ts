@@ -64,11 +64,22 @@ export interface RawSetting {
   readonly context: string;
 }
 
+const ROLES_QUERY = 'COPY (SELECT json_agg(rolname ORDER BY rolname) FROM pg_roles WHERE rolname LIKE \'pg\\_%\' AND oid < 16384) TO \'%FILE%\'';
+
 const QUERY = `COPY (SELECT json_agg(json_build_object('name', name, 'vartype', vartype, 'unit', unit, 'min_val', min_val,
  'max_val', max_val, 'enumvals', enumvals, 'context', context) ORDER BY name) FROM pg_settings) TO '%FILE%'`;
 
 /** Starts a major's postgres (by default the npm build; `bin`: the postgres binary of another build) and returns its pg_settings. */
 export function describeSettings(major: number, bin?: string): RawSetting[] {
+  return describe(major, bin).settings;
+}
+
+/** The predefined roles (pg_*) of a major's npm build. */
+export function predefinedRoles(major: number): string[] {
+  return describe(major).roles;
+}
+
+function describe(major: number, bin?: string): { settings: RawSetting[]; roles: string[] } {
   const native = bin ? path.dirname(path.dirname(bin)) : postgresBinaries(major);
   const work = serviceTempDir(`catalog-${major}`);
   try {
@@ -77,18 +88,20 @@ export function describeSettings(major: number, bin?: string): RawSetting[] {
     const init = runAsService(path.join(native, 'bin', 'initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8', '--locale=C'], { env });
     if (init.status !== 0) throw new Error(`initdb ${major} failed: ${init.error ?? init.stderr}`);
     const out = path.join(work, 'settings.json');
+    const rolesOut = path.join(work, 'roles.json');
     // A real server (single-user mode of 13 and 14 does not load shared_preload_libraries), on a Unix socket only.
     const ctl = (args: string[]) => runAsService(path.join(native, 'bin', 'pg_ctl'), ['-D', data, ...args], { env });
     const options = `-c listen_addresses='' -c unix_socket_directories=${work} -c shared_preload_libraries=${CATALOGUED_LIBRARIES.join(',')}`;
     const start = ctl(['-w', '-l', path.join(work, 'log'), '-o', options, 'start']);
     if (start.status !== 0) throw new Error(`postgres ${major} did not start: ${start.stderr}${fs.readFileSync(path.join(work, 'log'), 'utf8')}`);
     try {
-      const copy = runAsService(PSQL, ['-X', '-h', work, '-U', 'postgres', '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-c', QUERY.replace('%FILE%', out)]);
+      const copy = runAsService(PSQL, ['-X', '-h', work, '-U', 'postgres', '-d', 'postgres', '-v', 'ON_ERROR_STOP=1',
+        '-c', QUERY.replace('%FILE%', out), '-c', ROLES_QUERY.replace('%FILE%', rolesOut)]);
       if (copy.status !== 0 || !fs.existsSync(out)) throw new Error(`reading pg_settings of ${major} failed: ${copy.stderr}`);
     } finally {
       ctl(['-m', 'fast', 'stop']);
     }
-    return JSON.parse(fs.readFileSync(out, 'utf8')) as RawSetting[];
+    return { settings: JSON.parse(fs.readFileSync(out, 'utf8')) as RawSetting[], roles: JSON.parse(fs.readFileSync(rolesOut, 'utf8')) as string[] };
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
@@ -125,7 +138,7 @@ function definition(s: RawSetting): unknown[] {
 }
 
 /** Renders the catalog source: one line per setting, each distinct definition with the majors it holds for. */
-export function renderCatalog(settings: Record<number, RawSetting[]>): string {
+export function renderCatalog(settings: Record<number, RawSetting[]>, roles: Record<number, string[]>): string {
   const byName = new Map<string, Map<string, number[]>>();
   for (const [major, rows] of Object.entries(settings)) {
     for (const row of rows) {
@@ -151,14 +164,24 @@ export function renderCatalog(settings: Record<number, RawSetting[]>): string {
     ...lines,
     '};',
     '',
+    '// The predefined roles (pg_*) of each major, from pg_roles.',
+    'export const PREDEFINED_ROLES_DATA: Record<number, readonly string[]> = {',
+    ...Object.entries(roles).map(([major, names]) => `  ${major}: ${JSON.stringify(names)},`),
+    '};',
+    '',
   ].join('\n').replace(/"/g, "'");
 }
 
 /** Generates the catalog source from the binaries of every supported major. */
 export function generateCatalog(): string {
   const settings: Record<number, RawSetting[]> = {};
-  for (const major of Object.keys(POSTGRES_BINARIES).map(Number)) settings[major] = withBuildOptions(major, describeSettings(major));
-  return renderCatalog(settings);
+  const roles: Record<number, string[]> = {};
+  for (const major of Object.keys(POSTGRES_BINARIES).map(Number)) {
+    const described = describe(major);
+    settings[major] = withBuildOptions(major, described.settings);
+    roles[major] = described.roles;
+  }
+  return renderCatalog(settings, roles);
 }
 
 if (require.main === module) {
