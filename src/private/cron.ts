@@ -88,3 +88,18 @@ function parseValue(text: string, spec: typeof FIELDS[number]): number | undefin
   if (index < 0) return undefined;
   return spec.min === 1 ? index + 1 : index;
 }
+
+/**
+ * Why a CronJob time zone is invalid, or undefined: an IANA name the time zone database knows (as the API server and
+ * the CronJob controller check it); "Local" and offsets are refused by Kubernetes.
+ */
+export function timeZoneProblem(zone: string): string | undefined {
+  const rule = 'must be an IANA time zone name such as "Europe/Berlin" or "Etc/UTC"';
+  if (zone === '' || zone === 'Local' || /\s|^[+-]|^TZ=/.test(zone)) return rule;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return undefined;
+  } catch {
+    return `${rule} ("${zone}" is not in the time zone database)`;
+  }
+}
