@@ -129,12 +129,12 @@ export function isCidr(value: string): boolean {
 
 /** An address as a number and its width (32 or 128 bits), for CIDR arithmetic. */
 function addressBits(address: string): { value: bigint; width: number } {
-  if (address.includes('.')) return { value: address.split('.').reduce((v, o) => (v << 8n) | BigInt(Number(o)), 0n), width: 32 };
+  if (address.includes('.')) return { value: address.split('.').reduce((v, o) => v * 256n + BigInt(Number(o)), 0n), width: 32 };
   const [head, tail] = address.split('::');
   const groups = (part: string | undefined) => (part ? part.split(':') : []);
   const missing = 8 - groups(head).length - groups(tail).length;
   const all = tail === undefined ? groups(head) : [...groups(head), ...Array(missing).fill('0'), ...groups(tail)];
-  return { value: all.reduce((v, g) => (v << 16n) | BigInt(parseInt(g || '0', 16)), 0n), width: 128 };
+  return { value: all.reduce((v, g) => v * 65536n + BigInt(parseInt(g || '0', 16)), 0n), width: 128 };
 }
 
 /** Whether `inner` is a smaller block inside `outer` (same family, longer prefix, same network bits). */
@@ -144,6 +144,6 @@ export function strictlyWithin(inner: string, outer: string): boolean {
   const a = addressBits(innerAddress);
   const b = addressBits(outerAddress);
   if (a.width !== b.width || Number(innerPrefix) <= Number(outerPrefix)) return false;
-  const shift = BigInt(a.width - Number(outerPrefix));
-  return a.value >> shift === b.value >> shift;
+  const block = 2n ** BigInt(a.width - Number(outerPrefix));
+  return a.value / block === b.value / block;
 }
