@@ -46,7 +46,8 @@ export function postgresSettings(major: number): ReadonlyMap<string, PostgresSet
   let settings = byMajor.get(major);
   if (!settings) {
     settings = new Map();
-    for (const [name, variants] of Object.entries(SETTINGS_DATA)) {
+    for (const [name, json] of Object.entries(SETTINGS_DATA)) {
+      const variants = JSON.parse(json) as unknown[][];
       const variant = variants.find((v) => (v[0] as number[]).includes(major));
       if (!variant) continue;
       type Row = [number[], keyof typeof TYPES, string | null, number | null, number | null, SettingContext, string[]?];
