@@ -293,5 +293,8 @@ function rfc3339Problem(value: string): string | undefined {
   const valid = date.getUTCFullYear() === Number(year) && date.getUTCMonth() === Number(month) - 1 && date.getUTCDate() === Number(day)
     && Number(hour) < 24 && Number(minute) < 60 && Number(second) < 60
     && (offsetHours === undefined || (Number(offsetHours) < 24 && Number(offsetMinutes) < 60));
-  return valid ? undefined : `${rule}; this date or time does not exist`;
+  if (!valid) return `${rule}; this date or time does not exist`;
+  // PostgreSQL replays the whole archive, then refuses to promote short of the target: the cluster never starts.
+  if (Date.parse(value) > Date.now()) return 'is in the future: recovery would end before reaching it and PostgreSQL refuses to start';
+  return undefined;
 }

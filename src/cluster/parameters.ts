@@ -1,3 +1,4 @@
+import { CATALOG_MAJORS, PLACEHOLDER_PREFIXES, postgresSetting, postgresSettings, settingValueProblem } from '../postgres/catalog';
 import { postgresMemory } from '../private/quantities';
 import { problem, Problem } from '../private/validation';
 
@@ -81,21 +82,84 @@ export function defaultParameters(input: TuningInput): Record<string, string> {
   };
 }
 
-/** Rejects parameters Patroni controls and names PostgreSQL would not accept. */
-export function validateParameters(parameters: Record<string, string>): Problem[] {
+/**
+ * Rejects parameters Patroni controls, and names and values the target major's PostgreSQL would reject (its own
+ * catalog: type, unit, range, enum values; Patroni drops unknown names and substitutes defaults for bad values,
+ * so the manifest would lie about what runs).
+ */
+export function validateParameters(parameters: Record<string, string>, major: number = 17): Problem[] {
   const problems: Problem[] = [];
   for (const [name, value] of Object.entries(parameters)) {
     const reason = PATRONI_CONTROLLED_PARAMETERS[name.toLowerCase()];
-    if (reason) {
-      problems.push(problem(`parameters.${name}`, value, `is controlled by Patroni/Spilo and cannot be set: ${reason}`));
-    } else if (!/^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/.test(name)) {
-      problems.push(problem('parameters key', name, 'must be a PostgreSQL parameter name: lowercase letters, digits and "_", optionally one "." for extension parameters'));
-    }
     if (typeof value !== 'string' || value.includes('\n') || value.includes('\0')) {
       problems.push(problem(`parameters.${name}`, value, 'must be a single-line string'));
+    } else if (reason) {
+      problems.push(problem(`parameters.${name}`, value, `is controlled by Patroni/Spilo and cannot be set: ${reason}`));
+    } else if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/.test(name)) {
+      problems.push(problem('parameters key', name, 'must be a PostgreSQL parameter name: letters, digits and "_", optionally one "." for extension parameters'));
+    } else if (name !== name.toLowerCase() && postgresSetting(major, name)?.name !== name) {
+      // Patroni sorts parameters into bootstrap.dcs and local ones by their lowercase names.
+      problems.push(problem('parameters key', name, `must be spelled in lowercase or as PostgreSQL spells it (${postgresSetting(major, name)?.name ?? name.toLowerCase()})`));
+    } else if (Object.keys(parameters).some((other) => other !== name && other.toLowerCase() === name.toLowerCase())) {
+      problems.push(problem('parameters key', name, 'is set twice (names are case-insensitive)'));
+    } else {
+      problems.push(...catalogProblems(name, value, major));
     }
   }
   return problems;
+}
+
+function catalogProblems(name: string, value: string, major: number): Problem[] {
+  // A major without a catalog (an image's older or newer PostgreSQL) keeps the syntax checks only.
+  if (!CATALOG_MAJORS.includes(major)) return [];
+  const setting = postgresSetting(major, name);
+  if (!setting) {
+    const prefix = name.includes('.') ? name.split('.')[0] : undefined;
+    if (prefix !== undefined && PLACEHOLDER_PREFIXES[prefix]) return [];
+    const known = prefix !== undefined && [...postgresSettings(major).keys()].some((n) => n.startsWith(`${prefix}.`));
+    const rule = prefix === undefined || known
+      ? `is not a PostgreSQL ${major} parameter${suggestion(name, major)}`
+      : `is not a parameter of an extension the cluster loads (known prefixes: ${[...catalogPrefixes(major), ...Object.keys(PLACEHOLDER_PREFIXES)].join(', ')}); application settings belong in ALTER DATABASE/ROLE ... SET`;
+    return [problem('parameters key', name, rule)];
+  }
+  if (setting.context === 'internal') return [problem(`parameters.${name}`, value, `is a read-only PostgreSQL ${major} setting (fixed when PostgreSQL was built or initdb ran)`)];
+  const rule = settingValueProblem(setting, value);
+  return rule ? [problem(`parameters.${name}`, value, `${rule} (PostgreSQL ${major})`)] : [];
+}
+
+function catalogPrefixes(major: number): string[] {
+  return [...new Set([...postgresSettings(major).keys()].filter((n) => n.includes('.')).map((n) => n.split('.')[0]))];
+}
+
+/** ", did you mean x?" for a name one or two edits away from a real one. */
+function suggestion(name: string, major: number): string {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const candidate of postgresSettings(major).keys()) {
+    const d = editDistance(name, candidate);
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+  }
+  return best ? ` (did you mean ${best}?)` : '';
+}
+
+function editDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 2) return 3;
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current.push(Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    }
+    previous = current;
+  }
+  return previous[b.length];
+}
+
+/** Whether a change of a parameter applies on reload or needs a restart (from the catalog), for day-2 changes. */
+export function parameterApplies(name: string, major: number): 'reload' | 'restart' | undefined {
+  const setting = postgresSetting(major, name);
+  if (!setting || setting.context === 'internal') return undefined;
+  return setting.context === 'postmaster' ? 'restart' : 'reload';
 }
 
 /** Splits merged parameters into the DCS-only ones (bootstrap.dcs) and the local ones (postgresql.parameters). */

@@ -1,6 +1,7 @@
 import { ApiObject, Chart, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { registerOwned } from '../private/app-collisions';
 import { Rules, ValidationErrors, validateAnnotationKeys, validateLabels } from '../private/validation';
 
 /** Properties of {@link PatroniRbac}. */
@@ -50,6 +51,7 @@ export class PatroniRbac extends Construct {
 
   constructor(scope: Construct, id: string, props: PatroniRbacProps) {
     super(scope, id);
+    registerOwned(this);
     const errors = new ValidationErrors(`PatroniRbac ${this.node.path}`);
     const nameProblem = Rules.dns1123Subdomain(props.name);
     if (nameProblem) errors.add('name', props.name, nameProblem);

@@ -23,6 +23,7 @@ import { DatabaseBootstrap } from '../database/database-bootstrap';
 import { ClusterMonitoring } from '../monitoring/cluster-monitoring';
 import { DatabaseNetworkPolicy, IDatabaseNetworkPolicy, NetworkPeer } from '../network/network-policy';
 import { ConnectionPooler } from '../pooler/connection-pooler';
+import { registerOwned } from '../private/app-collisions';
 import { disruptionBudget } from '../private/disruption-budget';
 import { plusEnv } from '../private/libpq-env';
 import { NETWORK_GROUP_LABEL } from '../private/names';
@@ -118,10 +119,12 @@ export class PostgresCluster extends Construct implements IPostgresCluster, kplu
 
   constructor(scope: Construct, id: string, props: PostgresClusterProps) {
     super(scope, id);
+    registerOwned(this);
     const errors = new ValidationErrors(`PostgresCluster ${this.node.path}`);
     const resolved = resolveClusterProps(props, {
       namespace: Chart.of(this).namespace,
-      secretGeneratorNamespace: props.secretGenerator ? Chart.of(props.secretGenerator).namespace : undefined,
+      secretGeneratorNamespace: namespaceOf(props?.secretGenerator),
+      rbacNamespace: namespaceOf(props?.rbac),
     });
     errors.addProblems(resolved.problems);
     errors.throwIfAny();
@@ -404,4 +407,9 @@ export class PostgresCluster extends Construct implements IPostgresCluster, kplu
     if (!cluster.networkPolicy) return undefined;
     return new DatabaseNetworkPolicy(this, 'NetworkPolicy', { ...cluster.networkPolicy, labels });
   }
+}
+
+/** The namespace of a construct's Chart; undefined for anything else (an untyped caller's value is reported by the type check). */
+function namespaceOf(construct: unknown): string | undefined {
+  return construct instanceof Construct ? Chart.of(construct).namespace : undefined;
 }

@@ -2,10 +2,13 @@ import { Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
 import { resolveClusterCredentials } from './cluster-credentials';
+import { libraryOwnedProblems } from './library-owned';
+import { parameterConflicts } from './parameter-rules';
 import { defaultParameters, validateParameters } from './parameters';
 import { resolvePatroniSettings, validatePatroniSettings } from './patroni-dcs';
 import { PatroniRestApi } from './patroni-rest-api';
 import { ResolvedPatroniSettings } from './patroni-settings';
+import { CLUSTER_PROPS_SCHEMA } from './prop-types';
 import { PostgresClusterProps } from './props';
 import { MANAGED_ENV, RESERVED_MEMBER_LABELS, Spilo } from './spilo-contract';
 import { DEFAULT_SPILO_IMAGE, spiloImageVersions, validateImageReference } from './spilo-image';
@@ -20,10 +23,12 @@ import { ResolvedMonitoring, resolveMonitoring } from '../monitoring/validate-pr
 import { DatabaseNetworkPolicyProps, validateDatabaseNetworkPolicy } from '../network/network-policy-props';
 import { ConnectionPoolerOptions } from '../pooler/props';
 import { resolveConnectionPooler } from '../pooler/validate-props';
+import { CATALOG_MAJORS, predefinedRoles } from '../postgres/catalog';
 import { ClusterNames, NETWORK_GROUP_LABEL } from '../private/names';
 import { ResolvedPodPlacement, resolvePodPlacement } from '../private/placement';
 import { parseQuantity, sizeQuantity } from '../private/quantities';
 import { resolveContainerResources } from '../private/resources';
+import { checkPropTypes } from '../private/runtime-types';
 import { Problem, Rules, Validated, ValidationErrors, validateAnnotationKeys, validateLabels } from '../private/validation';
 import { Placement } from '../scheduling/pod-placement';
 import { SpiloTls, SpiloTlsConfig } from '../tls/server-tls';
@@ -34,6 +39,8 @@ export interface ClusterContext {
   readonly namespace?: string;
   /** The namespace of the Chart of `props.secretGenerator`, when one is passed. */
   readonly secretGeneratorNamespace?: string;
+  /** The namespace of the Chart of `props.rbac`, when one is passed. */
+  readonly rbacNamespace?: string;
 }
 
 /** The database container's resources and what PostgreSQL's defaults are computed from. */
@@ -78,6 +85,9 @@ export interface ResolvedCluster {
   readonly monitoring?: ResolvedMonitoring & { readonly queriesConfigMap: string };
 }
 
+const MIN_STORAGE_BYTES = 1024 ** 3;
+const MIN_MEMORY_BYTES = 250 * 1024 ** 2;
+
 const NO_BACKUP: SpiloBackupEnvironment = { env: [], volumes: [], volumeMounts: [], serviceAccountAnnotations: {} };
 
 /**
@@ -85,6 +95,9 @@ const NO_BACKUP: SpiloBackupEnvironment = { env: [], volumes: [], volumeMounts: 
  * backups, TLS) and applies the defaults; the construct creates nothing unless there is no problem.
  */
 export function resolveClusterProps(props: PostgresClusterProps, context: ClusterContext): Validated<ResolvedCluster> {
+  // Untyped callers (JavaScript, jsii languages): wrong types would fail deep inside with a TypeError.
+  const typeProblems = checkPropTypes(props, CLUSTER_PROPS_SCHEMA);
+  if (typeProblems.length > 0) return { problems: typeProblems, value: undefined as unknown as ResolvedCluster };
   const errors = new ValidationErrors('');
   const namespace = context.namespace;
   if (!namespace) {
@@ -112,11 +125,17 @@ export function resolveClusterProps(props: PostgresClusterProps, context: Cluste
 
   const storage = sizeQuantity(props.storage ?? Size.gibibytes(10));
   if (errors.check('storage', storage, Rules.quantity(storage)) && parseQuantity(storage) <= 0) errors.add('storage', storage, 'must be greater than zero');
+  if (!Rules.quantity(storage) && parseQuantity(storage) > 0 && parseQuantity(storage) < MIN_STORAGE_BYTES) {
+    errors.add('storage', storage, 'must be at least 1Gi: initdb, the WAL PostgreSQL keeps (max_wal_size) and Spilo\'s logs fill a smaller volume before any data');
+  }
   if (props.storageClassName !== undefined) errors.check('storageClassName', props.storageClassName, Rules.dns1123Subdomain(props.storageClassName));
 
   const resources = resolveResources(props.resources, errors);
+  if (resources.memoryBytes > 0 && resources.memoryBytes < MIN_MEMORY_BYTES) {
+    errors.add('resources.memory', `${Math.round(resources.memoryBytes / 1024 / 1024)}Mi`, 'must be at least 250Mi (postgres-operator\'s min_memory_limit): Patroni, PostgreSQL and bg_mon are OOM-killed below it');
+  }
   const userParameters = props.parameters ?? {};
-  errors.addProblems(validateParameters(userParameters));
+  errors.addProblems(validateParameters(userParameters, postgresVersion));
   // The exporter connects as a generated login role with pg_monitor's privileges only.
   const monitoring = props.monitoring ? resolveMonitoring(props.monitoring) : undefined;
   if (monitoring) errors.addProblems(monitoring.problems, 'monitoring');
@@ -136,6 +155,8 @@ export function resolveClusterProps(props: PostgresClusterProps, context: Cluste
   };
   const patroni = resolvePatroniSettings(props.patroni);
   errors.addProblems(validatePatroniSettings(patroni, instances));
+  const ruleContext = { major: postgresVersion, instances, archiving: props.backup !== undefined, synchronousMode: patroni.synchronousMode };
+  errors.addProblems(parameterConflicts(parameters, Object.keys(userParameters), { ...ruleContext, memoryBytes: resources.memoryBytes }));
 
   const requestedPlacement = resolvePodPlacement(props, {
     hostAntiAffinity: Placement.REQUIRED,
@@ -169,6 +190,9 @@ export function resolveClusterProps(props: PostgresClusterProps, context: Cluste
   if (props.secretGenerator && context.secretGeneratorNamespace !== namespace) {
     errors.add('secretGenerator', props.secretGenerator.node.path, `must be in the cluster's namespace (${namespace}): Secrets are namespaced`);
   }
+  if (props.rbac && context.rbacNamespace !== namespace) {
+    errors.add('rbac', props.rbac.node.path, `must be in the cluster's namespace (${namespace}): a ServiceAccount serves only pods of its own namespace`);
+  }
 
   validateLabels(errors, 'labels', props.labels);
   validateLabels(errors, 'podLabels', props.podLabels);
@@ -200,10 +224,15 @@ export function resolveClusterProps(props: PostgresClusterProps, context: Cluste
   if (standby && ((props.roles ?? []).length > 0 || (props.databases ?? []).length > 0)) {
     errors.add('roles/databases', 'declared', 'cannot be applied to a standby cluster: it is read-only until promoted; declare them on the primary cluster');
   }
-  const needs14 = (props.roles ?? []).flatMap((r) => r.memberOf ?? []).filter((g) => ['pg_read_all_data', 'pg_write_all_data'].includes(g));
-  if (needs14.length > 0 && postgresVersion < 14) errors.add('roles[].memberOf', needs14[0], `needs PostgreSQL 14 or later (postgresVersion is ${postgresVersion})`);
+  for (const group of (props.roles ?? []).flatMap((r) => r.memberOf ?? [])) {
+    const since = CATALOG_MAJORS.find((m) => predefinedRoles(m).includes(group));
+    if (since !== undefined && CATALOG_MAJORS.includes(postgresVersion) && !predefinedRoles(postgresVersion).includes(group)) {
+      errors.add('roles[].memberOf', group, `needs PostgreSQL ${since} or later: it is not a predefined role of PostgreSQL ${postgresVersion}`);
+    }
+  }
 
   errors.addProblems(escapeHatchProblems(props, backup));
+  errors.addProblems(libraryOwnedProblems(props, [...backup.volumeMounts, ...tls.value.volumeMounts]));
 
   const credentialsGenerated = bindings.some((b) => b.generatedSecret !== undefined);
   const bootstrapped = bootstrapSpec.roles?.length || bootstrapSpec.databases?.length || poolerRole !== undefined;

@@ -137,6 +137,8 @@ export class Credentials {
       ...check('passwordKey', this.passwordKey, secretKeyProblem(this.passwordKey)),
       ...(external ? check('secretStoreName', external.secretStoreName, Rules.dns1123Subdomain(external.secretStoreName)) : []),
       ...(external ? check('remoteKey', external.remoteKey, external.remoteKey.trim() === '' ? 'must not be empty' : undefined) : []),
+      ...(external?.secretStoreKind !== undefined && !(Object.values(SecretStoreKind) as string[]).includes(external.secretStoreKind)
+        ? check('secretStoreKind', external.secretStoreKind, `must be one of ${Object.values(SecretStoreKind).join(', ')}`) : []),
     ];
     const generatedSecret: GeneratedSecretSpec | undefined = this.source === CredentialsSource.GENERATED
       ? { name: credentials.secretName, username: user, labels: options.secretLabels }
@@ -171,9 +173,7 @@ export interface CredentialsBinding {
   readonly externalSecret?: ExternalSecretProps;
 }
 
-const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
-
 function secretKeyProblem(key: string): string | undefined {
-  return SECRET_KEY.test(key) ? undefined : "must be a Secret key: alphanumerics, '-', '_' or '.'";
+  return Rules.secretKey(key);
 }
 

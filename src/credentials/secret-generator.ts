@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { GeneratedSecretSpec, generatedSecretsProblems, SecretGeneratorScript } from './secret-generator-script';
 import { EXEMPTION_REASONS, exemptionAnnotations, spiloJobExemptions } from '../audit/exemptions';
 import { PolicyCheck } from '../audit/policy-rules';
+import { registerOwned } from '../private/app-collisions';
 import { contentHash, hashedName } from '../private/hash';
 import { RESTRICTED_CONTAINER, restrictedJobPod, SMALL_JOB_RESOURCES } from '../private/job-pod';
 import { check, formatProblem, Problem, Rules, ValidationErrors, validateLabels } from '../private/validation';
@@ -81,6 +82,7 @@ export class SecretGenerator extends Construct {
 
   constructor(scope: Construct, id: string, props: SecretGeneratorProps) {
     super(scope, id);
+    registerOwned(this);
     const errors = new ValidationErrors(`SecretGenerator ${this.node.path}`);
     // Object names are DNS subdomains; the Job name is shortened to fit its label (see hashedName).
     const problem = Rules.dns1123Subdomain(`${props.name}-script`) ? Rules.dns1123Subdomain(props.name) ?? 'must leave room for the "-script" suffix' : undefined;

@@ -2,10 +2,29 @@
 import { identifierProblem, RESERVED_DATABASES, RESERVED_ROLES, RESERVED_SCHEMAS } from './identifiers';
 import { preparedRoles, ResolvedRole, resolveRoles } from './model';
 import { DatabaseBootstrapSpec, DatabaseProps, RoleProps } from './roles';
+import { ALL_PREDEFINED_ROLES } from '../postgres/catalog';
 import { check, Problem } from '../private/validation';
 
-// Encoding names as PostgreSQL spells them (UTF8, LATIN1, WIN1252, SQL_ASCII, EUC_JP, also UTF-8).
+// The server encodings CREATE DATABASE accepts (PostgreSQL 13-17, "Character Set Support"), and their aliases
+// (src/common/encnames.c); PostgreSQL compares names ignoring case and every character but letters and digits.
+const SERVER_ENCODINGS = [
+  'EUC_CN', 'EUC_JP', 'EUC_JIS_2004', 'EUC_KR', 'EUC_TW', 'ISO_8859_5', 'ISO_8859_6', 'ISO_8859_7', 'ISO_8859_8',
+  'KOI8R', 'KOI8U', 'LATIN1', 'LATIN2', 'LATIN3', 'LATIN4', 'LATIN5', 'LATIN6', 'LATIN7', 'LATIN8', 'LATIN9', 'LATIN10',
+  'MULE_INTERNAL', 'SQL_ASCII', 'UTF8', 'WIN866', 'WIN874', 'WIN1250', 'WIN1251', 'WIN1252', 'WIN1253', 'WIN1254',
+  'WIN1255', 'WIN1256', 'WIN1257', 'WIN1258',
+];
+const ENCODING_ALIASES = [
+  'unicode', 'iso88591', 'iso88592', 'iso88593', 'iso88594', 'iso88599', 'iso885910', 'iso885913', 'iso885914',
+  'iso885915', 'iso885916', 'koi8', 'alt', 'win', 'tcvn', 'tcvn5712', 'vscii', 'abc', 'cp866', 'cp874', 'cp1250', 'cp1251',
+  'cp1252', 'cp1253', 'cp1254', 'cp1255', 'cp1256', 'cp1257', 'cp1258', 'eucjis2004', 'mule',
+];
+// Spelling first (the name is written into SQL): letters, digits, "_" and "-" (UTF8, LATIN1, SQL_ASCII, also UTF-8).
 const ENCODING = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
+const normalEncoding = (name: string) => name.toLowerCase().replace(/[^a-z0-9]/g, '');
+const KNOWN_ENCODINGS = new Set([...SERVER_ENCODINGS.map(normalEncoding), ...ENCODING_ALIASES]);
+const encodingProblem = (encoding: string): string | undefined => (!ENCODING.test(encoding)
+  ? 'is not a valid encoding name: use letters, digits, "_" and "-" (e.g. "UTF8")'
+  : KNOWN_ENCODINGS.has(normalEncoding(encoding)) ? undefined : `is not a server encoding of PostgreSQL (client-only ones such as SJIS, BIG5 and GBK cannot store a database): one of ${SERVER_ENCODINGS.join(', ')}`);
 // OS locale names: C, POSIX, C.UTF-8, en_US.UTF-8, de_DE@euro, sr_RS.utf8@latin.
 const LOCALE = /^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_-]+)?(@[A-Za-z0-9_]+)?$/;
 // Extension control file names: lowercase, digits, underscore and hyphen (uuid-ossp).
@@ -53,13 +72,10 @@ function duplicateRoles(roles: ResolvedRole[]): Problem[] {
 }
 
 /**
- * PostgreSQL's predefined roles a declared role may be a member of (they exist in every database
- * of the supported versions; pg_read_all_data and pg_write_all_data since 14, pg_checkpoint since 15).
+ * PostgreSQL's predefined roles a declared role may be a member of, in any supported major (from each major's
+ * pg_roles; the cluster checks the target major's).
  */
-export const PREDEFINED_ROLES = [
-  'pg_read_all_data', 'pg_write_all_data', 'pg_monitor', 'pg_read_all_settings', 'pg_read_all_stats',
-  'pg_stat_scan_tables', 'pg_signal_backend', 'pg_checkpoint',
-];
+export const PREDEFINED_ROLES: readonly string[] = ALL_PREDEFINED_ROLES;
 
 function membershipProblem(role: RoleProps, group: string, known: Set<string>): string | undefined {
   if (group === role.name) return 'is the role itself; a role cannot be a member of itself';
@@ -139,14 +155,13 @@ function databaseNameProblems(db: DatabaseProps, i: number): Problem[] {
 
 function databaseProblems(db: DatabaseProps, i: number, declared: Set<string>, preparedOwners: Set<string>): Problem[] {
   const at = (property: string) => `databases[${i}].${property}`;
-  const encodingValid = db.encoding === undefined || ENCODING.test(db.encoding);
   const localeValid = db.locale === undefined || LOCALE.test(db.locale);
   return [
     ...databaseNameProblems(db, i),
     ...check(at('defaultUsers'), true, db.defaultUsers && !db.prepared
       ? 'requires prepared: true; default users are members of the prepared <db>_owner/_reader/_writer roles' : undefined),
     ...db.owner === undefined ? [] : check(at('owner'), db.owner, ownerProblem(db, db.owner, declared, preparedOwners)),
-    ...check(at('encoding'), db.encoding, encodingValid ? undefined : 'is not a valid encoding name: use letters, digits, "_" and "-" (e.g. "UTF8")'),
+    ...db.encoding === undefined ? [] : check(at('encoding'), db.encoding, encodingProblem(db.encoding)),
     ...check(at('locale'), db.locale, localeValid ? undefined
       : 'is not a valid locale name: use language[_territory][.codeset][@modifier] (e.g. "C", "C.UTF-8", "en_US.UTF-8")'),
     ...(db.schemas ?? []).flatMap((schema, j) => check(at(`schemas[${j}]`), schema, schemaNameProblem(schema))),

@@ -7,6 +7,7 @@ import { DEFAULT_BACKUP_USER, resolveBackupSchedule } from './validate-props';
 import { EXEMPTION_REASONS, exemptionAnnotations } from '../audit/exemptions';
 import { PolicyCheck } from '../audit/policy-rules';
 import type { RoleProps } from '../database/roles';
+import { registerOwned } from '../private/app-collisions';
 import { contentHash, hashedName } from '../private/hash';
 import { RESTRICTED_CONTAINER, restrictedJobPod, SPILO_GID } from '../private/job-pod';
 import { libpqEnv } from '../private/libpq-env';
@@ -64,6 +65,7 @@ export class BackupSchedule extends Construct {
 
   constructor(scope: Construct, id: string, props: BackupScheduleProps) {
     super(scope, id);
+    registerOwned(this);
     const cluster = props.cluster;
     const resolved = resolveBackupSchedule(props, { namespace: Chart.of(this).namespace, id });
     const errors = new ValidationErrors(`BackupSchedule ${this.node.path}`);

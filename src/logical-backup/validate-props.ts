@@ -1,7 +1,7 @@
 import { BoundBackupTarget } from './backup-target';
 import { BackupScheduleProps } from './props';
 import { ResolvedCredentials } from '../credentials/credentials';
-import { cronProblem } from '../private/cron';
+import { cronProblem, timeZoneProblem } from '../private/cron';
 import { ClusterNames } from '../private/names';
 import { check, Problem, Rules, Validated, ValidationErrors, validateLabels } from '../private/validation';
 
@@ -47,6 +47,7 @@ export function resolveBackupSchedule(props: BackupScheduleProps, context: Backu
   for (const [property, schedule] of [['schedule', props.schedule], ['verifySchedule', props.verifySchedule]] as const) {
     if (schedule !== undefined) errors.check(property, schedule, cronProblem(schedule));
   }
+  if (props.timeZone !== undefined) errors.check('timeZone', props.timeZone, timeZoneProblem(props.timeZone));
   if (!Number.isInteger(props.retention) || props.retention < 1) errors.add('retention', props.retention, 'must be an integer >= 1');
   const databases = props.databases ?? [];
   errors.addProblems(databaseListProblems(props.databases));

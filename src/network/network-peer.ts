@@ -2,7 +2,7 @@ import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
 import { IWorkloadPods } from '../connect/workload';
-import { Problem, ValidationErrors, validateLabels } from '../private/validation';
+import { Problem, Rules, ValidationErrors, validateLabels } from '../private/validation';
 
 /** The label the API server puts on every Namespace (Kubernetes >= 1.21), so namespaces can be selected by name. */
 export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
@@ -78,7 +78,13 @@ export class NetworkPeer {
     validateLabels(errors, 'podLabels', this.spec.podLabels);
     validateLabels(errors, 'namespaceLabels', this.spec.namespaceLabels);
     if (this.spec.cidr !== undefined && !isCidr(this.spec.cidr)) errors.add('ipBlock', this.spec.cidr, CIDR_RULE);
-    for (const cidr of this.spec.except ?? []) if (!isCidr(cidr)) errors.add('ipBlock.except', cidr, CIDR_RULE);
+    for (const cidr of this.spec.except ?? []) {
+      if (!isCidr(cidr)) {errors.add('ipBlock.except', cidr, CIDR_RULE);} else if (this.spec.cidr && isCidr(this.spec.cidr) && !strictlyWithin(cidr, this.spec.cidr)) {
+        errors.add('ipBlock.except', cidr, `must lie strictly inside ${this.spec.cidr} (the API server rejects it otherwise)`);
+      }
+    }
+    const namespace = this.spec.namespaceLabels?.[NAMESPACE_NAME_LABEL];
+    if (namespace !== undefined) errors.check('namespace', namespace, Rules.dns1123Label(namespace));
     return [...errors.problems];
   }
 
@@ -136,4 +142,25 @@ export function isCidr(value: string): boolean {
   const bits = Number(prefix);
   if (/^\d+\.\d+\.\d+\.\d+$/.test(address)) return bits <= 32 && address.split('.').every((o) => Number(o) <= 255 && String(Number(o)) === o);
   return bits <= 128 && /^[0-9a-fA-F:]+$/.test(address) && address.includes(':') && (address.match(/::/g) ?? []).length <= 1;
+}
+
+/** An address as a number and its width (32 or 128 bits), for CIDR arithmetic. */
+function addressBits(address: string): { value: bigint; width: number } {
+  if (address.includes('.')) return { value: address.split('.').reduce((v, o) => v * 256n + BigInt(Number(o)), 0n), width: 32 };
+  const [head, tail] = address.split('::');
+  const groups = (part: string | undefined) => (part ? part.split(':') : []);
+  const missing = 8 - groups(head).length - groups(tail).length;
+  const all = tail === undefined ? groups(head) : [...groups(head), ...Array(missing).fill('0'), ...groups(tail)];
+  return { value: all.reduce((v, g) => v * 65536n + BigInt(parseInt(g || '0', 16)), 0n), width: 128 };
+}
+
+/** Whether `inner` is a smaller block inside `outer` (same family, longer prefix, same network bits). */
+export function strictlyWithin(inner: string, outer: string): boolean {
+  const [innerAddress, innerPrefix] = inner.split('/');
+  const [outerAddress, outerPrefix] = outer.split('/');
+  const a = addressBits(innerAddress);
+  const b = addressBits(outerAddress);
+  if (a.width !== b.width || Number(innerPrefix) <= Number(outerPrefix)) return false;
+  const block = 2n ** BigInt(a.width - Number(outerPrefix));
+  return a.value / block === b.value / block;
 }

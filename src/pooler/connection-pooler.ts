@@ -11,6 +11,7 @@ import { IPostgresCluster } from '../cluster/cluster-ref';
 import { checkConnectionOptions, connectWorkload, ServerCa, serverCa } from '../connect/connect-workload';
 import { IConnectableWorkload } from '../connect/workload';
 import { ResolvedCredentials } from '../credentials/credentials';
+import { registerOwned } from '../private/app-collisions';
 import { disruptionBudget } from '../private/disruption-budget';
 import { libpqEnv, plusEnv } from '../private/libpq-env';
 import { ValidationErrors } from '../private/validation';
@@ -130,6 +131,7 @@ export class ConnectionPooler extends Construct {
 
   private constructor(scope: Construct, id: string, props: ConnectionPoolerProps) {
     super(scope, id);
+    registerOwned(this);
     const cluster = props.cluster;
     const errors = new ValidationErrors(`ConnectionPooler ${this.node.path}`);
     const namespace = Chart.of(this).namespace;

@@ -9,15 +9,26 @@ const FIELDS: ReadonlyArray<{ readonly name: string; readonly min: number; reado
   { name: 'day of week', min: 0, max: 7, names: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] },
 ];
 
+/** The macros both Vixie cron and Kubernetes CronJobs accept (`@reboot` and `@every` are one-sided). */
+export const CRON_MACROS = ['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly'];
+
+// Days in each month, February in a leap year (a schedule on the 29th runs every fourth year, which is allowed).
+const MONTH_DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 /**
- * Why a five-field cron expression is invalid, or undefined. Only the syntax both Vixie cron (Spilo's base
- * backup schedule) and Kubernetes CronJobs accept: numbers, names of months and weekdays, `*`, ranges, steps
- * and lists. Macros (`@daily`) and time zone prefixes (`TZ=`) are refused: CronJobs take the zone separately.
+ * Why a cron expression is invalid, or undefined. Only the syntax both Vixie cron (Spilo's base backup schedule)
+ * and Kubernetes CronJobs accept: five fields of numbers, names of months and weekdays, `*`, ranges, steps and
+ * lists, or one of {@link CRON_MACROS}. Time zone prefixes (`TZ=`) are refused: CronJobs take the zone separately.
+ * A day of month that no listed month has (`0 0 30 2 *`) never runs and is refused too.
  */
 export function cronProblem(expression: string): string | undefined {
-  const fields = expression.trim().split(/\s+/);
+  const trimmed = expression.trim();
+  if (trimmed.startsWith('@')) {
+    return CRON_MACROS.includes(trimmed.toLowerCase()) ? undefined : `must be a cron expression of 5 fields or one of ${CRON_MACROS.join(', ')}`;
+  }
+  const fields = trimmed.split(/\s+/);
   if (fields.length !== 5) {
-    return `must be a cron expression of 5 fields (minute hour day-of-month month day-of-week), e.g. "30 1 * * *"; it has ${fields.length}`;
+    return `must be a cron expression of 5 fields (minute hour day-of-month month day-of-week), e.g. "30 1 * * *", or a macro such as @daily; it has ${fields.length}`;
   }
   for (let i = 0; i < 5; i++) {
     const spec = FIELDS[i];
@@ -26,7 +37,27 @@ export function cronProblem(expression: string): string | undefined {
       if (problem) return `${spec.name} field "${fields[i]}": ${problem}`;
     }
   }
+  // Cron runs when day of month OR day of week matches if both are restricted: only a lone day of month can be impossible.
+  if (fields[2] !== '*' && fields[4] === '*') {
+    const days = expand(fields[2], FIELDS[2]);
+    const months = expand(fields[3], FIELDS[3]);
+    if (!months.some((m) => days.some((d) => d <= MONTH_DAYS[m - 1]))) {
+      return `day of month "${fields[2]}" never occurs in month "${fields[3]}": the schedule would never run`;
+    }
+  }
   return undefined;
+}
+
+/** The values a valid field matches. */
+function expand(field: string, spec: typeof FIELDS[number]): number[] {
+  const values = new Set<number>();
+  for (const item of field.split(',')) {
+    const [range, step] = item.split('/');
+    const [from, to] = range === '*' ? [spec.min, spec.max]
+      : range.split('-').map((b) => parseValue(b, spec)!).concat(step && !range.includes('-') ? [spec.max] : []);
+    for (let v = from; v <= (to ?? from); v += step ? Number(step) : 1) values.add(v);
+  }
+  return [...values];
 }
 
 function itemProblem(item: string, spec: typeof FIELDS[number]): string | undefined {
@@ -56,4 +87,19 @@ function parseValue(text: string, spec: typeof FIELDS[number]): number | undefin
   const index = spec.names?.indexOf(text.toLowerCase()) ?? -1;
   if (index < 0) return undefined;
   return spec.min === 1 ? index + 1 : index;
+}
+
+/**
+ * Why a CronJob time zone is invalid, or undefined: an IANA name the time zone database knows (as the API server and
+ * the CronJob controller check it); "Local" and offsets are refused by Kubernetes.
+ */
+export function timeZoneProblem(zone: string): string | undefined {
+  const rule = 'must be an IANA time zone name such as "Europe/Berlin" or "Etc/UTC"';
+  if (zone === '' || zone === 'Local' || /\s|^[+-]|^TZ=/.test(zone)) return rule;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return undefined;
+  } catch {
+    return `${rule} ("${zone}" is not in the time zone database)`;
+  }
 }

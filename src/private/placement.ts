@@ -26,6 +26,7 @@ export interface PlacementDefaults {
 export function resolvePodPlacement(options: PodPlacementOptions, defaults: PlacementDefaults, errors: ValidationErrors): ResolvedPodPlacement {
   validateLabels(errors, 'nodeSelector', options.nodeSelector);
   if (options.priorityClassName !== undefined) errors.check('priorityClassName', options.priorityClassName, Rules.dns1123Subdomain(options.priorityClassName));
+  (options.tolerations ?? []).forEach((t, i) => validateToleration(errors, `tolerations[${i}]`, t));
   const grace = options.terminationGracePeriod?.toSeconds({ integral: false }) ?? defaults.terminationGracePeriodSeconds;
   if (!Number.isInteger(grace) || grace < defaults.minGraceSeconds) {
     errors.add('terminationGracePeriod', grace, `must be a whole number of seconds >= ${defaults.minGraceSeconds}${defaults.minGraceReason ? `: ${defaults.minGraceReason}` : ''}`);
@@ -83,4 +84,20 @@ export function placementConstraints(hostAntiAffinity: Placement, zoneSpread: Pl
       labelSelector: { matchLabels: labels },
     }],
   };
+}
+
+const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
+
+/** Kubernetes' toleration rules (validation.ValidateTolerations), so the API server never rejects the pod template. */
+function validateToleration(errors: ValidationErrors, property: string, t: k8s.Toleration): void {
+  const operator = t.operator ?? 'Equal';
+  if (t.key) errors.check(`${property}.key`, t.key, Rules.qualifiedName(t.key));
+  if (!['Equal', 'Exists'].includes(operator)) errors.add(`${property}.operator`, t.operator, 'must be Equal or Exists');
+  if (!t.key && operator !== 'Exists') errors.add(`${property}.operator`, t.operator, 'must be Exists when the key is empty (tolerate every taint)');
+  if (operator === 'Exists' && t.value) errors.add(`${property}.value`, t.value, 'must be empty when the operator is Exists');
+  if (operator === 'Equal' && t.value) errors.check(`${property}.value`, t.value, Rules.labelValue(t.value));
+  if (t.effect && !TAINT_EFFECTS.includes(t.effect)) errors.add(`${property}.effect`, t.effect, `must be empty (every effect) or one of ${TAINT_EFFECTS.join(', ')}`);
+  if (t.tolerationSeconds !== undefined && t.effect !== 'NoExecute') {
+    errors.add(`${property}.tolerationSeconds`, t.tolerationSeconds, 'only applies with effect NoExecute');
+  }
 }

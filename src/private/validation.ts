@@ -154,6 +154,12 @@ export const Rules = {
     if (!ENV_VAR_NAME.test(value)) return "must be an environment variable name: letters, digits, '_', '-' or '.', not starting with a digit";
     return undefined;
   },
+  /** Keys of Secrets and ConfigMaps (validation.IsConfigMapKey). */
+  secretKey(key: string): string | undefined {
+    if (key.length === 0 || key.length > 253) return `must be a Secret key of 1 to 253 characters (it has ${key.length})`;
+    if (!/^[-._a-zA-Z0-9]+$/.test(key) || key === '.' || key === '..') return "must be a Secret key: alphanumerics, '-', '_' or '.' (not '.' or '..')";
+    return undefined;
+  },
   quantity(value: string): string | undefined {
     if (!QUANTITY.test(value)) return 'must be a Kubernetes resource quantity such as 500m, 2, 1.5Gi or 512Mi';
     return undefined;

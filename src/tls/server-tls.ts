@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { Certificate, CertificateIssuerKind, CertificateProps, PrivateKeyAlgorithm } from './certificate';
 import { identifierProblem } from '../database/identifiers';
 import { ClusterNames, SPILO_REPLICATION_USER, SPILO_SUPERUSER } from '../private/names';
-import { check, Rules, Validated } from '../private/validation';
+import { check, problem, Problem, Rules, Validated } from '../private/validation';
 
 /** Options of {@link ServerTls.certManager}. */
 export interface CertManagerTlsOptions {
@@ -86,6 +86,36 @@ export class ServerTls {
     /** cert-manager writes the default keys (`ca.crt` included), so only a Secret source names others. */
     private readonly keys: SecretTlsOptions,
   ) {}
+
+  /**
+   * Problems of the options, with cert-manager's and Kubernetes' rules (property paths under `tls`).
+   * @internal
+   */
+  public _problems(): Problem[] {
+    const problems: Problem[] = [];
+    for (const [key, value] of Object.entries(this.keys)) if (value !== undefined) problems.push(...check(`tls.${key}`, value, Rules.secretKey(value)));
+    const o = this.certManagerOptions;
+    if (!o) return problems;
+    problems.push(...check('tls.issuerName', o.issuerName, typeof o.issuerName === 'string' ? Rules.dns1123Subdomain(o.issuerName) : 'is required'));
+    if (o.issuerGroup === undefined || o.issuerGroup === 'cert-manager.io') {
+      const kinds: string[] = Object.values(CertificateIssuerKind);
+      if (o.issuerKind !== undefined && !kinds.includes(o.issuerKind)) problems.push(problem('tls.issuerKind', o.issuerKind, `must be one of ${kinds.join(', ')} for cert-manager.io issuers`));
+    } else {
+      problems.push(...check('tls.issuerGroup', o.issuerGroup, Rules.dns1123Subdomain(o.issuerGroup)));
+    }
+    const algorithms: string[] = Object.values(PrivateKeyAlgorithm);
+    if (o.privateKeyAlgorithm !== undefined && !algorithms.includes(o.privateKeyAlgorithm)) {
+      problems.push(problem('tls.privateKeyAlgorithm', o.privateKeyAlgorithm, `must be one of ${algorithms.join(', ')}`));
+    }
+    // cert-manager's webhook: duration >= 1h, renewBefore >= 5m and shorter than duration.
+    const duration = (o.duration ?? Duration.days(90)).toSeconds({ integral: false });
+    const renewBefore = (o.renewBefore ?? Duration.days(30)).toSeconds({ integral: false });
+    if (duration < 3600) problems.push(problem('tls.duration', `${duration}s`, 'must be at least 1h (cert-manager\'s minimum)'));
+    if (renewBefore < 300) problems.push(problem('tls.renewBefore', `${renewBefore}s`, 'must be at least 5m (cert-manager\'s minimum)'));
+    if (renewBefore >= duration) problems.push(problem('tls.renewBefore', `${renewBefore}s`, `must be shorter than duration (${duration}s): the certificate would be renewed continuously`));
+    for (const name of o.extraDnsNames ?? []) problems.push(...check('tls.extraDnsNames', name, Rules.dns1123Subdomain(name.replace(/^\*\./, ''))));
+    return problems;
+  }
 
   /**
    * The Secret holding the certificate and key for a cluster.
@@ -228,6 +258,7 @@ export class SpiloTls {
       ...check('replicationUser', replicationUser, identifierProblem(replicationUser)),
       ...passwordOnly.flatMap((user, i) => check(`passwordOnlyUsers[${i}]`, user, identifierProblem(user))),
       ...secretName === undefined ? [] : check('tls.secretName', secretName, Rules.dns1123Subdomain(secretName)),
+      ...tls?._problems() ?? [],
       ...client?.caSecretName === undefined ? [] : check('clientCertificates.caSecretName', client.caSecretName, Rules.dns1123Subdomain(client.caSecretName)),
       // A conflict of two props, named as the cluster names such conflicts (`roles/databases`).
       ...check('tls/clientCertificates', client, client && !tls ? 'clientCertificates needs tls: clients verify the server with the same CA' : undefined),

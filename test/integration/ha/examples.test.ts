@@ -55,7 +55,10 @@ describe('a parameter Patroni or PostgreSQL would not apply fails the harness', 
     // Valid for Patroni's table, impossible for this machine: PostgreSQL itself refuses to start.
     ['a value PostgreSQL cannot start with', { shared_buffers: '4TB' }, /could not map anonymous shared memory/],
   ])('%s', async (_what, parameters, message) => {
-    const spec = synthesizeCluster({ name: 'bad-db', parameters });
+    // The catalog rejects each at synth time; the harness must still catch it should one slip through.
+    expect(() => synthesizeCluster({ name: 'bad-db', parameters })).toThrow(/parameters/);
+    const valid = synthesizeCluster({ name: 'bad-db' });
+    const spec = { ...valid, parameters: { ...valid.parameters, ...parameters }, allParameters: { ...valid.allParameters, ...parameters } };
     let failure: unknown;
     try {
       const cluster = await PatroniCluster.start(spec, { members: 1, memberTimeoutMs: 120_000 });

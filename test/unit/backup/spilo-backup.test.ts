@@ -331,7 +331,8 @@ describe('validation', () => {
 
   test('cron expressions', () => {
     for (const ok of ['30 1 * * *', '*/15 * * * *', '0 0-6/2 1,15 jan-jun MON-FRI', '0 3 * * 7', '5 4 * * sun']) expect({ ok, problem: cronProblem(ok) }).toEqual({ ok, problem: undefined });
-    expect(cronProblem('@daily')).toMatch(/must be a cron expression of 5 fields/);
+    expect(cronProblem('@daily')).toBeUndefined();
+    expect(cronProblem('@reboot')).toMatch(/or one of @yearly/);
     expect(cronProblem('TZ=UTC 0 1 * * *')).toMatch(/5 fields/);
     expect(cronProblem('0 1 * * * *')).toMatch(/it has 6/);
     expect(cronProblem('60 1 * * *')).toBe('minute field "60": "60" must be 0..59');

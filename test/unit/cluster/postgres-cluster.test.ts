@@ -476,7 +476,7 @@ describe('determinism', () => {
     const render = () => {
       const app = Testing.app();
       const chart = new Chart(app, 'c', { namespace: 'db' });
-      new PostgresCluster(chart, 'orders', { name: 'orders-db', instances: 3, zoneSpread: Placement.REQUIRED, parameters: { b: '1', a: '2' } });
+      new PostgresCluster(chart, 'orders', { name: 'orders-db', instances: 3, zoneSpread: Placement.REQUIRED, parameters: { work_mem: '8MB', jit: 'off' } });
       return app.synthYaml();
     };
     expect(render()).toEqual(render());
