@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ConnectionEnvOptions, IPostgresCluster, PostgresClusterAttributes } from './cluster-ref';
+import { clusterMonitoringProps, namespaceOf } from './cluster-wiring';
 import { clusterConnectionEnv, connectToCluster } from './connection-env';
 import { ImportedPostgresCluster } from './imported-cluster';
 import { PatroniRbac } from './patroni-rbac';
@@ -185,20 +186,7 @@ export class PostgresCluster extends Construct implements IPostgresCluster, kplu
     });
     this.statefulSet.addDependency(...this.rbac.apiObjects, this.headlessService);
     if (cluster.monitoring) {
-      const monitoring = new ClusterMonitoring(this, 'Monitoring', {
-        monitoring: cluster.monitoring,
-        target: {
-          name: cluster.name,
-          namespace: cluster.namespace,
-          instances: cluster.instances,
-          walArchiving: cluster.backup.archivePrefix !== undefined,
-          logicalBackupPrefix: `${cluster.name}-backup-`,
-        },
-        labels: objectLabels,
-        memberSelector: this.selectorLabels,
-        clusterNameLabel: SpiloLabels.SCOPE,
-        patroniPortName: 'patroni',
-      });
+      const monitoring = new ClusterMonitoring(this, 'Monitoring', clusterMonitoringProps(cluster, cluster.monitoring, objectLabels, this.selectorLabels));
       this.statefulSet.addDependency(monitoring.queries);
       this.podMonitor = monitoring.podMonitor?.apiObject;
       this.prometheusRule = monitoring.prometheusRule?.apiObject;
@@ -407,9 +395,4 @@ export class PostgresCluster extends Construct implements IPostgresCluster, kplu
     if (!cluster.networkPolicy) return undefined;
     return new DatabaseNetworkPolicy(this, 'NetworkPolicy', { ...cluster.networkPolicy, labels });
   }
-}
-
-/** The namespace of a construct's Chart; undefined for anything else (an untyped caller's value is reported by the type check). */
-function namespaceOf(construct: unknown): string | undefined {
-  return construct instanceof Construct ? Chart.of(construct).namespace : undefined;
 }

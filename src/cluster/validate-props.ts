@@ -19,7 +19,7 @@ import { BootstrapSql } from '../database/bootstrap-sql';
 import { DatabaseBootstrapSpec } from '../database/roles';
 import { exporterQueriesConfigMapName } from '../monitoring/cluster-monitoring';
 import { EXPORTER } from '../monitoring/exporter-sidecar';
-import { ResolvedMonitoring, resolveMonitoring } from '../monitoring/validate-props';
+import { resolveClusterMonitoring, ResolvedMonitoring } from '../monitoring/validate-props';
 import { DatabaseNetworkPolicyProps, validateDatabaseNetworkPolicy } from '../network/network-policy-props';
 import { ConnectionPoolerOptions } from '../pooler/props';
 import { resolveConnectionPooler } from '../pooler/validate-props';
@@ -137,20 +137,14 @@ export function resolveClusterProps(props: PostgresClusterProps, context: Cluste
   const userParameters = props.parameters ?? {};
   errors.addProblems(validateParameters(userParameters, postgresVersion));
   // The exporter connects as a generated login role with pg_monitor's privileges only.
-  const monitoring = props.monitoring ? resolveMonitoring(props.monitoring) : undefined;
-  if (monitoring) errors.addProblems(monitoring.problems, 'monitoring');
-  const jsonLogs = monitoring?.value.logsToStdout ?? false;
-  if (jsonLogs && postgresVersion < 15) errors.add('monitoring.logsToStdout', true, `needs PostgreSQL 15 or later for jsonlog (postgresVersion is ${postgresVersion})`);
-  if (jsonLogs && userParameters.log_destination !== undefined && !/\bjsonlog\b/.test(userParameters.log_destination)) {
-    errors.add('parameters.log_destination', userParameters.log_destination, 'must include jsonlog with monitoring.logsToStdout (the sidecar follows the jsonlog file)');
-  }
+  const monitoring = resolveClusterMonitoring(props.monitoring, postgresVersion, userParameters, errors);
   const parameters = {
     ...defaultParameters({
       memoryBytes: resources.memoryBytes,
       cpuMillis: resources.cpuMillis,
       storageBytes: Rules.quantity(storage) ? 0 : parseQuantity(storage),
     }),
-    ...jsonLogs ? { log_destination: 'jsonlog' } : {},
+    ...monitoring?.value.logsToStdout ? { log_destination: 'jsonlog' } : {},
     ...userParameters,
   };
   const patroni = resolvePatroniSettings(props.patroni);

@@ -28,6 +28,25 @@ export interface ResolvedMonitoring {
 
 const DURATION = /^([0-9]+(ms|s|m|h))+$/;
 
+/**
+ * A cluster's monitoring: the options resolved, their problems added to the cluster's report under
+ * `monitoring`, and what JSON logs to stdout need of the cluster (PostgreSQL 15+, jsonlog kept).
+ */
+export function resolveClusterMonitoring(
+  options: ClusterMonitoringOptions | undefined, postgresVersion: number, parameters: Record<string, string>, errors: ValidationErrors,
+): Validated<ResolvedMonitoring> | undefined {
+  if (!options) return undefined;
+  const monitoring = resolveMonitoring(options);
+  errors.addProblems(monitoring.problems, 'monitoring');
+  if (monitoring.value.logsToStdout && postgresVersion < 15) {
+    errors.add('monitoring.logsToStdout', true, `needs PostgreSQL 15 or later for jsonlog (postgresVersion is ${postgresVersion})`);
+  }
+  if (monitoring.value.logsToStdout && parameters.log_destination !== undefined && !/\bjsonlog\b/.test(parameters.log_destination)) {
+    errors.add('parameters.log_destination', parameters.log_destination, 'must include jsonlog with monitoring.logsToStdout (the sidecar follows the jsonlog file)');
+  }
+  return monitoring;
+}
+
 /** Resolves the options, every problem collected (property paths relative to `monitoring`). */
 export function resolveMonitoring(options: ClusterMonitoringOptions): Validated<ResolvedMonitoring> {
   const errors = new ValidationErrors('monitoring');

@@ -75,7 +75,7 @@ describe('postgres_exporter with the synthesized sidecar against real PostgreSQL
     writeServiceFile(path.join(filesDir, 'bootstrap.sql'), bootstrapSql);
     // The synthesized bootstrap SQL creates the monitoring role (pg_monitor) with the password from its Secret.
     const env: Record<string, string> = { PGHOST: primary.dir, PGPORT: String(primary.port), PGUSER: 'postgres', PGDATABASE: 'postgres' };
-    for (const login of BootstrapSql.loginRoles(cluster['resolved'].bootstrapSpec)) env[login.passwordEnv] = MONITOR_PASSWORD;
+    for (const login of BootstrapSql.loginRoles((cluster as any).resolved.bootstrapSpec)) env[login.passwordEnv] = MONITOR_PASSWORD;
     const [command, ...args] = BootstrapSql.psqlCommand(path.join(filesDir, 'bootstrap.sql'));
     const result = runAsService(command, args, { env });
     if (result.status !== 0) throw new Error(`bootstrap failed: ${result.stderr}`);
