@@ -85,6 +85,7 @@ export async function startKubePatroniCluster(
     },
   });
   let cluster: PatroniCluster | undefined;
+  const names = Array.from({ length: replicas }, (_, i) => `${statefulSet}-${i}`);
   const stopAll = () => {
     void kubelet.stop();
     unregisterCleanupRoot(root);
@@ -92,7 +93,6 @@ export async function startKubePatroniCluster(
   try {
     await kubelet.ensureNodes();
     kubelet.start();
-    const names = Array.from({ length: replicas }, (_, i) => `${statefulSet}-${i}`);
     await waitFor(`the pods of ${statefulSet}`, async () => {
       const pods = ((await plane.admin.get(`/api/v1/namespaces/${namespace}/pods`)).items as any[]).filter(ownedBy);
       return names.every((name) => pods.some((p) => p.metadata.name === name && p.spec.nodeName && p.status?.podIP));
@@ -150,6 +150,17 @@ export async function startKubePatroniCluster(
     throw e;
   }
   const running = cluster!;
+  // With failsafe_mode (the bundle's default) Patroni 4 lets a replica race for the lock only when the
+  // leader has recorded it in the failsafe topology (the `failsafe` annotation of <scope>-leader,
+  // rewritten every loop_wait): a leader lost before that leaves the cluster without a leader until it
+  // returns (found here; ha.py is_healthiest_node). The harness hands over a settled cluster.
+  if (running.spec.dcs.failsafe_mode) {
+    await waitFor('every member in the leader\'s failsafe topology', async () => {
+      const lock = await plane.admin.request('GET', `/api/v1/namespaces/${namespace}/configmaps/${running.spec.scope}-leader`);
+      const failsafe = JSON.parse(lock.body?.metadata?.annotations?.failsafe ?? '{}');
+      return names.every((name) => name in failsafe);
+    }, 60_000, 500);
+  }
   return {
     cluster: running,
     kubelet,

@@ -112,6 +112,10 @@ describe('Patroni 4 on the Kubernetes DCS with the bundle\'s ServiceAccount and 
 
   test('kill -9 of the leader: a replica takes the lock, and the labels and the primary Service follow', async () => {
     const old = await k8s.cluster.waitForLeader();
+    // Every member is in the leader's failsafe topology (startKubePatroniCluster waits for it): without
+    // that, Patroni 4 with failsafe_mode keeps every replica out of the race.
+    const failsafe = JSON.parse((await plane.admin.get(`/api/v1/namespaces/${NS}/configmaps/${NAME}-leader`)).metadata.annotations.failsafe);
+    expect(Object.keys(failsafe).sort()).toEqual(k8s.cluster.members.map((m) => m.name).sort());
     const killedAt = Date.now();
     old.kill();
     const next = await k8s.cluster.waitForLeader({ not: old, timeoutMs: 120_000 });
