@@ -3,7 +3,7 @@ import * as path from 'path';
 import { ensureDebianPackages } from './debian';
 import { PATRONI_VERSION, PSYCOPG_VERSION } from './kube/versions';
 import { runAsService } from './processes';
-import { cachedEntry, toolCacheDir } from './tool-cache';
+import { cachedEntry, serviceToolCacheDir } from './tool-cache';
 
 /**
  * Patroni 4 (PATRONI_VERSION, the one the default Spilo image ships) from PyPI with psycopg 3's binary
@@ -12,7 +12,7 @@ import { cachedEntry, toolCacheDir } from './tool-cache';
  */
 export function ensurePatroni4(): string {
   ensureDebianPackages(['python3-venv']);
-  const dir = toolCacheDir('patroni', `${PATRONI_VERSION}-psycopg${PSYCOPG_VERSION}`);
+  const dir = serviceToolCacheDir('patroni', `${PATRONI_VERSION}-psycopg${PSYCOPG_VERSION}`);
   const patroni = path.join(dir, 'venv', 'bin', 'patroni');
   cachedEntry(dir, `Patroni ${PATRONI_VERSION} (PyPI)`, () => {
     const venv = path.join(dir, 'venv');
@@ -29,7 +29,7 @@ export function ensurePatroni4(): string {
   const version = runAsService(patroni, ['--version']);
   if (version.status !== 0 || !version.stdout.includes(PATRONI_VERSION)) {
     throw new Error(`${patroni} does not run as the postgres user (${version.stderr || version.stdout}); `
-      + 'every directory above the tool cache must be searchable by it, or set PGAAS_TOOL_CACHE to such a place');
+      + 'every directory above it must be searchable by that user');
   }
   return patroni;
 }

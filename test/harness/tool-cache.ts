@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 
 /**
@@ -10,6 +11,35 @@ export function toolCacheDir(...parts: string[]): string {
   const root = process.env.PGAAS_TOOL_CACHE ?? path.resolve(__dirname, '..', '..', '.cache', 'test-tools');
   const dir = path.join(root, ...parts);
   fs.mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** Every directory from `dir` up to / can be searched by anyone (so the postgres user can reach files under it). */
+function searchableByAll(dir: string): boolean {
+  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+    try {
+      if ((fs.statSync(current).mode & 0o001) === 0) return false;
+    } catch {
+      return false;
+    }
+    if (current === path.dirname(current)) return true;
+  }
+}
+
+/**
+ * A cache directory for what the postgres user runs (Patroni's virtualenv, PostgreSQL binaries): the
+ * tool cache when the postgres user can reach it, else `<tmpdir>/pgaas-test-tools` (a clone under a
+ * private directory, such as one made by `mktemp -d`, is not reachable by it).
+ */
+export function serviceToolCacheDir(...parts: string[]): string {
+  const preferred = toolCacheDir(...parts);
+  if (searchableByAll(path.dirname(preferred))) return preferred;
+  const root = path.join(os.tmpdir(), 'pgaas-test-tools');
+  fs.mkdirSync(root, { recursive: true, mode: 0o755 });
+  fs.chmodSync(root, 0o755);
+  const dir = path.join(root, ...parts);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+  for (let current = dir; current !== root; current = path.dirname(current)) fs.chmodSync(current, 0o755);
   return dir;
 }
 
