@@ -18,7 +18,8 @@ export function toolCacheDir(...parts: string[]): string {
 function searchableByAll(dir: string): boolean {
   for (let current = path.resolve(dir); ; current = path.dirname(current)) {
     try {
-      if ((fs.statSync(current).mode & 0o001) === 0) return false;
+      // The lowest mode bit: search (execute) permission for others.
+      if (fs.statSync(current).mode % 2 === 0) return false;
     } catch {
       return false;
     }
