@@ -1,4 +1,6 @@
 import { App, Chart, Testing } from 'cdk8s';
+import { PostgresCluster } from '../../src';
+import { PostgresClusterProps } from '../../src/cluster/props';
 
 /** A chart in a namespace, the way every PostgresCluster needs it. */
 export function testChart(namespace = 'db'): Chart {
@@ -32,4 +34,15 @@ export function synthAppYaml(build: (app: App) => void): string {
   const app = Testing.app();
   build(app);
   return app.synthYaml();
+}
+
+/** The problem lines of the ValidationError a cluster named orders-db with `props` throws (none when valid). */
+export function clusterProblems(props: Partial<PostgresClusterProps>): string[] {
+  const chart = new Chart(Testing.app(), 'c', { namespace: 'db' });
+  try {
+    new PostgresCluster(chart, 'db', { name: 'orders-db', ...props });
+    return [];
+  } catch (e) {
+    return (e as Error).message.split('\n').slice(1);
+  }
 }

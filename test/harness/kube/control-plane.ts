@@ -158,8 +158,14 @@ export class ControlPlane {
     ], path.join(dir, 'kube-controller-manager.log'), dir);
   }
 
-  /** Writes a kubeconfig for this control plane, authenticated by a client certificate or a token. */
+  /** Writes a kubeconfig for this control plane (mode 0600, owned by the test runner). */
   public writeKubeconfig(file: string, user: { cert: string; key: string } | { token: string }, namespace?: string): string {
+    fs.writeFileSync(file, this.kubeconfig(user, namespace), { mode: 0o600 });
+    return file;
+  }
+
+  /** A kubeconfig for this control plane, authenticated by a client certificate or a token. */
+  public kubeconfig(user: { cert: string; key: string } | { token: string }, namespace?: string): string {
     const userEntry = 'token' in user ? { token: user.token } : { 'client-certificate': user.cert, 'client-key': user.key };
     const config = {
       'apiVersion': 'v1',
@@ -169,8 +175,7 @@ export class ControlPlane {
       'contexts': [{ name: 'test', context: { cluster: 'test', user: 'user', ...namespace ? { namespace } : {} } }],
       'current-context': 'test',
     };
-    fs.writeFileSync(file, JSON.stringify(config, undefined, 2) + '\n', { mode: 0o600 });
-    return file;
+    return JSON.stringify(config, undefined, 2) + '\n';
   }
 
   /** A token of a ServiceAccount from the TokenRequest API, as the kubelet projects it into a pod. */
@@ -222,11 +227,6 @@ export class ControlPlane {
     const result = this.kubectl(args, options);
     if (result.status !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${result.status ?? result.signal}): ${result.stderr}${result.error ?? ''}`);
     return result.stdout;
-  }
-
-  public log(component: 'apiserver' | 'controller-manager'): string {
-    const file = component === 'apiserver' ? path.join(this.dir, 'apiserver', 'kube-apiserver.log') : path.join(this.dir, 'controller-manager', 'kube-controller-manager.log');
-    return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
   }
 
   /** Kills every process of the control plane and removes its directory. Safe to call twice. */

@@ -129,8 +129,7 @@ export async function startKubePatroniCluster(
       // The pod's ServiceAccount token, as projected into the pod; Patroni reads the kubeconfig.
       const token = await plane.serviceAccountToken(namespace, pod.spec.serviceAccountName);
       const kubeconfig = path.join(dir, 'kubeconfig');
-      writeServiceFile(kubeconfig, fs.readFileSync(plane.writeKubeconfig(path.join(root, `${name}.kubeconfig.tmp`), { token }, namespace), 'utf8'));
-      fs.rmSync(path.join(root, `${name}.kubeconfig.tmp`));
+      writeServiceFile(kubeconfig, plane.kubeconfig({ token }, namespace));
       const member = new PatroniMember(spec, name, dir, await freePort(), await freePort(), { patroni, env: { KUBECONFIG: kubeconfig } });
       // kubernetes.context: outside a pod Patroni reads KUBECONFIG and picks this context (its default is 'kind-kind').
       member.configure({ kubernetes: { ...kubernetesDcsFromEnv(env, kubelet.podIp(name)), context: 'test' } }, secrets);

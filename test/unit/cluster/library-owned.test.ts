@@ -1,20 +1,11 @@
-import { Chart, Testing } from 'cdk8s';
 import * as fc from 'fast-check';
 import { ownedEnvReason, SPILO_OWNED_ENV } from '../../../src/cluster/library-owned';
-import { PostgresCluster } from '../../../src/cluster/postgres-cluster';
 import { PostgresClusterProps } from '../../../src/cluster/props';
 import { MANAGED_ENV } from '../../../src/cluster/spilo-contract';
 import { ServerTls } from '../../../src/tls/server-tls';
+import { clusterProblems } from '../../harness/synth';
 
-function problems(props: Partial<PostgresClusterProps>): string[] {
-  const chart = new Chart(Testing.app(), 'c', { namespace: 'db' });
-  try {
-    new PostgresCluster(chart, 'db', { name: 'orders-db', ...props });
-    return [];
-  } catch (e) {
-    return (e as Error).message.split('\n').slice(1);
-  }
-}
+const problems = clusterProblems;
 
 const volume = (name: string) => ({ name, emptyDir: {} });
 const sidecar = (name: string, ports: { containerPort: number; name?: string }[]) => ({ name, image: 'example.com/exporter:1.0', ports });

@@ -4,16 +4,9 @@ import { ConnectionPooler } from '../../../src';
 import { PostgresCluster } from '../../../src/cluster/postgres-cluster';
 import { PostgresClusterProps } from '../../../src/cluster/props';
 import { ClusterNames } from '../../../src/private/names';
+import { clusterProblems } from '../../harness/synth';
 
-function problems(props: Partial<PostgresClusterProps>): string[] {
-  const chart = new Chart(Testing.app(), 'c', { namespace: 'db' });
-  try {
-    new PostgresCluster(chart, 'db', { name: 'orders-db', ...props });
-    return [];
-  } catch (e) {
-    return (e as Error).message.split('\n').slice(1);
-  }
-}
+const problems = clusterProblems;
 
 const memory = (size: Size) => ({ memory: { request: size, limit: size }, cpu: { request: kplus.Cpu.millis(250) } });
 
