@@ -20,7 +20,16 @@ import { serviceTempDir, writeServiceFile } from '../processes';
  *   env (values, fieldRefs, secretKeyRefs)      | resolveContainerEnv (the kubelet's rules)
  *   user                                        | the postgres user (non-root, as the pod's securityContext)
  */
-export async function runJobContainer(plane: ControlPlane, job: any, options: { timeoutMs?: number } = {}): Promise<ExecResult> {
+export interface RunJobOptions {
+  readonly timeoutMs?: number;
+  /**
+   * Env values that replace the pod's, for what only cluster DNS would give a pod: a Service name
+   * (`PGHOST`, a Patroni URL) becomes the 127.0.0.1 address of the member the Service selects now.
+   */
+  readonly env?: Record<string, string>;
+}
+
+export async function runJobContainer(plane: ControlPlane, job: any, options: RunJobOptions = {}): Promise<ExecResult> {
   const namespace = job.metadata.namespace;
   const podSpec = job.spec.template.spec;
   const container = podSpec.containers[0];
@@ -52,7 +61,7 @@ export async function runJobContainer(plane: ControlPlane, job: any, options: { 
     const argv = [...container.command ?? [], ...container.args ?? []].map(localPath);
     const env = await resolveContainerEnv(plane.admin, { metadata: { namespace, name: `${job.metadata.name}-harness` } }, container);
     return await execAsService(argv[0] === 'python3' ? '/usr/bin/python3' : argv[0], argv.slice(1), {
-      env: { ...env, PGAAS_SA_DIR: saDir, PGAAS_API_URL: plane.server },
+      env: { ...env, ...options.env, PGAAS_SA_DIR: saDir, PGAAS_API_URL: plane.server },
       cwd: dir,
       timeoutMs: options.timeoutMs ?? 120_000,
     });
