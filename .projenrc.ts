@@ -120,11 +120,14 @@ project.addTask('synth', {
   receiveArgs: true,
 });
 
-// `npm run bench`: benchmarks (failover and switchover times) on real Patroni; never part of the tests.
-project.addTask('bench', {
-  description: 'Run the benchmarks',
-  exec: 'ts-node --project bench/tsconfig.json bench/failover.ts',
-  receiveArgs: true,
+// `npm run bench`: benchmarks, never part of the tests: synthesis at fleet scale (bench:synth), then
+// failover and switchover times on real Patroni.
+const benchSynth = project.addTask('bench:synth', {
+  description: 'Benchmark synthesis of 100, 300 and 1000 production-style clusters against raw cdk8s (SYNTH_BENCH_SIZES)',
+  exec: 'ts-node --project bench/tsconfig.json bench/synth.ts',
 });
+const bench = project.addTask('bench', { description: 'Run the benchmarks' });
+bench.spawn(benchSynth);
+bench.exec('ts-node --project bench/tsconfig.json bench/failover.ts', { receiveArgs: true });
 
 project.synth();

@@ -82,3 +82,7 @@ export type { PolicyViolation, PolicyExemption, PolicyRulesOptions } from './aud
 
 // monitoring/: exporter, PodMonitor and alerts of a cluster
 export type { ClusterMonitoringOptions, AlertThresholds } from './monitoring/props';
+
+// synth/: synthesis in linear time for apps with many charts
+export { FleetApp } from './synth/fleet-app';
+export { LinearSynth } from './synth/linear-synth';

@@ -62,6 +62,14 @@ export interface SecretGeneratorProps {
   readonly networkIsolated?: boolean;
 }
 
+/** What the generator derives from its Secrets (see SecretGenerator.derived). */
+interface DerivedFromSecrets {
+  readonly count: number;
+  readonly secretsEnv: string;
+  readonly jobName: string;
+  readonly secretProblems: Problem[];
+}
+
 /**
  * A Job that creates missing credential Secrets with strong random passwords, in the cluster, and
  * never touches a Secret that exists (so a password never changes behind the database's back).
@@ -78,6 +86,7 @@ export class SecretGenerator extends Construct {
   private readonly secrets: GeneratedSecretSpec[] = [];
   /** Secrets added for a user other than the one their name is already generated for. */
   private readonly conflicts: Problem[] = [];
+  private derivedCache?: DerivedFromSecrets;
   private readonly props: SecretGeneratorProps;
 
   constructor(scope: Construct, id: string, props: SecretGeneratorProps) {
@@ -172,7 +181,7 @@ export class SecretGenerator extends Construct {
 
   /** What keeps the Secrets from being generated: the script's rules and conflicting additions. */
   private get problems(): Problem[] {
-    return [...generatedSecretsProblems(this.secrets), ...this.conflicts];
+    return [...this.derived().secretProblems, ...this.conflicts];
   }
 
   /** Names of the Secrets the generator manages, sorted. */
@@ -182,7 +191,7 @@ export class SecretGenerator extends Construct {
 
   /** Name of the Job: the base name and a hash of everything the Job does. */
   public get jobName(): string {
-    return hashedName(this.props.name, contentHash(SecretGeneratorScript.render(), this.secretsEnv, this.props.image));
+    return this.derived().jobName;
   }
 
   /** The objects a workload must depend on so it starts after the Secrets exist. */
@@ -191,7 +200,21 @@ export class SecretGenerator extends Construct {
   }
 
   private get secretsEnv(): string {
-    const sorted = [...this.secrets].sort((a, b) => a.name.localeCompare(b.name));
-    return sorted.length ? SecretGeneratorScript.secretsEnvValue(sorted) : '[]';
+    return this.derived().secretsEnv;
+  }
+
+  /**
+   * The env value and the Job name, computed once per set of Secrets: they are resolved at every
+   * synthesis of every chart (cdk8s validates and resolves the whole app per chart), and Secrets are
+   * only ever added, so their count identifies the set.
+   */
+  private derived(): DerivedFromSecrets {
+    if (this.derivedCache?.count !== this.secrets.length) {
+      const sorted = [...this.secrets].sort((a, b) => a.name.localeCompare(b.name));
+      const secretsEnv = sorted.length ? SecretGeneratorScript.secretsEnvValue(sorted) : '[]';
+      const jobName = hashedName(this.props.name, contentHash(SecretGeneratorScript.render(), secretsEnv, this.props.image));
+      this.derivedCache = { count: this.secrets.length, secretsEnv, jobName, secretProblems: generatedSecretsProblems(this.secrets) };
+    }
+    return this.derivedCache;
   }
 }

@@ -1,0 +1,47 @@
+/*
+ * One measurement of the synth benchmark, in its own process (bench/synth.ts starts it):
+ *   capture <clusters> <file>   the fleet app's objects, chart by chart, as JSON (for the raw baseline)
+ *   library <clusters>          build the fleet app and App.synthYaml()
+ *   fleet <clusters>            build the fleet app and synthesize it with the library's linear path
+ *   raw <file>                  build the captured objects as plain ApiObjects and App.synthYaml()
+ * Prints one JSON line: milliseconds, retained heap after a full GC, peak RSS and a hash of the YAML.
+ */
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import { App } from 'cdk8s';
+import { LinearSynth } from '../src';
+import { chartsToJson } from '../src/synth/linear-synth';
+import { buildFleetApp, buildRawApp } from '../test/harness/fleet-app';
+
+const [mode, arg, file] = process.argv.slice(2);
+const gc = (global as any).gc as (() => void) | undefined;
+
+function measure(run: () => string): void {
+  gc?.();
+  const start = process.hrtime.bigint();
+  const yaml = run();
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  gc?.();
+  const heapMb = process.memoryUsage().heapUsed / 2 ** 20;
+  const sha256 = createHash('sha256').update(yaml).digest('hex').slice(0, 16);
+  const rssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+  console.log(JSON.stringify({ mode, ms: Math.round(ms), heapMb: Math.round(heapMb), rssMb, bytes: yaml.length, sha256 }));
+}
+
+if (mode === 'capture') {
+  const app = buildFleetApp(Number(arg));
+  fs.writeFileSync(file, JSON.stringify(fleetCharts(app)));
+} else if (mode === 'library') {
+  measure(() => buildFleetApp(Number(arg)).synthYaml());
+} else if (mode === 'fleet') {
+  measure(() => LinearSynth.synthYaml(buildFleetApp(Number(arg))));
+} else if (mode === 'raw') {
+  const charts = JSON.parse(fs.readFileSync(arg, 'utf8'));
+  measure(() => buildRawApp(charts).synthYaml());
+} else {
+  throw new Error(`unknown mode ${mode}`);
+}
+
+function fleetCharts(app: App): Array<{ id: string; objects: any[] }> {
+  return chartsToJson(app).map(({ chart, objects }) => ({ id: chart.node.id, objects }));
+}

@@ -1,0 +1,64 @@
+/*
+ * Fleet-scale synth (issue 16): production-style clusters (test/harness/fleet-app.ts), one Chart per
+ * cluster, one App, synthesized three ways, each in its own process, back to back:
+ *   library  the library's constructs, App.synthYaml()            (what a team's main.ts does today)
+ *   raw      the same objects as plain cdk8s ApiObjects, same charts, App.synthYaml()   (the baseline)
+ *   fleet    the library's constructs, FleetApp / LinearSynth.synthYaml()  (the linear path)
+ * Each process times building the app plus synthesizing it, and reports the heap retained after a full
+ * GC; all three YAML texts must be identical (their hashes are compared).
+ *
+ *   npx projen bench:synth            SYNTH_BENCH_SIZES=100,300,1000 (default), SYNTH_BENCH_RUNS=1
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+const sizes = (process.env.SYNTH_BENCH_SIZES ?? '100,300,1000').split(',').map(Number);
+const runs = Number(process.env.SYNTH_BENCH_RUNS ?? '1');
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgaas-synth-bench-'));
+
+interface Sample { readonly ms: number; readonly heapMb: number; readonly sha256: string; readonly bytes: number }
+
+function worker(...args: string[]): Sample {
+  const result = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=8192', '-r', 'ts-node/register/transpile-only', path.join(__dirname, 'synth-worker.ts'), ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, TS_NODE_PROJECT: path.join(__dirname, 'tsconfig.json') },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (result.status !== 0) throw new Error(`synth-worker ${args.join(' ')} failed:\n${result.stderr}`);
+  const line = result.stdout.trim().split('\n').pop();
+  return line ? JSON.parse(line) : ({} as Sample);
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const seconds = (ms: number) => (ms / 1000).toFixed(1);
+
+console.log(`synth benchmark: ${os.cpus().length} CPUs, node ${process.version}, ${runs} run(s) per size`);
+const rows: string[] = [];
+try {
+  for (const clusters of sizes) {
+    const captured = path.join(dir, `fleet-${clusters}.json`);
+    worker('capture', String(clusters), captured);
+    const samples: Record<'library' | 'raw' | 'fleet', Sample[]> = { library: [], raw: [], fleet: [] };
+    for (let run = 0; run < runs; run++) {
+      samples.library.push(worker('library', String(clusters)));
+      samples.raw.push(worker('raw', captured));
+      samples.fleet.push(worker('fleet', String(clusters)));
+    }
+    const hashes = new Set(Object.values(samples).flat().map((s) => s.sha256));
+    if (hashes.size !== 1) throw new Error(`the three syntheses differ at ${clusters} clusters: ${[...hashes].join(', ')}`);
+    const objects = JSON.parse(fs.readFileSync(captured, 'utf8')).reduce((n: number, c: { objects: unknown[] }) => n + c.objects.length, 0);
+    const t = (k: keyof typeof samples) => median(samples[k].map((s) => s.ms));
+    const h = (k: keyof typeof samples) => median(samples[k].map((s) => s.heapMb));
+    const row = `| ${clusters} | ${objects.toLocaleString('en')} | ${seconds(t('library'))} s | ${seconds(t('raw'))} s | ${(t('library') / t('raw')).toFixed(2)} `
+      + `| ${seconds(t('fleet'))} s | ${(t('fleet') / t('raw')).toFixed(2)} | ${h('library')} / ${h('raw')} / ${h('fleet')} MiB |`;
+    rows.push(row);
+    console.log(row);
+  }
+} finally {
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+console.log('\n| clusters | objects | library (App) | raw ApiObjects (App) | ratio | library (FleetApp) | FleetApp / raw | heap after GC: library / raw / FleetApp |');
+console.log('|---|---|---|---|---|---|---|---|');
+for (const row of rows) console.log(row);

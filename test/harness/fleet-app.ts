@@ -1,0 +1,73 @@
+import { ApiObject, App, AppProps, Chart, Duration, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import {
+  BackupSchedule, BackupStorage, BackupTarget, CertificateIssuerKind, NetworkPeer, PostgresCluster, ServerTls,
+  StorageCredentials, SynchronousMode,
+} from '../../src';
+
+/*
+ * The fleet of issue 16: production-style clusters (3 members, a pooler with a replica tier, TLS, WAL
+ * archiving, roles, a prepared database, a verified BackupSchedule), one Chart per cluster in its own
+ * namespace, in one App. The benchmark and the byte-identity tests build the same app.
+ */
+export function buildFleetApp(clusters: number, props: AppProps = {}, app: App = new App(props)): App {
+  for (let i = 0; i < clusters; i++) fleetChart(app, i);
+  return app;
+}
+
+export function fleetChart(app: App, index: number): Chart {
+  const chart = new Chart(app, `team-${index}`, { namespace: `team-${index}` });
+  const cluster = new PostgresCluster(chart, 'db', {
+    name: `orders-${index}`,
+    instances: 3,
+    postgresVersion: 17,
+    storage: Size.gibibytes(50),
+    resources: { cpu: { request: kplus.Cpu.units(2) }, memory: { request: Size.gibibytes(8), limit: Size.gibibytes(8) } },
+    parameters: { random_page_cost: '1.1', log_min_duration_statement: '500ms' },
+    patroni: { synchronousMode: SynchronousMode.ON },
+    terminationGracePeriod: Duration.minutes(5),
+    roles: [
+      { name: 'orders_app', connectionLimit: 200, memberOf: ['orders_writer'] },
+      { name: 'analytics', memberOf: ['orders_reader'] },
+      BackupSchedule.backupRole(),
+    ],
+    databases: [{ name: 'orders', prepared: true, schemas: ['data'], extensions: ['pgcrypto'] }],
+    backup: {
+      storage: BackupStorage.s3({
+        bucket: 'acme-fleet-pg',
+        prefix: `team-${index}`,
+        region: 'eu-central-1',
+        credentials: StorageCredentials.workloadIdentity({ serviceAccountAnnotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/pg-backup' } }),
+      }),
+      schedule: '0 2 * * *',
+      retention: 7,
+    },
+    connectionPooler: { replicas: 2, replicaPooler: true },
+    tls: ServerTls.certManager({ issuerName: 'internal-ca', issuerKind: CertificateIssuerKind.CLUSTER_ISSUER }),
+    networkPolicy: {
+      apiServer: { cidrs: ['10.0.0.10/32'], port: 443 },
+      allowFrom: [NetworkPeer.pods({ 'app.kubernetes.io/name': 'orders-api' })],
+    },
+  });
+  new BackupSchedule(chart, 'nightly', {
+    cluster,
+    schedule: '30 1 * * *',
+    storage: BackupTarget.newPersistentVolumeClaim({ size: Size.gibibytes(100) }),
+    retention: 7,
+    verify: true,
+  });
+  return chart;
+}
+
+/** The same objects as plain cdk8s ApiObjects, one Chart per captured chart (the raw baseline). */
+export function buildRawApp(charts: ReadonlyArray<{ readonly id: string; readonly objects: any[] }>, props: AppProps = {}): App {
+  const app = new App(props);
+  for (const captured of charts) {
+    const chart = new Chart(app, captured.id);
+    captured.objects.forEach((o, n) => {
+      const { apiVersion, kind, metadata, ...rest } = o;
+      new ApiObject(chart, `o${n}`, { apiVersion, kind, metadata, ...rest });
+    });
+  }
+  return app;
+}
