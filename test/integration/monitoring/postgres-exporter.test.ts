@@ -162,7 +162,7 @@ describe('postgres_exporter with the synthesized sidecar against real PostgreSQL
     const used = rules.flatMap((rule: any) => metricNamesIn(rule.expr)).filter((n: string) => n.startsWith('pgaas_') || n.startsWith('pg_'));
     expect(used.length).toBeGreaterThan(5);
     for (const name of used) expect({ name, produced: produced.has(name) }).toEqual({ name, produced: true });
-    // The same for the dashboard (its Patroni metrics are checked in patroni-metrics.test.ts).
+    // The same for the dashboard (its Patroni metrics are checked on Patroni 4 in test/integration/kube/observability-k8s.test.ts).
     const panels = dashboardPanels('orders-db', 'orders').flatMap((panel) => panel.targets.map((t) => t.expr));
     for (const name of panels.flatMap(metricNamesIn).filter((n) => !n.startsWith('patroni_'))) {
       expect({ name, produced: produced.has(name) }).toEqual({ name, produced: true });
