@@ -174,7 +174,7 @@ function poolerAlerts(namespace: string, name: string, t: ResolvedThresholds, ru
     rule('PostgresPoolerClientsWaiting', `max ${byPool} (pgbouncer_pools_client_maxwait_seconds{${sel}}) > ${t.poolerClientWaitSeconds}`, '2m', 'warning',
       `clients of the pooler wait more than ${t.poolerClientWaitSeconds} s for a server connection`,
       'The pool of this database is exhausted: every server connection is busy. Look for long transactions or slow queries ' +
-      '(PostgresLongTransaction, pg_stat_activity of the pooler role\'s sessions), clients that hold transactions open in transaction mode, ' +
+      '(PostgresLongTransaction, the pooled users\' sessions in pg_stat_activity), clients that hold transactions open in transaction mode, ' +
       'or a primary that is down (PostgresNoLeader). Raise defaultPoolSize only within the cluster\'s max_connections budget.'),
     rule('PostgresPoolerClientsSaturated',
       `sum ${byPod} (pgbouncer_pools_client_active_connections{${sel}} + pgbouncer_pools_client_waiting_connections{${sel}})` +
