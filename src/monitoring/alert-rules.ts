@@ -113,8 +113,9 @@ export function clusterAlerts(target: AlertTarget): AlertRule[] {
       '5m', 'critical', 'a member\'s volume is almost full',
       'Act now: a full volume stops PostgreSQL. Free WAL (fix archiving, drop unused replication slots) or expand the PVC.'),
     rule('PostgresExporterDown', `up{${sel}} == 0`, '5m', 'warning',
-      'a metrics endpoint of a member cannot be scraped',
-      'The other alerts are blind for this member. Check the exporter sidecar\'s log (credentials of the monitoring role, TLS) or Patroni\'s REST API, and the NetworkPolicy\'s metrics peers.'),
+      'a metrics endpoint of a member or pooler pod cannot be scraped',
+      'The other alerts are blind for this member or pooler pod. Check the exporter sidecar\'s log (credentials of the monitoring role, TLS), ' +
+      'the pooler\'s pgbouncer-exporter log (the pooler role\'s password, PgBouncer running) or Patroni\'s REST API, and the NetworkPolicy\'s metrics peers.'),
     rule('PostgresMemberRestarting',
       `increase(kube_pod_container_status_restarts_total{namespace="${target.namespace}", pod=~"${members}"}[30m]) > ${t.restarts}`, '0m', 'warning',
       'a member\'s container keeps restarting',

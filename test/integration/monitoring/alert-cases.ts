@@ -110,9 +110,16 @@ export const FIRING: FiringCase[] = [
   },
   {
     alert: 'PostgresExporterDown',
-    series: [{ series: `up${member('orders-db-2', ', job="orders/orders-db", instance="10.0.0.7:9187"')}`, values: '0x10' }],
+    series: [
+      { series: `up${member('orders-db-2', ', job="orders/orders-db", instance="10.0.0.7:9187"')}`, values: '0x10' },
+      // A pooler pod's exporter (the pooler's PodMonitor).
+      { series: `up${poolerPod(', job="orders/orders-db-pooler", instance="10.0.0.9:9127"')}`, values: '0x10' },
+    ],
     evalTime: '8m',
-    firing: [{ ...podLabels('orders-db-2'), job: 'orders/orders-db', instance: '10.0.0.7:9187' }],
+    firing: [
+      { ...podLabels('orders-db-2'), job: 'orders/orders-db', instance: '10.0.0.7:9187' },
+      { ...clusterLabels, connection_pooler: POOLER, pod: POOLER_POD, job: 'orders/orders-db-pooler', instance: '10.0.0.9:9127' },
+    ],
   },
   {
     alert: 'PostgresMemberRestarting',
