@@ -4,6 +4,8 @@ import { SpiloLabels } from './spilo-contract';
 import { ResolvedCluster } from './validate-props';
 import { ClusterMonitoringProps } from '../monitoring/cluster-monitoring';
 import { ResolvedMonitoring } from '../monitoring/validate-props';
+import { poolerSelectorLabels } from '../pooler/pod-layout';
+import { cronLongestGapHours } from '../private/cron';
 
 /** The props of a cluster's monitoring objects, from the resolved cluster (pure). */
 export function clusterMonitoringProps(
@@ -17,12 +19,22 @@ export function clusterMonitoringProps(
       instances: cluster.instances,
       walArchiving: cluster.backup.archivePrefix !== undefined,
       logicalBackupPrefix: `${cluster.name}-backup-`,
+      baseBackupScheduleGapHours: baseBackupScheduleGapHours(cluster),
     },
     labels,
     memberSelector,
     clusterNameLabel: SpiloLabels.SCOPE,
     patroniPortName: 'patroni',
+    poolerSelector: cluster.connectionPooler ? poolerSelectorLabels(cluster.name) : undefined,
   };
+}
+
+/** The longest gap of Spilo's base backup cron when the primary takes them (with `backup`, not from a replica). */
+function baseBackupScheduleGapHours(cluster: ResolvedCluster): number | undefined {
+  const env = (name: string) => cluster.backup.env.find((e) => e.name === name)?.value;
+  const schedule = env('BACKUP_SCHEDULE');
+  if (cluster.backup.archivePrefix === undefined || schedule === undefined || env('WALG_BACKUP_FROM_REPLICA') === 'true') return undefined;
+  return cronLongestGapHours(schedule);
 }
 
 /** The namespace of a construct's Chart; undefined for anything else (an untyped caller's value is reported by the type check). */

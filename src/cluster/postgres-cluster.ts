@@ -207,7 +207,7 @@ export class PostgresCluster extends Construct implements IPostgresCluster, kplu
     this.networkPolicy = this.createNetworkPolicy(cluster, objectLabels);
 
     if (cluster.connectionPooler) {
-      this.connectionPooler = ConnectionPooler._create(this, 'Pooler', { ...cluster.connectionPooler, cluster: this });
+      this.connectionPooler = ConnectionPooler._create(this, 'Pooler', { ...cluster.connectionPooler, cluster: this }, cluster.monitoring?.poolerExporterImage);
       for (const tier of [this.connectionPooler.primary, this.connectionPooler.replica]) {
         if (tier && this.secretGenerator) tier.deployment.addDependency(this.secretGenerator.job);
       }

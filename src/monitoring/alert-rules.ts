@@ -9,8 +9,11 @@ export interface AlertRule {
   readonly annotations: Record<string, string>;
 }
 
-/** Every threshold with its default applied. */
-export type ResolvedThresholds = Required<AlertThresholds>;
+/** Every threshold with its default applied; the base backup's default depends on the cluster's schedule. */
+export type ResolvedThresholds = Required<Omit<AlertThresholds, 'baseBackupMaxAgeHours'>> & Pick<AlertThresholds, 'baseBackupMaxAgeHours'>;
+
+/** Hours added to the longest gap of the base backup schedule: the time a backup takes to finish. */
+export const BASE_BACKUP_MARGIN_HOURS = 2;
 
 export const DEFAULT_THRESHOLDS: ResolvedThresholds = {
   replicaLagBytes: 256 * 1024 * 1024,
@@ -23,6 +26,8 @@ export const DEFAULT_THRESHOLDS: ResolvedThresholds = {
   volumeUsage: 0.9,
   restarts: 2,
   logicalBackupMaxAgeHours: 26,
+  poolerClientWaitSeconds: 10,
+  poolerClientSaturation: 0.85,
 };
 
 /** What the alerts of one cluster select on. */
@@ -34,11 +39,20 @@ export interface AlertTarget {
   readonly walArchiving: boolean;
   /** Name prefix of the cluster's logical backup CronJobs (`<name>-backup-`). */
   readonly logicalBackupPrefix: string;
+  /**
+   * Hours of the longest gap of the base backup schedule, when the primary takes base backups (Spilo's cron with
+   * `backup`, not from a replica); `PostgresBaseBackupStale` exists only then.
+   */
+  readonly baseBackupScheduleGapHours?: number;
+  /** Whether the cluster has a connection pooler (its exporter's alerts only then). */
+  readonly pooler?: boolean;
   readonly thresholds: ResolvedThresholds;
 }
 
 /** The label the PodMonitor copies from the members' `cluster-name` label onto every series. */
 export const CLUSTER_LABEL = 'cluster_name';
+/** The label the pooler's PodMonitor copies from its pods' `connection-pooler` label (the tier). */
+export const POOLER_TIER_LABEL = 'connection_pooler';
 
 function regexQuote(value: string): string {
   return value.replace(/[.*+?^${}()|[\]\\]/g, '\\\\$&');
@@ -99,8 +113,9 @@ export function clusterAlerts(target: AlertTarget): AlertRule[] {
       '5m', 'critical', 'a member\'s volume is almost full',
       'Act now: a full volume stops PostgreSQL. Free WAL (fix archiving, drop unused replication slots) or expand the PVC.'),
     rule('PostgresExporterDown', `up{${sel}} == 0`, '5m', 'warning',
-      'a metrics endpoint of a member cannot be scraped',
-      'The other alerts are blind for this member. Check the exporter sidecar\'s log (credentials of the monitoring role, TLS) or Patroni\'s REST API, and the NetworkPolicy\'s metrics peers.'),
+      'a metrics endpoint of a member or pooler pod cannot be scraped',
+      'The other alerts are blind for this member or pooler pod. Check the exporter sidecar\'s log (credentials of the monitoring role, TLS), ' +
+      'the pooler\'s pgbouncer-exporter log (the pooler role\'s password, PgBouncer running) or Patroni\'s REST API, and the NetworkPolicy\'s metrics peers.'),
     rule('PostgresMemberRestarting',
       `increase(kube_pod_container_status_restarts_total{namespace="${target.namespace}", pod=~"${members}"}[30m]) > ${t.restarts}`, '0m', 'warning',
       'a member\'s container keeps restarting',
@@ -133,5 +148,40 @@ export function clusterAlerts(target: AlertTarget): AlertRule[] {
         'Archiving is slower than WAL production or stalled. Check WAL-G\'s throughput and errors, the object storage, and the member\'s CPU.'),
     );
   }
+  if (target.baseBackupScheduleGapHours !== undefined) {
+    const hours = t.baseBackupMaxAgeHours ?? target.baseBackupScheduleGapHours + BASE_BACKUP_MARGIN_HOURS;
+    // The newest trace on any member: a former primary keeps its backup history file, and a new primary
+    // counts from its promotion (its timeline history file) until its first scheduled backup.
+    rules.push(rule('PostgresBaseBackupStale',
+      `time() - max ${by} ({__name__=~"pgaas_base_backup_last_timestamp_seconds|pgaas_base_backup_timeline_timestamp_seconds", ${sel}}) > ${hours} * 3600`,
+      '30m', 'warning', `no base backup finished on the primary for ${hours} hours`,
+      'Point-in-time recovery needs a recent base backup, and restores replay ever more WAL. List the backups ' +
+      '(`kubectl exec <primary> -c postgres -- envdir /run/etc/wal-e.d/env wal-g backup-list`), then run one by hand and read its output ' +
+      '(`kubectl exec <primary> -c postgres -- envdir /run/etc/wal-e.d/env /scripts/postgres_backup.sh /home/postgres/pgdata/pgroot/data`): ' +
+      'storage credentials, space, network to the object storage.'));
+  }
+  if (target.pooler) rules.push(...poolerAlerts(target.namespace, target.name, t, rule));
   return rules;
+}
+
+type RuleFactory = (alert: string, expr: string, duration: string, severity: 'critical' | 'warning', summary: string, runbook: string) => AlertRule;
+
+/** The alerts on the pooler's exporter (prometheus-community pgbouncer_exporter metric names). */
+function poolerAlerts(namespace: string, name: string, t: ResolvedThresholds, rule: RuleFactory): AlertRule[] {
+  const sel = `namespace="${namespace}", ${CLUSTER_LABEL}="${name}"`;
+  const byPool = `by (namespace, ${CLUSTER_LABEL}, ${POOLER_TIER_LABEL}, database)`;
+  const byPod = `by (namespace, ${CLUSTER_LABEL}, ${POOLER_TIER_LABEL}, pod)`;
+  return [
+    rule('PostgresPoolerClientsWaiting', `max ${byPool} (pgbouncer_pools_client_maxwait_seconds{${sel}}) > ${t.poolerClientWaitSeconds}`, '2m', 'warning',
+      `clients of the pooler wait more than ${t.poolerClientWaitSeconds} s for a server connection`,
+      'The pool of this database is exhausted: every server connection is busy. Look for long transactions or slow queries ' +
+      '(PostgresLongTransaction, the pooled users\' sessions in pg_stat_activity), clients that hold transactions open in transaction mode, ' +
+      'or a primary that is down (PostgresNoLeader). Raise defaultPoolSize only within the cluster\'s max_connections budget.'),
+    rule('PostgresPoolerClientsSaturated',
+      `sum ${byPod} (pgbouncer_pools_client_active_connections{${sel}} + pgbouncer_pools_client_waiting_connections{${sel}})` +
+      ` / sum ${byPod} (pgbouncer_config_max_client_connections{${sel}}) > ${t.poolerClientSaturation}`, '5m', 'warning',
+      'a pooler pod is close to max_client_conn',
+      'New client connections to this pooler pod will be refused. Find the clients (SHOW CLIENTS on the pgbouncer admin database, ' +
+      'or the applications\' own pools), add pooler replicas, or raise maxClientConnections.'),
+  ];
 }

@@ -7,6 +7,7 @@ import { GRAFANA_DASHBOARD_LABEL, grafanaDashboard } from './grafana-dashboard';
 import { PodMonitor } from './pod-monitor';
 import { PrometheusRule } from './prometheus-rule';
 import { ResolvedMonitoring } from './validate-props';
+import { POOLER_EXPORTER } from '../pooler/pooler-exporter';
 import { contentHash } from '../private/hash';
 
 /** The queries ConfigMap's name (stable: apps and reviewers see one object; the pod annotation below rolls the members). */
@@ -26,12 +27,16 @@ export interface ClusterMonitoringProps {
   readonly memberSelector: Record<string, string>;
   readonly clusterNameLabel: string;
   readonly patroniPortName: string;
+  /** Labels selecting the pooler's pods, when the cluster has a pooler (its exporter is scraped and alerted on). */
+  readonly poolerSelector?: Record<string, string>;
 }
 
 /** The monitoring objects of a cluster: the exporter's queries, and the PodMonitor and PrometheusRule when asked for. */
 export class ClusterMonitoring extends Construct {
   public readonly queries: k8s.KubeConfigMap;
   public readonly podMonitor?: PodMonitor;
+  /** The pooler's PodMonitor (`<name>-pooler`), with `podMonitor` and a pooler. */
+  public readonly poolerPodMonitor?: PodMonitor;
   public readonly prometheusRule?: PrometheusRule;
   public readonly dashboard?: k8s.KubeConfigMap;
 
@@ -49,14 +54,26 @@ export class ClusterMonitoring extends Construct {
         labels,
         selector: props.memberSelector,
         clusterNameLabel: props.clusterNameLabel,
-        patroniPortName: props.patroniPortName,
+        portNames: [EXPORTER.PORT_NAME, props.patroniPortName],
         scrapeInterval: props.monitoring.scrapeInterval,
       });
+      if (props.poolerSelector) {
+        this.poolerPodMonitor = new PodMonitor(this, 'PoolerPodMonitor', {
+          name: `${name}-pooler`,
+          labels,
+          selector: props.poolerSelector,
+          clusterNameLabel: props.clusterNameLabel,
+          // The tier (`<name>-pooler` or `<name>-pooler-repl`) becomes `connection_pooler`.
+          extraTargetLabels: ['connection-pooler'],
+          portNames: [POOLER_EXPORTER.PORT_NAME],
+          scrapeInterval: props.monitoring.scrapeInterval,
+        });
+      }
     }
     if (props.monitoring.grafanaDashboard) {
       this.dashboard = new k8s.KubeConfigMap(this, 'Dashboard', {
         metadata: { name: `${name}-dashboard`, labels: { ...props.labels, ...GRAFANA_DASHBOARD_LABEL } },
-        data: { [`${props.target.namespace}-${name}.json`]: JSON.stringify(grafanaDashboard(name, props.target.namespace), undefined, 2) },
+        data: { [`${props.target.namespace}-${name}.json`]: JSON.stringify(grafanaDashboard(name, props.target.namespace, props.poolerSelector !== undefined), undefined, 2) },
       });
     }
     if (props.monitoring.prometheusRule) {
@@ -64,7 +81,7 @@ export class ClusterMonitoring extends Construct {
         name,
         labels,
         groupName: `postgresql.${props.target.namespace}.${name}`,
-        rules: clusterAlerts({ ...props.target, thresholds: props.monitoring.thresholds }),
+        rules: clusterAlerts({ ...props.target, pooler: props.poolerSelector !== undefined, thresholds: props.monitoring.thresholds }),
       });
     }
   }

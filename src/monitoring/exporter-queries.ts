@@ -2,7 +2,7 @@
  * The custom queries of the PostgreSQL exporter sidecar (postgres_exporter's `--extend.query-path`
  * format), run as a member of `pg_monitor`. Each metric is `<query name>_<column>`. The alerts and
  * the dashboard use only these, the exporter's `pg_up`, and Patroni's `/metrics`. Supported on
- * PostgreSQL 12 and later (`pg_ls_archive_statusdir`).
+ * PostgreSQL 12 and later (`pg_ls_archive_statusdir`, `pg_ls_waldir`).
  */
 
 type Usage = 'LABEL' | 'GAUGE' | 'COUNTER';
@@ -63,6 +63,21 @@ export const EXPORTER_QUERIES: Record<string, ExporterQuery> = {
       column('failed_count', 'COUNTER', 'Failed attempts to archive a WAL file'),
       column('last_archived_age_seconds', 'GAUGE', 'Seconds since the last successful archive (-1: never)'),
       column('ready_segments', 'GAUGE', 'WAL segments waiting to be archived'),
+    ],
+  },
+  // Traces of base backups and promotions in pg_wal (pg_ls_waldir, granted to pg_monitor): pg_backup_stop on the
+  // primary (WAL-G's backup-push, pg_basebackup) writes a backup history file `<segment>.<offset>.backup` and removes
+  // the older archived ones; a promotion writes `<timeline>.history`. Neither is written on a standby.
+  pgaas_base_backup: {
+    query: [
+      "SELECT COALESCE(EXTRACT(EPOCH FROM max(modification) FILTER (WHERE name LIKE '%.backup')), 0) AS last_timestamp_seconds,",
+      "  COALESCE(EXTRACT(EPOCH FROM max(modification) FILTER (WHERE name LIKE '%.history')), 0) AS timeline_timestamp_seconds",
+      'FROM pg_ls_waldir()',
+    ].join('\n'),
+    master: true,
+    metrics: [
+      column('last_timestamp_seconds', 'GAUGE', 'End of the newest base backup taken on this member while primary (its backup history file in pg_wal; 0: none)'),
+      column('timeline_timestamp_seconds', 'GAUGE', 'When this member last saw a new timeline begin (newest timeline history file in pg_wal; 0: none)'),
     ],
   },
   pgaas_activity: {

@@ -1,4 +1,4 @@
-import { CLUSTER_LABEL } from './alert-rules';
+import { CLUSTER_LABEL, POOLER_TIER_LABEL } from './alert-rules';
 
 /** The label Grafana's dashboard sidecar looks for (kube-prometheus-stack's default). */
 export const GRAFANA_DASHBOARD_LABEL = { grafana_dashboard: '1' };
@@ -11,9 +11,46 @@ interface Panel {
   readonly description: string;
 }
 
-/** The panels of one cluster's dashboard; every series comes from the exporter sidecar or Patroni's /metrics. */
-export function dashboardPanels(name: string, namespace: string): Panel[] {
+/** The panels of one cluster's dashboard; every series comes from the exporter sidecars or Patroni's /metrics. */
+export function dashboardPanels(name: string, namespace: string, pooler = false): Panel[] {
   const sel = `namespace="${namespace}", ${CLUSTER_LABEL}="${name}"`;
+  return [...clusterPanels(sel), ...pooler ? poolerPanels(sel) : []];
+}
+
+function poolerPanels(sel: string): Panel[] {
+  const byTier = `by (${POOLER_TIER_LABEL})`;
+  return [
+    {
+      title: 'Pooler clients',
+      type: 'timeseries',
+      unit: 'none',
+      description: 'Client connections of every pooler tier: linked to a server or idle (active), and waiting for a server connection.',
+      targets: [
+        { expr: `sum ${byTier} (pgbouncer_pools_client_active_connections{${sel}})`, legend: 'active {{${POOLER_TIER_LABEL}}}' },
+        { expr: `sum ${byTier} (pgbouncer_pools_client_waiting_connections{${sel}})`, legend: 'waiting {{${POOLER_TIER_LABEL}}}' },
+      ],
+    },
+    {
+      title: 'Pooler longest wait',
+      type: 'timeseries',
+      unit: 's',
+      description: 'Age of the oldest client waiting for a server connection, per database (pool exhaustion).',
+      targets: [{ expr: `max by (${POOLER_TIER_LABEL}, database) (pgbouncer_pools_client_maxwait_seconds{${sel}})`, legend: '{{${POOLER_TIER_LABEL}}} {{database}}' }],
+    },
+    {
+      title: 'Pooler server connections',
+      type: 'timeseries',
+      unit: 'none',
+      description: 'Server connections of every pooler tier, in use and idle.',
+      targets: [
+        { expr: `sum ${byTier} (pgbouncer_pools_server_active_connections{${sel}})`, legend: 'active {{${POOLER_TIER_LABEL}}}' },
+        { expr: `sum ${byTier} (pgbouncer_pools_server_idle_connections{${sel}})`, legend: 'idle {{${POOLER_TIER_LABEL}}}' },
+      ],
+    },
+  ];
+}
+
+function clusterPanels(sel: string): Panel[] {
   return [
     { title: 'Leader', type: 'stat', unit: 'none', description: 'Which member holds the Patroni leader lock (1).', targets: [{ expr: `patroni_primary{${sel}}`, legend: '{{pod}}' }] },
     { title: 'Timeline', type: 'stat', unit: 'none', description: 'Grows by one at every failover or switchover.', targets: [{ expr: `max(patroni_postgres_timeline{${sel}})`, legend: 'timeline' }] },
@@ -46,8 +83,8 @@ export function dashboardPanels(name: string, namespace: string): Panel[] {
 }
 
 /** The dashboard JSON (Grafana's schema), deterministic: a stable uid from the cluster and namespace. */
-export function grafanaDashboard(name: string, namespace: string): Record<string, unknown> {
-  const panels = dashboardPanels(name, namespace).map((p, i) => ({
+export function grafanaDashboard(name: string, namespace: string, pooler = false): Record<string, unknown> {
+  const panels = dashboardPanels(name, namespace, pooler).map((p, i) => ({
     id: i + 1,
     title: p.title,
     description: p.description,

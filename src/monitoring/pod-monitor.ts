@@ -1,7 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { CLUSTER_LABEL } from './alert-rules';
-import { EXPORTER } from './exporter-sidecar';
 
 export interface PodMonitorProps {
   readonly name: string;
@@ -10,13 +9,17 @@ export interface PodMonitorProps {
   readonly selector: Record<string, string>;
   /** The members' label carrying the cluster name; Prometheus sees it as `cluster_name`. */
   readonly clusterNameLabel: string;
-  readonly patroniPortName: string;
+  /** Named container ports serving `/metrics`. */
+  readonly portNames: string[];
+  /** Pod labels copied onto every series besides the cluster name (`-` becomes `_` in Prometheus). */
+  readonly extraTargetLabels?: string[];
   readonly scrapeInterval: string;
 }
 
 /**
- * A Prometheus Operator PodMonitor (monitoring.coreos.com/v1) scraping every member's exporter and
- * Patroni's `/metrics`, with the member's cluster name on every series (the alerts select on it).
+ * A Prometheus Operator PodMonitor (monitoring.coreos.com/v1) scraping named ports of the selected pods (the members'
+ * exporter and Patroni's `/metrics`, or the pooler's exporter), with the cluster name on every series (the alerts
+ * select on it).
  */
 export class PodMonitor extends Construct {
   public readonly apiObject: ApiObject;
@@ -33,8 +36,8 @@ export class PodMonitor extends Construct {
       metadata: { name: props.name, labels: props.labels },
       spec: {
         selector: { matchLabels: props.selector },
-        podTargetLabels: [props.clusterNameLabel],
-        podMetricsEndpoints: [endpoint(EXPORTER.PORT_NAME), endpoint(props.patroniPortName)],
+        podTargetLabels: [props.clusterNameLabel, ...props.extraTargetLabels ?? []],
+        podMetricsEndpoints: props.portNames.map(endpoint),
       },
     });
   }

@@ -56,6 +56,23 @@ export interface AlertThresholds {
    * @default 26
    */
   readonly logicalBackupMaxAgeHours?: number;
+  /**
+   * Hours since the newest base backup (or the start of the current timeline) above which `PostgresBaseBackupStale`
+   * fires. Only with `backup` and base backups on the primary (not `backupFromReplica`).
+   * @default the longest gap between two runs of `backup.schedule` plus 2 hours (26 for Spilo's daily "0 1 * * *")
+   */
+  readonly baseBackupMaxAgeHours?: number;
+  /**
+   * Seconds the oldest client of a pooler pool may wait for a server connection before `PostgresPoolerClientsWaiting`
+   * fires (PgBouncer's `maxwait`, for 2 minutes: a failover's short wait does not fire).
+   * @default 10
+   */
+  readonly poolerClientWaitSeconds?: number;
+  /**
+   * Share of a pooler pod's `max_client_conn` in use (0..1) above which `PostgresPoolerClientsSaturated` fires.
+   * @default 0.85
+   */
+  readonly poolerClientSaturation?: number;
 }
 
 /**
@@ -68,6 +85,13 @@ export interface ClusterMonitoringOptions {
    * @default "quay.io/prometheuscommunity/postgres-exporter:v0.11.1"
    */
   readonly exporterImage?: string;
+  /**
+   * The PgBouncer exporter image of the pooler pods' metrics sidecar (prometheus-community pgbouncer_exporter;
+   * pinned: the pooler alerts are tested against this release). Each pooler pod gets the sidecar when the cluster
+   * has monitoring and a `connectionPooler`.
+   * @default "quay.io/prometheuscommunity/pgbouncer-exporter:v0.12.1"
+   */
+  readonly poolerExporterImage?: string;
   /**
    * Resources of the exporter sidecar.
    * @default cpu request 10m, limit 100m; memory request and limit 64Mi

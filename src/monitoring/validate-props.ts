@@ -5,6 +5,7 @@ import { DEFAULT_THRESHOLDS, ResolvedThresholds } from './alert-rules';
 import { EXPORTER } from './exporter-sidecar';
 import { ClusterMonitoringOptions } from './props';
 import { NetworkPeer } from '../network/network-peer';
+import { POOLER_EXPORTER } from '../pooler/pooler-exporter';
 import { resolveContainerResources } from '../private/resources';
 import { Validated, ValidationErrors, validateLabels } from '../private/validation';
 
@@ -14,6 +15,7 @@ export const DEFAULT_MONITORING_ROLE = 'pgaas_monitor';
 /** {@link ClusterMonitoringOptions} with every default applied. */
 export interface ResolvedMonitoring {
   readonly exporterImage: string;
+  readonly poolerExporterImage: string;
   readonly exporterResources: k8s.ResourceRequirements;
   readonly monitoringRole: string;
   readonly podMonitor: boolean;
@@ -57,7 +59,7 @@ export function resolveMonitoring(options: ClusterMonitoringOptions): Validated<
   }, resourceErrors, { requests: { 'ephemeral-storage': '8Mi' }, limits: { 'ephemeral-storage': '32Mi' } });
   errors.addProblems(resourceErrors.problems.map((p) => ({ ...p, property: p.property.replace(/^resources\./, 'exporterResources.') })));
   const thresholds: ResolvedThresholds = { ...DEFAULT_THRESHOLDS, ...definedOnly(options.alerts ?? {}) };
-  const fractions = new Set(['connectionSaturation', 'volumeUsage']);
+  const fractions = new Set(['connectionSaturation', 'volumeUsage', 'poolerClientSaturation']);
   for (const [key, value] of Object.entries(thresholds)) {
     const property = `alerts.${key}`;
     if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
@@ -75,6 +77,7 @@ export function resolveMonitoring(options: ClusterMonitoringOptions): Validated<
     problems: errors.problems,
     value: {
       exporterImage: options.exporterImage ?? EXPORTER.IMAGE,
+      poolerExporterImage: options.poolerExporterImage ?? POOLER_EXPORTER.IMAGE,
       exporterResources: resources.requirements,
       monitoringRole: options.monitoringRole ?? DEFAULT_MONITORING_ROLE,
       podMonitor: options.podMonitor ?? false,

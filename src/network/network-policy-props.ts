@@ -72,6 +72,11 @@ export interface PoolerNetworkOptions {
    * @default - the peers allowed to the database (`allowFrom`)
    */
   readonly allowFrom?: NetworkPeer[];
+  /**
+   * Port of the pooler pods' metrics sidecar, opened to `metricsFrom`.
+   * @default 9127 (the PgBouncer exporter's)
+   */
+  readonly metricsPort?: number;
 }
 
 /** Properties of {@link DatabaseNetworkPolicy}. */
@@ -159,6 +164,7 @@ export interface NetworkPolicyPorts {
   readonly pooler: number;
   readonly backup: number;
   readonly metrics: number;
+  readonly poolerMetrics: number;
 }
 
 export function networkPolicyPorts(props: DatabaseNetworkPolicyProps): NetworkPolicyPorts {
@@ -170,6 +176,7 @@ export function networkPolicyPorts(props: DatabaseNetworkPolicyProps): NetworkPo
     pooler: props.pooler?.port ?? 5432,
     backup: props.backupEndpoints?.port ?? 443,
     metrics: props.metricsPort ?? 9187,
+    poolerMetrics: props.pooler?.metricsPort ?? 9127,
   };
 }
 
@@ -201,7 +208,7 @@ export function validateDatabaseNetworkPolicy(props: DatabaseNetworkPolicyProps)
   const ports = networkPolicyPorts(props);
   const portProblems: Array<[string, number]> = [['postgresPort', ports.postgres], ['patroniPort', ports.patroni], ['apiServer.port', ports.apiServer[0]],
     ...(props.apiServer.additionalPorts ?? []).map((p, i): [string, number] => [`apiServer.additionalPorts[${i}]`, p]),
-    ['dns.port', ports.dns], ['pooler.port', ports.pooler], ['backupEndpoints.port', ports.backup], ['metricsPort', ports.metrics]];
+    ['dns.port', ports.dns], ['pooler.port', ports.pooler], ['backupEndpoints.port', ports.backup], ['metricsPort', ports.metrics], ['pooler.metricsPort', ports.poolerMetrics]];
   for (const [property, port] of portProblems) errors.check(property, port, portProblem(port));
   if (props.apiServer.cidrs.length === 0) errors.add('apiServer.cidrs', props.apiServer.cidrs, 'must name at least one CIDR: Patroni cannot hold its leader lock without the API server');
   for (const cidr of props.apiServer.cidrs) if (!isCidr(cidr)) errors.add('apiServer.cidrs', cidr, CIDR_RULE);

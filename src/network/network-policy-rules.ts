@@ -58,10 +58,15 @@ export class NetworkPolicyRules {
     ];
   }
 
-  /** The pooler's clients on its port; none yet means no rule (a rule without peers would admit everyone). */
+  /** The pooler's clients on its port, Prometheus on its metrics port; none yet means no rule (a rule without peers would admit everyone). */
   public poolerIngress(clients: NetworkPeer[]): Ingress[] {
     const from = this.peers(this.props.pooler?.allowFrom ?? clients);
-    return from.length ? [{ from, ports: [tcp(this.ports.pooler)] }] : [];
+    const metricsFrom = this.props.metricsFrom ?? [];
+    return [
+      ...from.length ? [{ from, ports: [tcp(this.ports.pooler)] }] : [],
+      // Prometheus scrapes the pooler's exporter; only the declared peers (none: no rule).
+      ...metricsFrom.length ? [{ from: this.peers(metricsFrom), ports: [tcp(this.ports.poolerMetrics)] }] : [],
+    ];
   }
 
   /** DNS and the members' PostgreSQL port: the pooler and every Job that connects to the database. */

@@ -75,8 +75,8 @@ export class ConnectionPooler extends Construct {
    * The cluster's pooler, created by `PostgresCluster` (which provides its role, Secret and NetworkPolicy).
    * @internal
    */
-  public static _create(scope: Construct, id: string, props: ConnectionPoolerProps): ConnectionPooler {
-    return new ConnectionPooler(scope, id, props);
+  public static _create(scope: Construct, id: string, props: ConnectionPoolerProps, exporterImage?: string): ConnectionPooler {
+    return new ConnectionPooler(scope, id, props, exporterImage);
   }
 
   /** Name of the primary pooler's Service (and Deployment): `<cluster>-pooler`. */
@@ -129,7 +129,7 @@ export class ConnectionPooler extends Construct {
   /** The CA clients verify the pooler with, when it serves the cluster's certificate. */
   private readonly ca?: ServerCa;
 
-  private constructor(scope: Construct, id: string, props: ConnectionPoolerProps) {
+  private constructor(scope: Construct, id: string, props: ConnectionPoolerProps, exporterImage?: string) {
     super(scope, id);
     registerOwned(this);
     const cluster = props.cluster;
@@ -141,7 +141,7 @@ export class ConnectionPooler extends Construct {
     const resolved = resolveConnectionPooler(props, cluster);
     errors.addProblems(resolved.problems);
     errors.throwIfAny();
-    const pooler = resolved.value;
+    const pooler = { ...resolved.value, exporterImage };
 
     this.cluster = cluster;
     this.replicas = pooler.replicas;

@@ -23,3 +23,8 @@ export const PRESTOP_DELAY = 10;
 /** uid/gid of `postgres` in the default image; set explicitly so runAsNonRoot can be verified. */
 export const POOLER_UID = 70;
 export const POOLER_GID = 70;
+
+/** Labels selecting the pods of every tier of a cluster's pooler (not `application: spilo`: the database's Services must never select them). */
+export function poolerSelectorLabels(clusterName: string): Record<string, string> {
+  return { 'application': 'db-connection-pooler', 'cluster-name': clusterName };
+}

@@ -6,6 +6,7 @@ import {
   AUTH_DIR, AUTH_FILE, CONFIG_DIR, CONFIG_FILE, CONFIG_HASH_ANNOTATION, CONTAINER, INIT_CONTAINER,
   POOLER_GID, POOLER_PORT, POOLER_UID, PRESTOP_DELAY, SOCKET_DIR, TLS_DIR,
 } from './pod-layout';
+import { poolerExporterContainer } from './pooler-exporter';
 import { ResolvedConnectionPooler, ResolvedPoolerTier } from './validate-props';
 import { EXEMPTION_REASONS, exemptionAnnotations } from '../audit/exemptions';
 import { PolicyCheck } from '../audit/policy-rules';
@@ -135,7 +136,9 @@ export function renderPoolerTier(pooler: ResolvedConnectionPooler, tier: Resolve
           ...placementPodSpec(pooler.placement, selector),
           imagePullSecrets: pooler.imagePullSecrets.length > 0 ? pooler.imagePullSecrets.map((n) => ({ name: n })) : undefined,
           initContainers: [initContainer],
-          containers: [container],
+          containers: [container, ...pooler.exporterImage ? [poolerExporterContainer({
+            image: pooler.exporterImage, poolerRole: pooler.poolerRole, credentials: pooler.credentials, clientTls: tls !== undefined,
+          })] : []],
           volumes: [
             { name: 'config', configMap: { name, defaultMode: 0o444 } },
             // Memory-backed: the pooler role's password never reaches the node's disk.

@@ -3,7 +3,7 @@ import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
 import { databasesProblems, integerProblem, PgBouncerConfig, PgBouncerSettings, PoolSizes, PoolSizingInput } from './pgbouncer-config';
-import { AUTH_FILE, DEFAULT_POOLER_IMAGE, POOLER_PORT, PRESTOP_DELAY, SOCKET_DIR, TLS_CERT_FILE, TLS_KEY_FILE } from './pod-layout';
+import { AUTH_FILE, DEFAULT_POOLER_IMAGE, poolerSelectorLabels, POOLER_PORT, PRESTOP_DELAY, SOCKET_DIR, TLS_CERT_FILE, TLS_KEY_FILE } from './pod-layout';
 import { PoolMode } from './pool-mode';
 import { ConnectionPoolerOptions } from './props';
 import { validateImageReference } from '../cluster/spilo-image';
@@ -69,6 +69,8 @@ export interface ResolvedConnectionPooler {
   /** Labels of every object (the selector labels included). */
   readonly labels: Record<string, string>;
   readonly podAnnotations?: Record<string, string>;
+  /** The metrics sidecar's image, when the cluster has monitoring. */
+  readonly exporterImage?: string;
 }
 
 /** Users the lookup function never serves: they cannot connect through the pooler. */
@@ -198,8 +200,7 @@ export function resolveConnectionPooler(options: ConnectionPoolerOptions, upstre
     }
   }
 
-  // Not the cluster's `application: spilo`: the database Services and budget must never select pooler pods.
-  const selectorLabels = { 'application': 'db-connection-pooler', 'cluster-name': upstream.name };
+  const selectorLabels = poolerSelectorLabels(upstream.name);
   return {
     value: {
       primary,

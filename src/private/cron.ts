@@ -103,3 +103,40 @@ export function timeZoneProblem(zone: string): string | undefined {
     return `${rule} ("${zone}" is not in the time zone database)`;
   }
 }
+
+const MACRO_GAP_HOURS: Record<string, number> = {
+  '@hourly': 1, '@daily': 24, '@midnight': 24, '@weekly': 7 * 24, '@monthly': 31 * 24, '@yearly': 366 * 24, '@annually': 366 * 24,
+};
+
+/**
+ * The longest time between two runs of a valid cron expression, in hours (UTC, leap years included: a schedule
+ * on the 29th of February gives four years). Day of month and day of week combine as in Vixie cron: when both
+ * are restricted (neither starts with `*`), a day matching either runs.
+ */
+export function cronLongestGapHours(expression: string): number {
+  const trimmed = expression.trim().toLowerCase();
+  if (trimmed.startsWith('@')) return MACRO_GAP_HOURS[trimmed];
+  const fields = trimmed.split(/\s+/);
+  const [minutes, hours, days, months] = [0, 1, 2, 3].map((i) => expand(fields[i], FIELDS[i]));
+  const weekdays = expand(fields[4], FIELDS[4]).map((d) => d % 7);
+  const times = hours.flatMap((h) => minutes.map((m) => h * 60 + m)).sort((a, b) => a - b);
+  // Within a day, then from the last run of a day to the first of the next day that runs.
+  const withinDay = Math.max(0, ...times.slice(1).map((t, i) => t - times[i]));
+  const anyDay = fields[2].startsWith('*');
+  const anyWeekday = fields[4].startsWith('*');
+  const start = Date.UTC(2024, 0, 1);
+  let previous: number | undefined;
+  let longest = 0;
+  // Eight years hold every pattern of months, weekdays and leap days.
+  for (let day = 0; day < 8 * 366; day++) {
+    const date = new Date(start + day * 86_400_000);
+    const dayMatch = days.includes(date.getUTCDate());
+    const weekdayMatch = weekdays.includes(date.getUTCDay());
+    const matches = months.includes(date.getUTCMonth() + 1)
+      && (anyDay && anyWeekday ? true : anyDay ? weekdayMatch : anyWeekday ? dayMatch : dayMatch || weekdayMatch);
+    if (!matches) continue;
+    if (previous !== undefined) longest = Math.max(longest, (day - previous) * 24 * 60 - times[times.length - 1] + times[0]);
+    previous = day;
+  }
+  return Math.max(withinDay, longest) / 60;
+}

@@ -149,7 +149,14 @@ export function clusterStatus(input: StatusInput): ClusterStatus {
     if (m.state !== 'running' && m.state !== 'streaming') warnings.push(`${m.name} is ${m.state}`);
     if (m.pendingRestart) warnings.push(`${m.name} needs a restart to apply changed parameters`);
     if (m.role === 'replica' && m.replicationState !== undefined && m.replicationState !== 'streaming') warnings.push(`${m.name} is ${m.replicationState}, not streaming`);
-    if (m.role === 'primary (no lock)') warnings.push(`${m.name} runs as primary without holding the lock`);
+    // A member that stopped (killed, its node lost) leaves its last status annotation behind: without readiness
+    // it is no proof of a second primary (found on real Patroni 4 members: a killed leader still reads "primary").
+    if (m.role === 'primary (no lock)') {
+      warnings.push(m.ready === false ? `${m.name} is not Ready; its last reported role, primary, may be stale (stopped or demoting)`
+        : `${m.name} runs as primary without holding the lock`);
+    } else if (m.ready === false) {
+      warnings.push(`${m.name} is not Ready`);
+    }
   }
   if (leader && !members.some((m) => m.name === leader)) warnings.push(`the lock holder ${leader} has no pod`);
 
@@ -187,7 +194,9 @@ export function formatStatus(statuses: ClusterStatus[]): string {
       `${s.syncStandby ? `, sync standby ${s.syncStandby}` : ''}${s.paused ? ', PAUSED' : ''}`);
     out.push('  MEMBER                ROLE               STATE       TL   LAG(bytes)  READY  PENDING-RESTART');
     for (const m of s.members) {
-      out.push(`  ${m.name.padEnd(21)} ${m.role.padEnd(18)} ${m.state.padEnd(11)} ${String(m.timeline ?? '-').padEnd(4)} ${String(m.lagBytes ?? '-').padEnd(11)} ` +
+      // A replica's state as patronictl shows it: its replication state (streaming, in archive recovery) while running.
+      const state = m.state === 'running' && m.replicationState ? m.replicationState : m.state;
+      out.push(`  ${m.name.padEnd(21)} ${m.role.padEnd(18)} ${state.padEnd(11)} ${String(m.timeline ?? '-').padEnd(4)} ${String(m.lagBytes ?? '-').padEnd(11)} ` +
         `${m.ready === undefined ? '-' : m.ready ? 'yes' : 'no'}`.padEnd(6) + ` ${m.pendingRestart ? 'yes' : 'no'}`);
     }
     for (const f of s.recentFailovers) out.push(`  failover: timeline ${f.timeline} -> ${f.timeline + 1} at ${f.time ?? '?'} to ${f.newLeader ?? '?'} (${f.reason})`);

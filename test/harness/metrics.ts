@@ -48,12 +48,12 @@ export async function httpGet(url: string, timeoutMs = 10_000): Promise<string> 
 }
 
 /**
- * A Debian exporter (prometheus-postgres-exporter) run as the service user with the container's
+ * An exporter (a Debian package, or a binary built by the harness when `pkg` is empty) run as the service user with the container's
  * own args and env, except the listen address (127.0.0.1 and a free port) and files the harness places.
  */
 export class ExporterProcess {
   public static async start(binary: string, pkg: string, args: string[], env: Record<string, string>): Promise<ExporterProcess> {
-    ensureDebianPackages([pkg]);
+    if (pkg !== '') ensureDebianPackages([pkg]);
     const dir = serviceTempDir('exporter');
     const port = await freePort();
     const log = path.join(dir, 'exporter.log');

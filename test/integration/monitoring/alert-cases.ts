@@ -19,6 +19,10 @@ const member = (pod: string, extra = '') => `{namespace="${NS}", cluster_name="$
 const pvc = (claim: string) => `{namespace="${NS}", persistentvolumeclaim="${claim}"}`;
 const clusterLabels = { namespace: NS, cluster_name: CLUSTER };
 const podLabels = (pod: string) => ({ ...clusterLabels, pod });
+const POOLER = 'orders-db-pooler';
+const POOLER_POD = 'orders-db-pooler-5d8f7-abcde';
+const poolerPod = (extra = '') => `{namespace="${NS}", cluster_name="${CLUSTER}", connection_pooler="${POOLER}", pod="${POOLER_POD}"${extra}}`;
+const pool = (database: string, user: string) => poolerPod(`, database="${database}", user="${user}"`);
 
 export const FIRING: FiringCase[] = [
   {
@@ -106,9 +110,16 @@ export const FIRING: FiringCase[] = [
   },
   {
     alert: 'PostgresExporterDown',
-    series: [{ series: `up${member('orders-db-2', ', job="orders/orders-db", instance="10.0.0.7:9187"')}`, values: '0x10' }],
+    series: [
+      { series: `up${member('orders-db-2', ', job="orders/orders-db", instance="10.0.0.7:9187"')}`, values: '0x10' },
+      // A pooler pod's exporter (the pooler's PodMonitor).
+      { series: `up${poolerPod(', job="orders/orders-db-pooler", instance="10.0.0.9:9127"')}`, values: '0x10' },
+    ],
     evalTime: '8m',
-    firing: [{ ...podLabels('orders-db-2'), job: 'orders/orders-db', instance: '10.0.0.7:9187' }],
+    firing: [
+      { ...podLabels('orders-db-2'), job: 'orders/orders-db', instance: '10.0.0.7:9187' },
+      { ...clusterLabels, connection_pooler: POOLER, pod: POOLER_POD, job: 'orders/orders-db-pooler', instance: '10.0.0.9:9127' },
+    ],
   },
   {
     alert: 'PostgresMemberRestarting',
@@ -158,6 +169,40 @@ export const FIRING: FiringCase[] = [
     evalTime: '20m',
     firing: [podLabels('orders-db-0')],
   },
+  {
+    alert: 'PostgresBaseBackupStale',
+    // The last base backup ended at time 0 on the primary (daily schedule: 26 hours allowed); no promotion since.
+    series: [
+      { series: `pgaas_base_backup_last_timestamp_seconds${member('orders-db-0')}`, values: '0x1700' },
+      { series: `pgaas_base_backup_timeline_timestamp_seconds${member('orders-db-0')}`, values: '0x1700' },
+      { series: `pgaas_base_backup_last_timestamp_seconds${member('orders-db-1')}`, values: '0x1700' },
+      { series: `pgaas_base_backup_timeline_timestamp_seconds${member('orders-db-1')}`, values: '0x1700' },
+    ],
+    evalTime: '27h',
+    firing: [clusterLabels],
+  },
+  {
+    alert: 'PostgresPoolerClientsWaiting',
+    series: [
+      { series: `pgbouncer_pools_client_maxwait_seconds${pool('orders', 'orders_app')}`, values: '30x10' },
+      { series: `pgbouncer_pools_client_maxwait_seconds${pool('orders', 'pooler')}`, values: '0x10' },
+    ],
+    evalTime: '5m',
+    firing: [{ ...clusterLabels, connection_pooler: POOLER, database: 'orders' }],
+  },
+  {
+    alert: 'PostgresPoolerClientsSaturated',
+    // 8600 active + 200 waiting of max_client_conn 10000.
+    series: [
+      { series: `pgbouncer_pools_client_active_connections${pool('orders', 'orders_app')}`, values: '8600x15' },
+      { series: `pgbouncer_pools_client_waiting_connections${pool('orders', 'orders_app')}`, values: '200x15' },
+      { series: `pgbouncer_pools_client_active_connections${pool('pgbouncer', 'pgbouncer')}`, values: '1x15' },
+      { series: `pgbouncer_pools_client_waiting_connections${pool('pgbouncer', 'pgbouncer')}`, values: '0x15' },
+      { series: `pgbouncer_config_max_client_connections${poolerPod()}`, values: '10000x15' },
+    ],
+    evalTime: '10m',
+    firing: [{ ...clusterLabels, connection_pooler: POOLER, pod: POOLER_POD }],
+  },
 ];
 
 /** A healthy three-member cluster for 28 hours: every alert stays silent. */
@@ -182,6 +227,14 @@ export const HEALTHY: Series[] = [
     { series: `pgaas_replication_replay_lag_seconds${member('orders-db-0', `, application_name="${replica}"`)}`, values: '0.2x1700' },
     { series: `pgaas_replication_streaming${member('orders-db-0', `, application_name="${replica}"`)}`, values: '1x1700' },
   ]),
+  ...['orders-db-0', 'orders-db-1', 'orders-db-2'].map((pod) => ({ series: `pgaas_base_backup_timeline_timestamp_seconds${member(pod)}`, values: '0x1700' })),
+  // The primary's daily base backup ends at 0 and at 24 h (its backup history file; the replicas have none).
+  { series: `pgaas_base_backup_last_timestamp_seconds${member('orders-db-0')}`, values: '0x1439 86400x300' },
+  ...['orders-db-1', 'orders-db-2'].map((pod) => ({ series: `pgaas_base_backup_last_timestamp_seconds${member(pod)}`, values: '0x1700' })),
+  { series: `pgbouncer_pools_client_maxwait_seconds${pool('orders', 'orders_app')}`, values: '0x1700' },
+  { series: `pgbouncer_pools_client_active_connections${pool('orders', 'orders_app')}`, values: '300x1700' },
+  { series: `pgbouncer_pools_client_waiting_connections${pool('orders', 'orders_app')}`, values: '2x1700' },
+  { series: `pgbouncer_config_max_client_connections${poolerPod()}`, values: '10000x1700' },
   { series: `pgaas_archiver_failed_count${member('orders-db-0')}`, values: '2x1700' },
   { series: `pgaas_archiver_ready_segments${member('orders-db-0')}`, values: '1x1700' },
   { series: `kube_job_status_failed{namespace="${NS}", job_name="orders-db-backup-nightly-29380000"}`, values: '0x1700' },

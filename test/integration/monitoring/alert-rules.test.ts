@@ -22,7 +22,7 @@ function synthesizedRules(): any[] {
     region: 'eu-central-1',
     credentials: StorageCredentials.workloadIdentity({ serviceAccountAnnotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/x' } }),
   });
-  new PostgresCluster(chart, 'db', { name: 'orders-db', instances: 3, backup: { storage }, monitoring: { prometheusRule: true } });
+  new PostgresCluster(chart, 'db', { name: 'orders-db', instances: 3, backup: { storage }, connectionPooler: {}, monitoring: { prometheusRule: true } });
   const rule = Testing.synth(chart).find((o) => o.kind === 'PrometheusRule');
   return rule.spec.groups;
 }
@@ -77,6 +77,20 @@ describe('the synthesized alerts under promtool', () => {
         interval: '1m',
         input_series: [{ series: 'pgaas_recovery_in_recovery{namespace="orders", cluster_name="orders-db", pod="orders-db-0"}', values: '0x20' }],
         alert_rule_test: [{ eval_time: '15m', alertname: 'PostgresReplicasMissing', exp_alerts: [expected('PostgresReplicasMissing', { namespace: 'orders', cluster_name: 'orders-db' })] }],
+      },
+      {
+        name: 'PostgresBaseBackupStale counts from a promotion: a new primary has until its first scheduled backup',
+        interval: '1m',
+        input_series: [
+          // The old primary's backup at 0 is gone with it; orders-db-1 was promoted at 20 h (its timeline history file).
+          { series: 'pgaas_base_backup_last_timestamp_seconds{namespace="orders", cluster_name="orders-db", pod="orders-db-1"}', values: '0x2900' },
+          { series: 'pgaas_base_backup_timeline_timestamp_seconds{namespace="orders", cluster_name="orders-db", pod="orders-db-1"}', values: '0x1199 72000x1700' },
+        ],
+        alert_rule_test: [
+          { eval_time: '27h', alertname: 'PostgresBaseBackupStale', exp_alerts: [] },
+          // 26 hours after the promotion without a backup, it fires.
+          { eval_time: '46h40m', alertname: 'PostgresBaseBackupStale', exp_alerts: [expected('PostgresBaseBackupStale', { namespace: 'orders', cluster_name: 'orders-db' })] },
+        ],
       },
       ...['5m', '1h', '27h'].map((evalTime) => ({
         name: `a healthy cluster at ${evalTime}: silence`,

@@ -162,7 +162,7 @@ describe('postgres_exporter with the synthesized sidecar against real PostgreSQL
     const used = rules.flatMap((rule: any) => metricNamesIn(rule.expr)).filter((n: string) => n.startsWith('pgaas_') || n.startsWith('pg_'));
     expect(used.length).toBeGreaterThan(5);
     for (const name of used) expect({ name, produced: produced.has(name) }).toEqual({ name, produced: true });
-    // The same for the dashboard (its Patroni metrics are checked in patroni-metrics.test.ts).
+    // The same for the dashboard (its Patroni metrics are checked on Patroni 4 in test/integration/kube/observability-k8s.test.ts).
     const panels = dashboardPanels('orders-db', 'orders').flatMap((panel) => panel.targets.map((t) => t.expr));
     for (const name of panels.flatMap(metricNamesIn).filter((n) => !n.startsWith('patroni_'))) {
       expect({ name, produced: produced.has(name) }).toEqual({ name, produced: true });
@@ -170,6 +170,31 @@ describe('postgres_exporter with the synthesized sidecar against real PostgreSQL
     // The exporter ran the queries without errors (a failing query only logs).
     for (const e of [onPrimary, onReplica]) expect(e.log()).not.toMatch(/level=error|"level":"error"/);
     expect(replicaPsql('SELECT pg_wal_replay_resume()').status).toBe(0);
+  });
+
+  test('a base backup and a promotion leave the traces the base backup alert reads, visible to the monitoring role', async () => {
+    const now = () => Date.now() / 1000;
+    const onPrimary = await startExporter(primary.port);
+    const onReplica = await startExporter(replicaPort);
+    const before = value((await onPrimary.scrape()).samples, 'pgaas_base_backup_last_timestamp_seconds')[0];
+    // The harness's pg_basebackup (the replica) ended a base backup on the primary already: its history file is there.
+    expect(before).toBeGreaterThan(now() - 600);
+    expect(value((await onReplica.scrape()).samples, 'pgaas_base_backup_timeline_timestamp_seconds')).toEqual([0]);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    // What WAL-G's backup-push does through SQL: a non-exclusive backup, stopped without waiting for the archive.
+    primary.query("SELECT pg_backup_start('wal-g backup-push', true); SELECT labelfile IS NOT NULL FROM pg_backup_stop(false);");
+    // Both history files stay: pg_backup_stop removes only archived ones, and this archive fails (the newest counts).
+    expect(primary.query("SELECT count(*) FROM pg_ls_waldir() WHERE name LIKE '%.backup'")).toBe('2');
+    const after = value((await onPrimary.scrape()).samples, 'pgaas_base_backup_last_timestamp_seconds')[0];
+    expect(after).toBeGreaterThan(before);
+    expect(Math.abs(after - now())).toBeLessThan(10);
+    // A promotion starts a timeline: the new primary's timeline history file.
+    const replicaPsql = (sql: string) => runAsService('psql', ['-X', '-qAt', '-c', sql], { env: { PGHOST: replicaDir, PGPORT: String(replicaPort), PGUSER: 'postgres', PGDATABASE: 'postgres' } });
+    expect(replicaPsql('SELECT pg_promote(true, 30)').stdout.trim()).toBe('t');
+    const promoted = (await onReplica.scrape()).samples;
+    expect(value(promoted, 'pgaas_recovery_in_recovery')).toEqual([0]);
+    expect(Math.abs(value(promoted, 'pgaas_base_backup_timeline_timestamp_seconds')[0] - now())).toBeLessThan(10);
+    expect(value(promoted, 'pgaas_base_backup_last_timestamp_seconds')).toEqual([0]);
   });
 
   test('the alert set covers the archive only with WAL archiving', () => {

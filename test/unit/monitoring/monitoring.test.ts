@@ -140,7 +140,9 @@ describe('monitoring of a cluster', () => {
 
   test('the README\'s alert table lists every alert with its runbook', () => {
     const readme = fs.readFileSync(path.join(__dirname, '../../../README.md'), 'utf8');
-    const rules = clusterAlerts({ name: 'orders-db', namespace: 'orders', instances: 3, walArchiving: true, logicalBackupPrefix: 'orders-db-backup-', thresholds: DEFAULT_THRESHOLDS });
+    const target = { name: 'orders-db', namespace: 'orders', instances: 3, walArchiving: true, logicalBackupPrefix: 'orders-db-backup-' };
+    const rules = clusterAlerts({ ...target, baseBackupScheduleGapHours: 24, pooler: true, thresholds: DEFAULT_THRESHOLDS });
+    expect(rules).toHaveLength(20);
     for (const r of rules) {
       const row = readme.split('\n').find((l) => l.startsWith(`| \`${r.alert}\` |`));
       expect({ alert: r.alert, row: row !== undefined }).toEqual({ alert: r.alert, row: true });

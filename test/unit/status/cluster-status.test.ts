@@ -45,9 +45,9 @@ const HEALTHY: StatusInput = {
     { name: 'orders-db-sync', annotations: { leader: 'orders-db-1', sync_standby: 'orders-db-0' } },
   ],
   pods: [
-    member('orders-db-0', 'replica', { state: 'streaming', role: 'replica', xlog_location: 67109272, replication_state: 'streaming', timeline: 3 }),
+    member('orders-db-0', 'replica', { state: 'running', role: 'replica', xlog_location: 67109272, replication_state: 'streaming', timeline: 3 }),
     member('orders-db-1', 'master', { state: 'running', role: 'primary', xlog_location: 67109272, timeline: 3 }),
-    member('orders-db-2', 'replica', { state: 'streaming', role: 'replica', xlog_location: 67000000, replication_state: 'streaming', timeline: 3, pending_restart: true, pending_restart_reason: { max_connections: { old_value: '200', new_value: '273' } } }),
+    member('orders-db-2', 'replica', { state: 'running', role: 'replica', xlog_location: 67000000, replication_state: 'streaming', timeline: 3, pending_restart: true, pending_restart_reason: { max_connections: { old_value: '200', new_value: '273' } } }),
   ],
   cronJobs: [{ name: 'orders-db-backup-nightly', lastSuccessfulTime: '2026-12-05T01:30:41Z' }],
 };
@@ -63,9 +63,10 @@ describe('cluster status from Patroni 4 objects', () => {
     expect(s.syncStandby).toBe('orders-db-0');
     expect(s.paused).toBe(false);
     expect(s.members.map((m) => [m.name, m.role, m.state, m.lagBytes, m.pendingRestart])).toEqual([
-      ['orders-db-0', 'replica', 'streaming', 0, false],
+      // Patroni 4.0.4 reports a streaming replica as state "running" with replication_state "streaming" (seen on real members).
+      ['orders-db-0', 'replica', 'running', 0, false],
       ['orders-db-1', 'leader', 'running', undefined, false],
-      ['orders-db-2', 'replica', 'streaming', 109272, true],
+      ['orders-db-2', 'replica', 'running', 109272, true],
     ]);
     expect(s.recentFailovers).toEqual([
       { timeline: 2, lsn: 67108992, reason: 'no recovery target specified', time: '2026-12-05T09:12:40.998113+00:00', newLeader: 'orders-db-1' },
@@ -76,6 +77,8 @@ describe('cluster status from Patroni 4 objects', () => {
     const text = formatStatus([s]);
     expect(text).toContain('orders/orders-db: leader orders-db-1 since 2026-12-05T09:12:40.120931+00:00, timeline 3, sync standby orders-db-0');
     expect(text).toContain('failover: timeline 2 -> 3 at 2026-12-05T09:12:40.998113+00:00 to orders-db-1');
+    // The STATE column shows a running replica's replication state, as patronictl list does.
+    expect(text).toMatch(/^  orders-db-0\s+replica\s+streaming\s+3\s+0\s+yes\s+no$/m);
   });
 
   test('during a failover: the lock expired, the old leader stopped, a replica promoting', () => {
@@ -85,7 +88,7 @@ describe('cluster status from Patroni 4 objects', () => {
       pods: [
         member('orders-db-0', 'replica', { state: 'running', role: 'primary', xlog_location: 67109272, timeline: 3 }),
         member('orders-db-1', 'master', { state: 'stopped', role: 'primary' }, false),
-        member('orders-db-2', 'replica', { state: 'streaming', role: 'replica', xlog_location: 67109272, replication_state: 'in archive recovery', timeline: 3 }),
+        member('orders-db-2', 'replica', { state: 'running', role: 'replica', xlog_location: 67109272, replication_state: 'in archive recovery', timeline: 3 }),
       ],
     });
     expect(s.leader).toBeUndefined();
@@ -95,7 +98,10 @@ describe('cluster status from Patroni 4 objects', () => {
       'orders-db-1 is stopped',
       'orders-db-2 is in archive recovery, not streaming',
       'orders-db-0 runs as primary without holding the lock',
+      // A stopped member's last annotation still says primary: without readiness it is no second primary.
+      'orders-db-1 is not Ready; its last reported role, primary, may be stale (stopped or demoting)',
     ]));
+    expect(s.warnings).not.toContain('orders-db-1 runs as primary without holding the lock');
     expect(formatStatus([s])).toContain('leader (none)');
   });
 
