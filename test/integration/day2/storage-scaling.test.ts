@@ -98,6 +98,8 @@ describe('storage growth through GitOps', () => {
     expect(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('1Gi');
 
     const job = findJob(objects, `${NAME}-volumes-`);
+    // The Job controller's pod is admitted where Pod Security "restricted" is enforced.
+    await waitFor('the Job\'s pod', async () => (await plane.admin.get(`/api/v1/namespaces/${NS}/pods?labelSelector=job-name%3D${job.metadata.name}`)).items.length === 1, 30_000, 250);
     const startedAt = Date.now();
     const run = await runJobContainer(plane, job, { env: { PGAAS_POLL_SECONDS: '0.5' } });
     const tookMs = Date.now() - startedAt;

@@ -4,8 +4,10 @@ import * as os from 'os';
 import * as path from 'path';
 import { Chart, Size } from 'cdk8s';
 import { PostgresCluster, SynchronousMode } from '../../../src';
+import { PolicyRules } from '../../../src/audit/policy-rules';
 import { PostgresClusterProps } from '../../../src/cluster/props';
 import { VOLUME_EXPANSION_PYTHON } from '../../../src/cluster/volume-expansion-script';
+import { unexpectedViolations, writtenExemptions } from '../../harness/bundle-exemptions';
 import { clusterProblems, findObject, spiloConfiguration, synth, synthAppYaml, testChart } from '../../harness/synth';
 
 /* Day 2 storage and scaling at synth time: what the template keeps, the expansion Job, and what fails. */
@@ -26,7 +28,7 @@ describe('storage growth', () => {
     expect(out.filter((o) => o.metadata.name.startsWith('orders-db-volumes'))).toEqual([]);
   });
 
-  test('a grown cluster: the StatefulSet is byte-identical to the one it was created with; a Job grows each claim', () => {
+  test('a grown cluster: the volumeClaimTemplates are exactly the ones it was created with; a Job grows each claim', () => {
     const created = findObject(objects({ storage: Size.gibibytes(10), storageClassName: 'fast' }), 'StatefulSet');
     const out = objects(grown);
     const sts = findObject(out, 'StatefulSet');
@@ -49,6 +51,19 @@ describe('storage growth', () => {
     expect(policy.spec.egress.flatMap((r: any) => r.ports.map((p: any) => p.port))).toEqual(expect.arrayContaining([443, 6443]));
     // The max_wal_size default follows the real volume size.
     expect(spiloConfiguration(out).postgresql.parameters.max_wal_size).toBe('2560MB');
+  });
+
+  test('the Job and its RBAC pass the library\'s rule set, every exemption needed', () => {
+    const out = objects(grown).filter((o) => o.metadata.name.startsWith('orders-db-volumes'));
+    expect(out.map((o) => o.kind).sort()).toEqual(['Job', 'NetworkPolicy', 'Role', 'RoleBinding', 'ServiceAccount']);
+    expect(unexpectedViolations(out)).toEqual([]);
+    for (const [object, check] of writtenExemptions(out)) {
+      const stripped = JSON.parse(JSON.stringify(object));
+      for (const key of Object.keys(stripped.metadata.annotations)) {
+        if (key.includes(check) || key === 'kube-score/ignore' || key.startsWith('polaris.fairwinds.com/')) delete stripped.metadata.annotations[key];
+      }
+      expect(PolicyRules.check([stripped]).map((v) => v.check)).toContain(check);
+    }
   });
 
   test('the Job name changes with the size and with the members, and only then', () => {
