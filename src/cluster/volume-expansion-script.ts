@@ -30,10 +30,12 @@ def log(message):
 
 
 def quantity(text):
-    match = re.match(r"^([0-9.]+)(|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei|m)$", str(text))
+    match = re.match(r"^([0-9.]+)(?:[eE]([+-]?[0-9]+)|(|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei|m))$", str(text))
     if not match:
         raise ValueError("not a storage quantity: %r" % (text,))
-    return float(match.group(1)) * UNITS[match.group(2)]
+    if match.group(2) is not None:
+        return float(match.group(1)) * 10 ** int(match.group(2))
+    return float(match.group(1)) * UNITS[match.group(3)]
 
 
 class Api:
@@ -77,12 +79,20 @@ def main():
     claims = json.loads(os.environ["PGAAS_CLAIMS"])
     poll = float(os.environ.get("PGAAS_POLL_SECONDS", "5"))
     api = Api()
-    pending, failed, restart = list(claims), [], []
+    pending, failed, restart, waiting = list(claims), [], [], {}
     log("declared size %s for %s" % (declared_text, ", ".join(claims)))
+
+    def wait(name, why):
+        # Said once, then once a minute: a member being added, a claim not bound yet, a resize under way.
+        if time.monotonic() - waiting.get((name, why), -120) >= 60:
+            log("%s: waiting (%s)" % (name, why))
+            waiting[(name, why)] = time.monotonic()
+
     while pending:
         for name in list(pending):
             status, claim = api.call("GET", name)
             if status == 404:
+                wait(name, "the claim does not exist yet")
                 continue
             if status != 200:
                 log("ERROR: GET %s: HTTP %d %s" % (name, status, claim.get("message", "")))
@@ -95,6 +105,7 @@ def main():
                     % (name, requested_text, declared_text, requested_text))
                 failed.append(name); pending.remove(name); continue
             if claim.get("status", {}).get("phase") != "Bound":
+                wait(name, "the claim is not Bound yet")
                 continue
             if requested < declared:
                 status, answer = api.call("PATCH", name, {"spec": {"resources": {"requests": {"storage": declared_text}}}})
@@ -115,6 +126,8 @@ def main():
             elif "FileSystemResizePending" in conditions:
                 log("%s: volume grown; its file system grows when the member's pod restarts (offline expansion)" % name)
                 restart.append(name); pending.remove(name)
+            else:
+                wait(name, "resizing from %s" % capacity_text)
         if pending:
             time.sleep(poll)
     if restart:

@@ -1,5 +1,5 @@
 import { KubeClient } from './client';
-import { sleep } from '../processes';
+import { SyncLoop } from './sync-loop';
 
 /*
  * Stand-ins for the storage side of a cluster, for a control plane that runs no volume controllers
@@ -22,13 +22,13 @@ import { sleep } from '../processes';
 
 export type ExpansionMode = 'online' | 'offline';
 
-export class FakeStorage {
+export class FakeStorage extends SyncLoop {
   /** How the stand-in expands a file system; tests switch it between revisions. */
   public expansion: ExpansionMode = 'online';
-  private running = false;
-  private loop?: Promise<void>;
 
-  constructor(private readonly client: KubeClient, public readonly namespace: string) {}
+  constructor(private readonly client: KubeClient, public readonly namespace: string) {
+    super();
+  }
 
   /** A StorageClass served by the stand-in (cluster-scoped; the name is the test's). */
   public async createStorageClass(name: string, allowVolumeExpansion: boolean): Promise<void> {
@@ -41,26 +41,6 @@ export class FakeStorage {
       reclaimPolicy: 'Delete',
       volumeBindingMode: 'Immediate',
     }, { accept: [409] });
-  }
-
-  public start(intervalMs = 250): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = (async () => {
-      while (this.running) {
-        try {
-          await this.sync();
-        } catch {
-          // a conflict with the test's own writes: next round
-        }
-        await sleep(intervalMs);
-      }
-    })();
-  }
-
-  public async stop(): Promise<void> {
-    this.running = false;
-    await this.loop;
   }
 
   /** One round: bind Pending claims, expand Bound claims that request more than their capacity. */

@@ -124,10 +124,13 @@ describe('storage growth through GitOps', () => {
   }, 180_000);
 
   test('a member added after the growth starts at the template size, and the new Job grows its claim', async () => {
+    const previous = findJob(synth(grownTo(2, 2)), `${NAME}-volumes-`).metadata.name;
     const objects = synth(grownTo(2, 3));
-    const { created: added } = gitops().sync(objects);
+    const { created: added, pruned } = gitops().sync(objects);
     const job = findJob(objects, `${NAME}-volumes-`);
+    // Like Argo CD and Flux: the new Job is created, the previous one pruned.
     expect(added.map((o) => o.metadata.name)).toContain(job.metadata.name);
+    expect(pruned).toContain(`Job/${NS}/${previous}`);
     await waitForBoundClaims(claims(3));
     expect((await getClaim(`pgdata-${NAME}-2`)).spec.resources.requests.storage).toBe('1Gi');
     const run = await runJobContainer(plane, job, { env: { PGAAS_POLL_SECONDS: '0.5' } });

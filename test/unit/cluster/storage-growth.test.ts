@@ -96,11 +96,13 @@ describe('storage growth', () => {
     expect(clusterProblems({ volumeClaimTemplate: { storage: '10Gi' } as any })).toEqual([expect.stringContaining('volumeClaimTemplate.storage')]);
   });
 
-  test('the Job\'s script compiles', () => {
+  test('the Job\'s script compiles and reads quantities as the API server writes them', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'volumes-'));
     try {
       fs.writeFileSync(path.join(dir, 'expand.py'), VOLUME_EXPANSION_PYTHON);
-      execFileSync('python3', ['-m', 'py_compile', path.join(dir, 'expand.py')]);
+      const values = execFileSync('python3', ['-c', 'import expand; print([expand.quantity(q) for q in ["2Gi", "1.5Gi", "1e9", "1500M", "10737418240"]])'], { cwd: dir, encoding: 'utf8' });
+      expect(values.trim()).toBe(`[${[2 ** 31, 1.5 * 2 ** 30, 1e9, 1.5e9, 10737418240].map((n) => n.toFixed(1)).join(', ')}]`);
+      expect(() => execFileSync('python3', ['-c', 'import expand; expand.quantity("2GB")'], { cwd: dir, stdio: 'pipe' })).toThrow(/not a storage quantity/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
