@@ -6,6 +6,7 @@
 // cluster/: the PostgreSQL cluster, its handle and Patroni's RBAC
 export { PostgresCluster } from './cluster/postgres-cluster';
 export type { PostgresClusterProps, ClusterNetworkPolicyOptions } from './cluster/props';
+export type { VolumeClaimTemplate } from './cluster/volume-claim-template';
 export type { IPostgresCluster, ConnectionEnvOptions, PostgresClusterAttributes } from './cluster/cluster-ref';
 export { PatroniRbac } from './cluster/patroni-rbac';
 export type { PatroniRbacProps } from './cluster/patroni-rbac';

@@ -13,6 +13,7 @@ import { Spilo, SpiloLabels } from './spilo-contract';
 import { clusterObjectLabels, memberSelector, spiloStatefulSetSpec, statefulSetExemptions } from './spilo-pod';
 import { SpiloStatefulSet } from './spilo-stateful-set';
 import { ResolvedCluster, resolveClusterProps } from './validate-props';
+import { VolumeExpansion } from './volume-expansion';
 import { EXEMPTION_REASONS, exemptionAnnotations } from '../audit/exemptions';
 import { PolicyCheck } from '../audit/policy-rules';
 import { membersSelector } from '../connect/members-peer';
@@ -205,6 +206,7 @@ export class PostgresCluster extends Construct implements IPostgresCluster, kplu
     this.secretGenerator = this.provisionCredentials(cluster, metadata);
     this.bootstrap = this.createBootstrap(cluster);
     this.networkPolicy = this.createNetworkPolicy(cluster, objectLabels);
+    VolumeExpansion.forCluster(this, cluster, this.jobLabels('volume-expansion', 'volumes'), this.networkPolicy)?.job.addDependency(this.statefulSet);
 
     if (cluster.connectionPooler) {
       this.connectionPooler = ConnectionPooler._create(this, 'Pooler', { ...cluster.connectionPooler, cluster: this }, cluster.monitoring?.poolerExporterImage);
@@ -328,7 +330,7 @@ export class PostgresCluster extends Construct implements IPostgresCluster, kplu
   }
 
   /** Labels of a Job's pods: never the members' selector labels (the headless Service, the PDB and Patroni select by them). */
-  private jobLabels(component: string, group: 'secrets' | 'bootstrap'): Record<string, string> {
+  private jobLabels(component: string, group: 'secrets' | 'bootstrap' | 'volumes'): Record<string, string> {
     return {
       ...this.resolved.props.labels,
       'app.kubernetes.io/name': 'postgresql',

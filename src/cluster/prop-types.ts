@@ -64,6 +64,7 @@ export const CLUSTER_PROPS_SCHEMA: PropSchema = {
     imagePullSecrets: 'string[]',
     storage: size,
     storageClassName: 'string',
+    volumeClaimTemplate: { fields: { required: ['storage'], types: { storage: size, storageClassName: 'string' } } },
     deleteVolumesWithCluster: 'boolean',
     resources: { fields: RESOURCES_SCHEMA },
     parameters: 'record',

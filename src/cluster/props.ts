@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
 import { PatroniRbac } from './patroni-rbac';
 import { PatroniSettings } from './patroni-settings';
+import { VolumeClaimTemplate } from './volume-claim-template';
 import { ClusterBootstrap } from '../backup/cluster-bootstrap';
 import { ContinuousBackupProps } from '../backup/continuous-backup';
 import { Credentials } from '../credentials/credentials';
@@ -53,7 +54,8 @@ export interface PostgresClusterProps extends PodPlacementOptions {
    */
   readonly imagePullSecrets?: string[];
   /**
-   * Size of each member's data volume.
+   * Size of each member's data volume. It can only grow: on a running cluster, raise it and record
+   * the size the cluster was created with in `volumeClaimTemplate`.
    * @default Size.gibibytes(10)
    */
   readonly storage?: Size;
@@ -62,6 +64,12 @@ export interface PostgresClusterProps extends PodPlacementOptions {
    * @default - the cluster's default StorageClass
    */
   readonly storageClassName?: string;
+  /**
+   * What the StatefulSet was created with, to grow `storage` on a running cluster (see {@link VolumeClaimTemplate}):
+   * the template keeps these values and a Job expands every member's claim to `storage`.
+   * @default - the template is `storage` and `storageClassName` (a new cluster)
+   */
+  readonly volumeClaimTemplate?: VolumeClaimTemplate;
   /**
    * Delete the data volumes when the StatefulSet is deleted or scaled down. Keeping them is the
    * safe default: a deleted manifest must not delete the data.

@@ -4,6 +4,7 @@ import { bootstrapDcs } from './patroni-dcs';
 import { PatroniRestApi } from './patroni-rest-api';
 import { PreStopHook } from './prestop-hook';
 import { Spilo, SpiloLabels } from './spilo-contract';
+import { templateStorage } from './storage-rules';
 import { ResolvedCluster } from './validate-props';
 import { spiloExemptions } from '../audit/exemptions';
 import { ResolvedCredentials } from '../credentials/credentials';
@@ -212,7 +213,7 @@ export function spiloStatefulSetSpec(cluster: ResolvedCluster, serviceAccountNam
         accessModes: ['ReadWriteOnce'],
         volumeMode: 'Filesystem',
         storageClassName: props.storageClassName,
-        resources: { requests: { storage: k8s.Quantity.fromString(cluster.storage) } },
+        resources: { requests: { storage: k8s.Quantity.fromString(templateStorage(props, cluster.storage)) } },
       },
     }],
   };

@@ -12,6 +12,7 @@ import { CLUSTER_PROPS_SCHEMA } from './prop-types';
 import { PostgresClusterProps } from './props';
 import { MANAGED_ENV, RESERVED_MEMBER_LABELS, Spilo } from './spilo-contract';
 import { DEFAULT_SPILO_IMAGE, spiloImageVersions, validateImageReference } from './spilo-image';
+import { storageProblems } from './storage-rules';
 import { resolveSpiloBackup, SpiloBackupEnvironment } from '../backup/spilo-backup';
 import { Credentials, CredentialsBinding, ResolvedCredentials } from '../credentials/credentials';
 import { GitOpsOrdering } from '../credentials/secret-generator';
@@ -85,7 +86,6 @@ export interface ResolvedCluster {
   readonly monitoring?: ResolvedMonitoring & { readonly queriesConfigMap: string };
 }
 
-const MIN_STORAGE_BYTES = 1024 ** 3;
 const MIN_MEMORY_BYTES = 250 * 1024 ** 2;
 
 const NO_BACKUP: SpiloBackupEnvironment = { env: [], volumes: [], volumeMounts: [], serviceAccountAnnotations: {} };
@@ -124,11 +124,7 @@ export function resolveClusterProps(props: PostgresClusterProps, context: Cluste
   for (const secret of props.imagePullSecrets ?? []) errors.check('imagePullSecrets', secret, Rules.dns1123Subdomain(secret));
 
   const storage = sizeQuantity(props.storage ?? Size.gibibytes(10));
-  if (errors.check('storage', storage, Rules.quantity(storage)) && parseQuantity(storage) <= 0) errors.add('storage', storage, 'must be greater than zero');
-  if (!Rules.quantity(storage) && parseQuantity(storage) > 0 && parseQuantity(storage) < MIN_STORAGE_BYTES) {
-    errors.add('storage', storage, 'must be at least 1Gi: initdb, the WAL PostgreSQL keeps (max_wal_size) and Spilo\'s logs fill a smaller volume before any data');
-  }
-  if (props.storageClassName !== undefined) errors.check('storageClassName', props.storageClassName, Rules.dns1123Subdomain(props.storageClassName));
+  errors.addProblems(storageProblems(props, storage));
 
   const resources = resolveResources(props.resources, errors);
   if (resources.memoryBytes > 0 && resources.memoryBytes < MIN_MEMORY_BYTES) {

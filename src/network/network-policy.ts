@@ -87,6 +87,14 @@ export class DatabaseNetworkPolicy extends Construct implements IDatabaseNetwork
     return this.policy(id, `${this.props.name}-${nameSuffix}`, podLabels, () => [], this.rules.clientEgress(storage));
   }
 
+  /**
+   * Adds another Job of the bundle that talks only to the Kubernetes API (for example the volume
+   * expansion): no ingress, egress to the API server only.
+   */
+  public addApiServerClientJob(id: string, nameSuffix: string, podLabels: Record<string, string>): k8s.KubeNetworkPolicy {
+    return this.policy(id, `${this.props.name}-${nameSuffix}`, podLabels, () => [], this.rules.apiServerEgress);
+  }
+
   /** Allows more application pods to connect to PostgreSQL (and to the pooler, unless it has its own list). */
   public allowConnectionsFrom(...peers: NetworkPeer[]): void {
     const errors = new ValidationErrors(`DatabaseNetworkPolicy ${this.node.path}`);

@@ -33,6 +33,10 @@ export class ClusterNames {
   public get replicaPooler(): string { return `${this.cluster}-pooler-repl`; }
   /** The secret generator's ServiceAccount, Role and RoleBinding; its Job and ConfigMap add suffixes. */
   public get secretGenerator(): string { return `${this.cluster}-secrets`; }
+  /** The volume expansion's ServiceAccount, Role and RoleBinding; its Job adds a content hash. */
+  public get volumeExpansion(): string { return `${this.cluster}-volumes`; }
+  /** A member's data volume claim (the StatefulSet controller names it `<template>-<pod>`). */
+  public dataVolumeClaim(ordinal: number): string { return `pgdata-${this.pod(ordinal)}`; }
   /** The bootstrap Job and ConfigMap (before their content hash). */
   public get bootstrap(): string { return `${this.cluster}-bootstrap`; }
   /** The Secret with the server certificate, when the library names it (cert-manager). */
@@ -48,7 +52,7 @@ export class ClusterNames {
   }
 
   /** The label value that puts a pod in a NetworkPolicy group (`<cluster>-<group>`). */
-  public networkGroup(group: 'database' | 'secrets' | 'bootstrap' | 'pooler'): string {
+  public networkGroup(group: 'database' | 'secrets' | 'bootstrap' | 'pooler' | 'volumes'): string {
     return `${this.cluster}-${group}`;
   }
 

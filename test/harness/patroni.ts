@@ -495,6 +495,24 @@ export class PatroniMember {
   public markStopped(): void {
     this.expectExit = true;
   }
+
+  /**
+   * What the container runtime does when a pod stops: SIGTERM to Patroni, which shuts PostgreSQL
+   * down and exits; SIGKILL after `timeoutMs` (the grace period). Resolves when it is gone.
+   */
+  public async terminate(timeoutMs = 60_000): Promise<void> {
+    this.expectExit = true;
+    const child = this.child;
+    if (child?.pid === undefined || !this.running) return;
+    try {
+      process.kill(child.pid, 'SIGTERM');
+    } catch {
+      // gone
+    }
+    const deadline = Date.now() + timeoutMs;
+    while (this.running && Date.now() < deadline) await sleep(100);
+    if (this.running || this.postmasterPid() !== undefined) this.kill();
+  }
 }
 
 // --- clusters ------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 import { KubeClient } from './client';
+import { SyncLoop } from './sync-loop';
 import { KubeletEnv } from '../kubelet-env';
-import { sleep } from '../processes';
 
 /*
  * Stand-ins for what a kubelet and the scheduler do, for a control plane that has neither:
@@ -28,13 +28,13 @@ export interface FakeKubeletOptions {
   readonly nodes?: number;
 }
 
-export class FakeKubelet {
-  private running = false;
-  private loop?: Promise<void>;
+export class FakeKubelet extends SyncLoop {
   private readonly ips = new Map<string, string>();
   private nextIp = 10;
 
-  constructor(private readonly client: KubeClient, public readonly namespace: string, private readonly options: FakeKubeletOptions) {}
+  constructor(private readonly client: KubeClient, public readonly namespace: string, private readonly options: FakeKubeletOptions) {
+    super();
+  }
 
   public async ensureNodes(): Promise<string[]> {
     const names: string[] = [];
@@ -64,26 +64,6 @@ export class FakeKubelet {
       this.ips.set(name, ip);
     }
     return ip;
-  }
-
-  public start(intervalMs = 500): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = (async () => {
-      while (this.running) {
-        try {
-          await this.sync();
-        } catch {
-          // the API server may be down (failsafe tests): try again next round
-        }
-        await sleep(intervalMs);
-      }
-    })();
-  }
-
-  public async stop(): Promise<void> {
-    this.running = false;
-    await this.loop;
   }
 
   /** One round: bind new pods, write the status of bound ones. */

@@ -39,6 +39,11 @@ export interface KubePatroniCluster {
   readonly statefulSet: string;
   /** The pod of a member, as the API server has it now. */
   pod(member: PatroniMember): Promise<any>;
+  /**
+   * Starts a Patroni member for a pod the StatefulSet controller added (a scale-up), configured from
+   * that pod like the first ones, and waits until it streams from the leader.
+   */
+  addMember(podName: string, options?: { readonly timeoutMs?: number }): Promise<PatroniMember>;
 }
 
 /** Spilo's `kubernetes:` section from the container env (configure_spilo.py's KUBERNETES_* rules). */
@@ -86,6 +91,7 @@ export async function startKubePatroniCluster(
   });
   let cluster: PatroniCluster | undefined;
   const names = Array.from({ length: replicas }, (_, i) => `${statefulSet}-${i}`);
+  const timeout = options.memberTimeoutMs ?? 180_000;
   const stopAll = () => {
     void kubelet.stop();
     unregisterCleanupRoot(root);
@@ -98,46 +104,10 @@ export async function startKubePatroniCluster(
       return names.every((name) => pods.some((p) => p.metadata.name === name && p.spec.nodeName && p.status?.podIP));
     }, 60_000, 250);
 
-    const timeout = options.memberTimeoutMs ?? 180_000;
     for (const [i, name] of names.entries()) {
-      const pod = await plane.admin.get(`/api/v1/namespaces/${namespace}/pods/${name}`);
-      const container = (pod.spec.containers as any[]).find((c) => (c.env ?? []).some((e: any) => e.name === 'SPILO_CONFIGURATION'));
-      const env = await resolveContainerEnv(plane.admin, pod, container, kubelet.podIp(name));
-      const spilo = JSON.parse(env.SPILO_CONFIGURATION);
-      const spec: SynthesizedCluster = {
-        scope: env.SCOPE,
-        instances: replicas,
-        superuser: env.PGUSER_SUPERUSER,
-        replicationUser: env.PGUSER_STANDBY,
-        dcs: spilo.bootstrap.dcs,
-        initdb: spilo.bootstrap.initdb,
-        parameters: spilo.postgresql.parameters ?? {},
-        pgHba: spilo.postgresql.pg_hba,
-        allParameters: { ...spilo.bootstrap.dcs.postgresql?.parameters, ...spilo.postgresql.parameters },
-        restApi: spilo.restapi?.authentication,
-      };
-      const secrets: ClusterSecrets = { superuserPassword: env.PGPASSWORD_SUPERUSER, replicationPassword: env.PGPASSWORD_STANDBY };
-      if (!cluster) {
-        ensureInitdbLocales(spec.initdb);
-        cluster = PatroniCluster.of(spec, root, secrets, stopAll);
-      }
-      const dir = path.join(root, name);
-      fs.mkdirSync(dir);
-      const owner = fs.statSync(root);
-      fs.chownSync(dir, owner.uid, owner.gid);
-      fs.chmodSync(dir, 0o700);
-      // The pod's ServiceAccount token, as projected into the pod; Patroni reads the kubeconfig.
-      const token = await plane.serviceAccountToken(namespace, pod.spec.serviceAccountName);
-      const kubeconfig = path.join(dir, 'kubeconfig');
-      writeServiceFile(kubeconfig, plane.kubeconfig({ token }, namespace));
-      const member = new PatroniMember(spec, name, dir, await freePort(), await freePort(), { patroni, env: { KUBECONFIG: kubeconfig } });
-      // kubernetes.context: outside a pod Patroni reads KUBECONFIG and picks this context (its default is 'kind-kind').
-      member.configure({ kubernetes: { ...kubernetesDcsFromEnv(env, kubelet.podIp(name)), context: 'test' } }, secrets);
-      cluster.members.push(member);
-      members.set(name, member);
-      member.start();
-      if (i === 0) await cluster.waitForLeader({ timeoutMs: timeout, expected: member });
-      else await cluster.waitForReplica(member, { timeoutMs: timeout });
+      const member = await startMember(name);
+      if (i === 0) await cluster!.waitForLeader({ timeoutMs: timeout, expected: member });
+      else await cluster!.waitForReplica(member, { timeoutMs: timeout });
     }
   } catch (e) {
     if (cluster) {
@@ -147,6 +117,50 @@ export async function startKubePatroniCluster(
     }
     stopAll();
     throw e;
+  }
+
+  /** One member for one pod, configured from the pod as Spilo configures Patroni (the table above). */
+  async function startMember(name: string): Promise<PatroniMember> {
+    const pod = await plane.admin.get(`/api/v1/namespaces/${namespace}/pods/${name}`);
+    const container = (pod.spec.containers as any[]).find((c) => (c.env ?? []).some((e: any) => e.name === 'SPILO_CONFIGURATION'));
+    const env = await resolveContainerEnv(plane.admin, pod, container, kubelet.podIp(name));
+    const spilo = JSON.parse(env.SPILO_CONFIGURATION);
+    const spec: SynthesizedCluster = {
+      scope: env.SCOPE,
+      instances: replicas,
+      superuser: env.PGUSER_SUPERUSER,
+      replicationUser: env.PGUSER_STANDBY,
+      dcs: spilo.bootstrap.dcs,
+      initdb: spilo.bootstrap.initdb,
+      parameters: spilo.postgresql.parameters ?? {},
+      pgHba: spilo.postgresql.pg_hba,
+      allParameters: { ...spilo.bootstrap.dcs.postgresql?.parameters, ...spilo.postgresql.parameters },
+      restApi: spilo.restapi?.authentication,
+    };
+    const secrets: ClusterSecrets = { superuserPassword: env.PGPASSWORD_SUPERUSER, replicationPassword: env.PGPASSWORD_STANDBY };
+    if (!cluster) {
+      ensureInitdbLocales(spec.initdb);
+      cluster = PatroniCluster.of(spec, root, secrets, stopAll);
+    }
+    // A pod that returns (a scale-up after a scale-down) gets its retained volume back: its directory.
+    const dir = path.join(root, name);
+    if (!fs.existsSync(dir)) {
+      fs.mkdirSync(dir);
+      const owner = fs.statSync(root);
+      fs.chownSync(dir, owner.uid, owner.gid);
+      fs.chmodSync(dir, 0o700);
+    }
+    // The pod's ServiceAccount token, as projected into the pod; Patroni reads the kubeconfig.
+    const token = await plane.serviceAccountToken(namespace, pod.spec.serviceAccountName);
+    const kubeconfig = path.join(dir, 'kubeconfig');
+    writeServiceFile(kubeconfig, plane.kubeconfig({ token }, namespace));
+    const member = new PatroniMember(spec, name, dir, await freePort(), await freePort(), { patroni, env: { KUBECONFIG: kubeconfig } });
+    // kubernetes.context: outside a pod Patroni reads KUBECONFIG and picks this context (its default is 'kind-kind').
+    member.configure({ kubernetes: { ...kubernetesDcsFromEnv(env, kubelet.podIp(name)), context: 'test' } }, secrets);
+    cluster.members.push(member);
+    members.set(name, member);
+    member.start();
+    return member;
   }
   const running = cluster!;
   // With failsafe_mode (the bundle's default) Patroni 4 lets a replica race for the lock only when the
@@ -166,5 +180,18 @@ export async function startKubePatroniCluster(
     namespace,
     statefulSet,
     pod: (member) => plane.admin.get(`/api/v1/namespaces/${namespace}/pods/${member.name}`),
+    addMember: async (podName, addOptions = {}) => {
+      await waitFor(`pod ${podName} bound and running`, async () => {
+        const pod = await plane.admin.request('GET', `/api/v1/namespaces/${namespace}/pods/${podName}`);
+        return pod.status === 200 && pod.body.spec.nodeName !== undefined && pod.body.status?.podIP !== undefined;
+      }, 60_000, 250);
+      const member = await startMember(podName);
+      try {
+        await running.waitForReplica(member, { timeoutMs: addOptions.timeoutMs ?? timeout });
+        return member;
+      } catch (e) {
+        throw running.withLogs(e);
+      }
+    },
   };
 }
