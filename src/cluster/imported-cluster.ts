@@ -8,6 +8,7 @@ import { DEFAULT_SPILO_IMAGE } from './spilo-image';
 import { IConnectableWorkload } from '../connect/workload';
 import { Credentials, ResolvedCredentials } from '../credentials/credentials';
 import { ClusterNames } from '../private/names';
+import { reportErrors } from '../private/tree-report';
 import { Rules, ValidationErrors } from '../private/validation';
 
 /**
@@ -40,7 +41,7 @@ export class ImportedPostgresCluster extends Construct implements IPostgresClust
     else errors.check('namespace', namespace, Rules.dns1123Label(namespace));
     const instances = attributes.instances ?? 1;
     errors.check('instances', instances, Number.isInteger(instances) && instances >= 1 ? undefined : 'must be an integer >= 1');
-    errors.throwIfAny();
+    reportErrors(this, errors);
 
     const names = new ClusterNames(attributes.name);
     this.name = attributes.name;

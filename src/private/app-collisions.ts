@@ -1,6 +1,7 @@
 // Internal: not part of the jsii API (do not re-export from src/index.ts).
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
+import { addTreeCheck } from './tree-report';
 
 const OWNED = Symbol.for('cdk8s-pgaas.owned');
 const CHECKED_APPS = new WeakSet<IConstruct>();
@@ -14,7 +15,8 @@ export function registerOwned(construct: Construct): void {
   const root = construct.node.root;
   if (CHECKED_APPS.has(root)) return;
   CHECKED_APPS.add(root);
-  root.node.addValidation({ validate: () => appCollisions(root) });
+  // Part of the tree's one report (private/tree-report.ts), with every construct's problems.
+  addTreeCheck(root, () => appCollisions(root));
 }
 
 /** The library construct an object belongs to (its nearest marked ancestor), if any. */

@@ -55,7 +55,7 @@ export class ValidationError extends Error {
 export class ValidationErrors {
   private readonly collected: Problem[] = [];
 
-  constructor(private readonly subject: string) {}
+  constructor(public readonly subject: string) {}
 
   public add(property: string, value: unknown, rule: string): void {
     this.collected.push({ property, value, rule });

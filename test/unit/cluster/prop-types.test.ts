@@ -4,12 +4,13 @@ import * as fc from 'fast-check';
 import * as ts from 'typescript';
 import { PostgresCluster } from '../../../src/cluster/postgres-cluster';
 import { CLUSTER_PROPS_SCHEMA, PATRONI_SETTINGS_SCHEMA } from '../../../src/cluster/prop-types';
+import { built as validatedTree } from '../../harness/synth';
 
 /** What a plain JavaScript (or jsii) caller can pass: anything. */
 function untyped(props: unknown): string[] {
   const chart = new Chart(Testing.app(), 'c', { namespace: 'db' });
   try {
-    new PostgresCluster(chart, 'db', props as any);
+    validatedTree(new PostgresCluster(chart, 'db', props as any));
     return [];
   } catch (e) {
     expect((e as Error).name).toBe('ValidationError'); // never a TypeError from deep inside
