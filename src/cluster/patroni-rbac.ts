@@ -2,7 +2,7 @@ import { ApiObject, Chart, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { registerOwned } from '../private/app-collisions';
-import { requirePropTypes } from '../private/runtime-types';
+import { PropSchema, requirePropTypes } from '../private/runtime-types';
 import { reportErrors } from '../private/tree-report';
 import { Rules, ValidationErrors, validateAnnotationKeys, validateLabels } from '../private/validation';
 
@@ -55,7 +55,7 @@ export class PatroniRbac extends Construct {
     super(scope, id);
     registerOwned(this);
     const errors = new ValidationErrors(`PatroniRbac ${this.node.path}`);
-    requirePropTypes(this, errors.subject, props, { required: ['name'], types: { name: 'string', serviceAccountAnnotations: 'record', labels: 'record' } });
+    requirePropTypes(this, errors.subject, props, PATRONI_RBAC_SCHEMA);
     const nameProblem = Rules.dns1123Subdomain(props.name);
     if (nameProblem) errors.add('name', props.name, nameProblem);
     validateLabels(errors, 'labels', props.labels);
@@ -110,3 +110,6 @@ export class PatroniRbac extends Construct {
     return rules;
   }
 }
+
+/** {@link PatroniRbacProps} at run time (test/unit/private/construct-prop-types.test.ts compares the two). */
+export const PATRONI_RBAC_SCHEMA: PropSchema = { required: ['name'], types: { name: 'string', serviceAccountAnnotations: 'record', labels: 'record' } };

@@ -45,7 +45,7 @@ export class ExternalSecret extends ApiObject {
   public static readonly KIND = 'ExternalSecret';
 
   constructor(scope: Construct, id: string, props: ExternalSecretProps) {
-    requirePropTypes(scope, `ExternalSecret ${props?.metadata?.name ?? id}`, props, EXTERNAL_SECRET_SCHEMA);
+    requirePropTypes(scope, `ExternalSecret ${[scope.node.path, id].filter(Boolean).join('/')}`, props, EXTERNAL_SECRET_SCHEMA);
     super(scope, id, {
       apiVersion: ExternalSecret.API_VERSION,
       kind: ExternalSecret.KIND,

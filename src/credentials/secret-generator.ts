@@ -7,7 +7,7 @@ import { PolicyCheck } from '../audit/policy-rules';
 import { registerOwned } from '../private/app-collisions';
 import { contentHash, hashedName } from '../private/hash';
 import { RESTRICTED_CONTAINER, restrictedJobPod, SMALL_JOB_RESOURCES } from '../private/job-pod';
-import { requirePropTypes } from '../private/runtime-types';
+import { PropSchema, requirePropTypes } from '../private/runtime-types';
 import { reportAtSynth } from '../private/tree-report';
 import { check, problem, Problem, Rules, ValidationErrors, validateLabels } from '../private/validation';
 
@@ -86,10 +86,7 @@ export class SecretGenerator extends Construct {
     super(scope, id);
     registerOwned(this);
     const errors = new ValidationErrors(`SecretGenerator ${this.node.path}`);
-    requirePropTypes(this, errors.subject, props, {
-      required: ['name', 'image'],
-      types: { name: 'string', image: 'string', labels: 'record', ordering: { enumOf: GitOpsOrdering, name: 'GitOpsOrdering' }, imagePullSecrets: 'string[]', networkIsolated: 'boolean' },
-    });
+    requirePropTypes(this, errors.subject, props, SECRET_GENERATOR_SCHEMA);
     // Object names are DNS subdomains; the Job name is shortened to fit its label (see hashedName).
     const nameProblem = Rules.dns1123Subdomain(`${props.name}-script`) ? Rules.dns1123Subdomain(props.name) ?? 'must leave room for the "-script" suffix' : undefined;
     if (nameProblem) errors.add('name', props.name, nameProblem);
@@ -198,3 +195,9 @@ export class SecretGenerator extends Construct {
     return sorted.length ? SecretGeneratorScript.secretsEnvValue(sorted) : '[]';
   }
 }
+
+/** {@link SecretGeneratorProps} at run time (test/unit/private/construct-prop-types.test.ts compares the two). */
+export const SECRET_GENERATOR_SCHEMA: PropSchema = {
+  required: ['name', 'image'],
+  types: { name: 'string', image: 'string', labels: 'record', ordering: { enumOf: GitOpsOrdering, name: 'GitOpsOrdering' }, imagePullSecrets: 'string[]', networkIsolated: 'boolean' },
+};

@@ -7,7 +7,7 @@ import { exemptionAnnotations, spiloJobExemptions } from '../audit/exemptions';
 import { GitOpsOrdering, orderingAnnotations } from '../credentials/secret-generator';
 import { contentHash, hashedName } from '../private/hash';
 import { RESTRICTED_CONTAINER, restrictedJobPod, SMALL_JOB_RESOURCES } from '../private/job-pod';
-import { requirePropTypes } from '../private/runtime-types';
+import { PropSchema, PropType, requirePropTypes } from '../private/runtime-types';
 import { reportErrors } from '../private/tree-report';
 import { ValidationErrors } from '../private/validation';
 
@@ -82,24 +82,7 @@ export class DatabaseBootstrap extends Construct {
   constructor(scope: Construct, id: string, props: DatabaseBootstrapProps) {
     super(scope, id);
     const errors = new ValidationErrors(`DatabaseBootstrap ${this.node.path}`);
-    const secretKey = { fields: { required: ['secretName', 'key'], types: { secretName: 'string', key: 'string' } } } as const;
-    requirePropTypes(this, errors.subject, props, {
-      required: ['name', 'spec', 'image', 'host', 'port', 'superuserUsername', 'superuserPassword', 'passwords'],
-      types: {
-        name: 'string',
-        spec: 'object',
-        image: 'string',
-        host: 'string',
-        port: 'integer',
-        superuserUsername: secretKey,
-        superuserPassword: secretKey,
-        passwords: 'object',
-        labels: 'record',
-        ordering: { enumOf: GitOpsOrdering, name: 'GitOpsOrdering' },
-        imagePullSecrets: 'string[]',
-        networkIsolated: 'boolean',
-      },
-    });
+    requirePropTypes(this, errors.subject, props, DATABASE_BOOTSTRAP_SCHEMA);
     errors.addProblems(BootstrapSql.problems(props.spec), 'spec');
     // Login roles (and their variable names) are only defined for a valid spec: an invalid one is reported at synth
     // and the Job is built from an empty spec meanwhile.
@@ -163,3 +146,24 @@ export class DatabaseBootstrap extends Construct {
     return [this.configMap, this.job];
   }
 }
+
+const SECRET_KEY: PropType = { fields: { required: ['secretName', 'key'], types: { secretName: 'string', key: 'string' } } };
+
+/** {@link DatabaseBootstrapProps} at run time (test/unit/private/construct-prop-types.test.ts compares the two). */
+export const DATABASE_BOOTSTRAP_SCHEMA: PropSchema = {
+  required: ['name', 'spec', 'image', 'host', 'port', 'superuserUsername', 'superuserPassword', 'passwords'],
+  types: {
+    name: 'string',
+    spec: 'object',
+    image: 'string',
+    host: 'string',
+    port: 'integer',
+    superuserUsername: SECRET_KEY,
+    superuserPassword: SECRET_KEY,
+    passwords: 'object',
+    labels: 'record',
+    ordering: { enumOf: GitOpsOrdering, name: 'GitOpsOrdering' },
+    imagePullSecrets: 'string[]',
+    networkIsolated: 'boolean',
+  },
+};

@@ -2,7 +2,7 @@ import { ApiObject, Chart, JsonPatch } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { PodSecurityLevel } from '../audit/pod-security';
-import { requirePropTypes } from '../private/runtime-types';
+import { PropSchema, requirePropTypes } from '../private/runtime-types';
 import { reportErrors } from '../private/tree-report';
 import { Rules, ValidationErrors, validateLabels } from '../private/validation';
 
@@ -61,7 +61,7 @@ export class DatabaseNamespace extends Construct {
     super(scope, id);
     const errors = new ValidationErrors(`DatabaseNamespace ${this.node.path}`);
     // The levels are checked below with the other rules (one report), as strings here.
-    requirePropTypes(this, errors.subject, props, { types: { name: 'string', enforce: 'string', warn: 'string', podSecurityVersion: 'string', labels: 'record' } });
+    requirePropTypes(this, errors.subject, props, DATABASE_NAMESPACE_SCHEMA);
     const name = props.name ?? Chart.of(this).namespace;
     if (name === undefined) errors.add('name', name, 'must be set, or the scope\'s Chart must have a namespace');
     else errors.check('name', name, Rules.dns1123Label(name));
@@ -98,3 +98,6 @@ export class DatabaseNamespace extends Construct {
     if (this.apiObject.metadata.namespace !== undefined) this.apiObject.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
   }
 }
+
+/** {@link DatabaseNamespaceProps} at run time (test/unit/private/construct-prop-types.test.ts compares the two). */
+export const DATABASE_NAMESPACE_SCHEMA: PropSchema = { types: { name: 'string', enforce: 'string', warn: 'string', podSecurityVersion: 'string', labels: 'record' } };

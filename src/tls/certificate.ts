@@ -97,7 +97,7 @@ export class Certificate extends ApiObject {
   public static readonly KIND = 'Certificate';
 
   constructor(scope: Construct, id: string, props: CertificateProps) {
-    const errors = new ValidationErrors(`Certificate ${props?.metadata?.name ?? id}`);
+    const errors = new ValidationErrors(`Certificate ${[scope.node.path, id].filter(Boolean).join('/')}`);
     requirePropTypes(scope, errors.subject, props, CERTIFICATE_SCHEMA);
     errors.addProblems(validateCertificate(props));
     const algorithm = props.privateKey?.algorithm ?? PrivateKeyAlgorithm.ECDSA;

@@ -163,7 +163,7 @@ describe('Certificate', () => {
     expect(() => validatedTree(new Certificate(chart, 'B', { ...base, duration: '90 days' }))).toThrow(/Go duration/);
     expect(() => validatedTree(new Certificate(chart, 'C', { ...base, dnsNames: [] }))).toThrow(/dnsNames/);
     expect(() => validatedTree(new Certificate(chart, 'D', { ...base, dnsNames: [], duration: '90 days', privateKey: { size: 2048 } })))
-      .toThrow(/Certificate D has 3 invalid properties:\n {2}- dnsNames: \[\] is invalid: must not be empty\n {2}- privateKey.size: 2048 is invalid: must be an ECDSA size/);
+      .toThrow(/Certificate c\/D has 3 invalid properties:\n {2}- dnsNames: \[\] is invalid: must not be empty\n {2}- privateKey.size: 2048 is invalid: must be an ECDSA size/);
     expect(Testing.synth(new Chart(Testing.app(), 'd', { namespace: 'n' }))).toEqual([]);
   });
 });
