@@ -1,6 +1,7 @@
 // Internal: not part of the jsii API (do not re-export from src/index.ts).
 import { PREDEFINED_ROLES_DATA, SETTINGS_DATA } from './catalog-data';
 import { EXTENSION_SETTINGS_DATA } from './extension-settings-data';
+import { EXTENSION_SOURCE_SETTINGS_DATA } from './extension-source-settings';
 
 /** The PostgreSQL majors the catalog describes. */
 export const CATALOG_MAJORS = [13, 14, 15, 16, 17];
@@ -23,18 +24,13 @@ export interface PostgresSetting {
 const TYPES = { b: 'bool', i: 'integer', r: 'real', s: 'string', e: 'enum' } as const;
 
 /**
- * Extensions Spilo loads whose settings are not in the catalog (no registry here ships a build of them to generate
- * it from: not the npm PostgreSQL builds, not Debian bookworm): names under these prefixes are accepted without
- * checking the value. pg_cron, pgaudit, set_user, pg_stat_kcache, pg_partman_bgw and pg_qualstats are catalogued
- * (extension-settings-data.ts, generated from Debian's builds).
+ * Extensions Spilo loads whose settings are not in the catalog: names under these prefixes are accepted without
+ * checking the value. The others are catalogued: pg_cron, pgaudit, set_user, pg_stat_kcache, pg_partman_bgw and
+ * pg_qualstats generated from Debian's builds (extension-settings-data.ts); bg_mon, pg_auth_mon, pgextwlist, pg_mon
+ * and plantuner transcribed from their source at pinned commits (extension-source-settings.ts).
  */
 export const PLACEHOLDER_PREFIXES: Record<string, string> = {
-  bg_mon: 'bg_mon (Spilo preloads it)',
-  pg_auth_mon: 'pg_auth_mon (Spilo preloads it)',
-  extwlist: 'pgextwlist (Spilo preloads it)',
-  timescaledb: 'timescaledb (Spilo preloads it)',
-  pg_mon: 'pg_mon (with ENABLE_PG_MON)',
-  plantuner: 'plantuner (shipped by Spilo)',
+  timescaledb: 'timescaledb (Spilo preloads it; its settings change with every release)',
 };
 
 const byMajor = new Map<number, Map<string, PostgresSetting>>();
@@ -44,7 +40,7 @@ export function postgresSettings(major: number): ReadonlyMap<string, PostgresSet
   let settings = byMajor.get(major);
   if (!settings) {
     settings = new Map();
-    for (const [name, json] of Object.entries({ ...SETTINGS_DATA, ...EXTENSION_SETTINGS_DATA })) {
+    for (const [name, json] of Object.entries({ ...SETTINGS_DATA, ...EXTENSION_SETTINGS_DATA, ...EXTENSION_SOURCE_SETTINGS_DATA })) {
       const variants = JSON.parse(json) as unknown[][];
       const variant = variants.find((v) => (v[0] as number[]).includes(major));
       if (!variant) continue;

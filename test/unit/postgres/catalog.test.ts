@@ -43,6 +43,10 @@ const INVALID: [string, string, number][] = [
   ['set_user.block_alter_system', 'maybe', 15],
   ['pg_qualstats.sample_rate', '2', 13],
   ['pg_partman_bgw.interval', '0', 14],
+  ['bg_mon.naptime', '60', 17], // at most 10 seconds
+  ['bg_mon.port', '70000', 17],
+  ['pg_auth_mon.log_period', '2w', 16], // no "w" unit; at most 10080 minutes
+  ['pg_mon.max_statements', '10', 15],
   ['shared_buffers', '4gb', 17], // units are case-sensitive
   ['shared_buffers', '4 G', 17],
   ['shared_buffers', '64kB', 17], // below 16 pages of 8kB
@@ -114,7 +118,11 @@ const VALID: [string, string, number][] = [
   ['pg_stat_kcache.track', 'all', 15],
   ['set_user.block_alter_system', 'on', 16],
   ['pg_qualstats.sample_rate', '0.1', 14],
-  ['bg_mon.naptime', '10', 17], // bg_mon, timescaledb, ...: placeholders (no build of them in a registry here)
+  ['bg_mon.naptime', '10', 17], // bg_mon, pg_auth_mon, pgextwlist, pg_mon, plantuner: transcribed from their source
+  ['bg_mon.listen_address', '0.0.0.0', 17],
+  ['pg_auth_mon.log_period', '1h', 16],
+  ['extwlist.extensions', 'pg_trgm,hstore', 15],
+  ['plantuner.fix_empty_table', 'on', 14],
   ['timescaledb.max_background_workers', '8', 16],
 ];
 
