@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Size, Testing } from 'cdk8s';
+import { Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { NetworkPeer, PostgresCluster, PostgresClusterProps } from '../../../src';
 import { CLUSTER_LABEL, clusterAlerts, DEFAULT_THRESHOLDS } from '../../../src/monitoring/alert-rules';
