@@ -92,6 +92,12 @@ describe('one report for the whole construct tree', () => {
     expect(message).toMatch(/BackupSchedule c\/nightly has 3 invalid properties:\n {2}- cluster: undefined is invalid: is required\n {2}- storage: "pvc" is invalid: must be created with BackupTarget[^\n]*\n {2}- retention: "7" is invalid: must be an integer/);
   });
 
+  test('synthesizing one chart (chart.toJson(), Testing.synth) throws the same report for the whole app', () => {
+    const app = treeWithMistakes();
+    const other = new Chart(app, 'other', { namespace: 'other' });
+    expect(() => Testing.synth(other)).toThrow(/^8 problems in 4 places:/);
+  });
+
   test('a valid tree synthesizes', () => {
     const app = Testing.app();
     const chart = new Chart(app, 'c', { namespace: 'db' });
