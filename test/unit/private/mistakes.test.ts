@@ -1,5 +1,6 @@
 import { Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
+import * as fc from 'fast-check';
 import {
   BackupSchedule, BackupStorage, BackupTarget, Certificate, ClusterBootstrap, Credentials, DatabaseBootstrap, DatabaseNamespace,
   DatabaseNetworkPolicy, ExternalSecret, NetworkPeer, PatroniRbac, PostgresCluster, PostgresClusterProps, SecretGenerator, ServerTls,
@@ -283,5 +284,28 @@ describe('plausible mistakes across every construct fail with the one report', (
 
   test.each(VALID)('valid: %s', (_what, build) => {
     expect(errorOf(build)).toBeUndefined();
+  });
+});
+
+describe('mistakes together', () => {
+  test('property: any handful of the mistakes in one app (a chart each) gives ONE ValidationError naming every one of their places', () => {
+    fc.assert(fc.property(fc.uniqueArray(fc.integer({ min: 0, max: CASES.length - 1 }), { minLength: 2, maxLength: 6 }), (picked) => {
+      const app = Testing.app();
+      let error: unknown;
+      try {
+        picked.forEach((i, n) => CASES[i][2](new Chart(app, `m${n}`, { namespace: 'db' })));
+        app.synthYaml();
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ValidationError);
+      // Each mistake's chart is named in the report, unless a wrong-shape prop stopped construction at once.
+      const message = (error as Error).message;
+      const named = picked.filter((_, n) => message.includes(`m${n}/`));
+      // Static factories (BackupStorage.s3, ClusterBootstrap.pointInTime) have no construct tree: they throw their own report when called.
+      const factory = /^(BackupStorage|ClusterBootstrap)\.\w+ has /.test(message);
+      const stoppedAtOnce = factory || /is invalid: (is required|is not a property|must be (an?|created with|one of|an object|an array|a map)[ ,])/.test(message);
+      if (named.length !== picked.length && !stoppedAtOnce) throw new Error(`${picked.map((i) => CASES[i][1]).join(' + ')} gave:\n${message}`);
+    }), { numRuns: 40 });
   });
 });
