@@ -1,6 +1,7 @@
 import { Chart, Testing } from 'cdk8s';
 import * as cdk8s from 'cdk8s';
 import * as lib from '../../../src';
+import { CLUSTER_ATTRIBUTES_SCHEMA } from '../../../src/cluster/imported-cluster';
 import { PATRONI_RBAC_SCHEMA } from '../../../src/cluster/patroni-rbac';
 import { EXTERNAL_SECRET_SCHEMA } from '../../../src/credentials/external-secret';
 import { SECRET_GENERATOR_SCHEMA } from '../../../src/credentials/secret-generator';
@@ -51,6 +52,7 @@ describe('plain JavaScript callers of every public construct get the rule-style 
 describe('the run-time schemas match the interfaces', () => {
   const SCHEMAS: Array<[PropSchema, string, string]> = [
     [PATRONI_RBAC_SCHEMA, 'cluster/patroni-rbac.ts', 'PatroniRbacProps'],
+    [CLUSTER_ATTRIBUTES_SCHEMA, 'cluster/cluster-ref.ts', 'PostgresClusterAttributes'],
     [DATABASE_NAMESPACE_SCHEMA, 'namespace/database-namespace.ts', 'DatabaseNamespaceProps'],
     [SECRET_GENERATOR_SCHEMA, 'credentials/secret-generator.ts', 'SecretGeneratorProps'],
     [EXTERNAL_SECRET_SCHEMA, 'credentials/external-secret.ts', 'ExternalSecretProps'],

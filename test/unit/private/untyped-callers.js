@@ -23,6 +23,8 @@ module.exports = function untypedCalls(lib, cdk8s) {
     ['PostgresCluster', 'no required name', (c) => new lib.PostgresCluster(c, 'db', { instances: 2 }), /name: undefined is invalid: is required/],
     ['PostgresCluster', 'an unknown pool mode', (c) => new lib.PostgresCluster(c, 'db', { name: 'db', connectionPooler: { poolMode: 'txn' } }), /connectionPooler\.poolMode: "txn" is invalid: must be one of PoolMode/],
     ['PostgresCluster', 'a string where a pooler Duration is expected', (c) => new lib.PostgresCluster(c, 'db', { name: 'db', connectionPooler: { serverIdleTimeout: '10m' } }), /connectionPooler\.serverIdleTimeout: "10m" is invalid: must be created with Duration/],
+    ['PostgresCluster', 'attributes without a name', (c) => lib.PostgresCluster.fromClusterAttributes(c, 'imported', { namespace: 'db' }), /fromClusterAttributes c\/imported[^]*name: undefined is invalid: is required/],
+    ['PostgresCluster', 'attributes with a string instance count', (c) => lib.PostgresCluster.fromClusterAttributes(c, 'imported', { name: 'orders-db', instances: '3' }), /instances: "3" is invalid: must be an integer/],
     ['PatroniRbac', 'no required name', (c) => new lib.PatroniRbac(c, 'rbac', {}), /name: undefined is invalid: is required/],
     ['PatroniRbac', 'a string where a map is expected', (c) => new lib.PatroniRbac(c, 'rbac', { name: 'p', labels: 'team=a' }), /labels: "team=a" is invalid: must be a map of strings to strings/],
     ['PatroniRbac', 'no props at all', (c) => new lib.PatroniRbac(c, 'rbac'), /props: undefined is invalid: must be an object/],
