@@ -1,6 +1,7 @@
 import { k8s } from 'cdk8s-plus-27';
 import { GKE_ANNOTATION, IRSA_ANNOTATION, StorageCredentials, StorageCredentialsKind } from './storage-credentials';
 import { SpiloEnvPrefix, StorageAccess } from './storage-env';
+import { checkPropTypes, PropSchema } from '../private/runtime-types';
 import { Rules, ValidationErrors, validateAnnotationKeys } from '../private/validation';
 
 
@@ -113,6 +114,14 @@ export interface AzureBackupStorageProps {
 }
 
 const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+/** AWS's reserved bucket name forms (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html). */
+function s3BucketReservedProblem(bucket: string): string | undefined {
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(bucket)) return 'must not be formatted as an IP address (S3 bucket naming rules)';
+  if (/^(xn--|sthree-|amzn-s3-demo-)/.test(bucket)) return 'must not start with "xn--", "sthree-" or "amzn-s3-demo-" (reserved by S3)';
+  if (/(-s3alias|--ol-s3|\.mrap|--x-s3|--table-s3)$/.test(bucket)) return 'must not end with "-s3alias", "--ol-s3", ".mrap", "--x-s3" or "--table-s3" (reserved by S3)';
+  return undefined;
+}
 const GCS_BUCKET = /^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/;
 const AZURE_CONTAINER = /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/;
 const AZURE_ACCOUNT = /^[a-z0-9]{3,24}$/;
@@ -145,11 +154,16 @@ export class BackupStorage {
   /** Amazon S3 or an S3-compatible service. */
   public static s3(props: S3BackupStorageProps): BackupStorage {
     const errors = new ValidationErrors('BackupStorage.s3');
+    // Untyped callers: props of the wrong shape are reported before they are used.
+    errors.addProblems(checkPropTypes(props, S3_PROPS_SCHEMA));
+    errors.throwIfAny();
     if (!S3_BUCKET.test(props.bucket) || props.bucket.includes('..')) {
       errors.add('bucket', props.bucket, 'must be an S3 bucket name: 3 to 63 lowercase letters, digits, \'.\' and \'-\', starting and ending with a letter or digit');
+    } else {
+      errors.check('bucket', props.bucket, s3BucketReservedProblem(props.bucket));
     }
     validatePrefix(errors, props.prefix);
-    if (props.endpoint !== undefined && !ENDPOINT.test(props.endpoint)) {
+    if (props.endpoint !== undefined && (!ENDPOINT.test(props.endpoint) || Number(/:([0-9]+)\/?$/.exec(props.endpoint)?.[1] ?? 1) > 65535)) {
       errors.add('endpoint', props.endpoint, 'must be http(s)://host[:port] without a path (Spilo derives WALE_S3_ENDPOINT from it)');
     }
     if (props.region === undefined) {
@@ -347,3 +361,17 @@ function validateCredentials(
     }
   }
 }
+
+/** {@link S3BackupStorageProps} at run time. */
+const S3_PROPS_SCHEMA: PropSchema = {
+  required: ['bucket', 'credentials'],
+  types: {
+    bucket: 'string',
+    prefix: 'string',
+    region: 'string',
+    endpoint: 'string',
+    forcePathStyle: 'boolean',
+    serverSideEncryption: { instanceOf: S3ServerSideEncryption, example: 'S3ServerSideEncryption.AES256 / NONE / kms(keyId)' },
+    credentials: { instanceOf: StorageCredentials, example: 'StorageCredentials.awsAccessKey(...) / workloadIdentity(...)' },
+  },
+};

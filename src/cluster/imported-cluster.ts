@@ -8,6 +8,8 @@ import { DEFAULT_SPILO_IMAGE } from './spilo-image';
 import { IConnectableWorkload } from '../connect/workload';
 import { Credentials, ResolvedCredentials } from '../credentials/credentials';
 import { ClusterNames } from '../private/names';
+import { PropSchema, requirePropTypes } from '../private/runtime-types';
+import { reportErrors } from '../private/tree-report';
 import { Rules, ValidationErrors } from '../private/validation';
 
 /**
@@ -34,13 +36,14 @@ export class ImportedPostgresCluster extends Construct implements IPostgresClust
   constructor(scope: Construct, id: string, attributes: PostgresClusterAttributes) {
     super(scope, id);
     const errors = new ValidationErrors(`PostgresCluster.fromClusterAttributes ${this.node.path}`);
+    requirePropTypes(this, errors.subject, attributes, CLUSTER_ATTRIBUTES_SCHEMA);
     errors.check('name', attributes.name, Rules.dns1035Label(attributes.name, ClusterNames.MAX_LENGTH));
     const namespace = attributes.namespace ?? Chart.of(this).namespace;
     if (!namespace) errors.add('namespace', namespace, 'must be set, or the scope\'s Chart must have a namespace');
     else errors.check('namespace', namespace, Rules.dns1123Label(namespace));
     const instances = attributes.instances ?? 1;
     errors.check('instances', instances, Number.isInteger(instances) && instances >= 1 ? undefined : 'must be an integer >= 1');
-    errors.throwIfAny();
+    reportErrors(this, errors);
 
     const names = new ClusterNames(attributes.name);
     this.name = attributes.name;
@@ -89,3 +92,21 @@ export class ImportedPostgresCluster extends Construct implements IPostgresClust
     connectToCluster(this, workload, options);
   }
 }
+
+/** {@link PostgresClusterAttributes} at run time (test/unit/private/construct-prop-types.test.ts compares the two). */
+export const CLUSTER_ATTRIBUTES_SCHEMA: PropSchema = {
+  required: ['name'],
+  types: {
+    name: 'string',
+    namespace: 'string',
+    postgresVersion: 'integer',
+    instances: 'integer',
+    image: 'string',
+    imagePullSecrets: 'string[]',
+    parameters: 'record',
+    userCredentials: 'object',
+    serviceAccountName: 'string',
+    tlsSecretName: 'string',
+    tlsCaKey: 'string',
+  },
+};

@@ -2,6 +2,8 @@ import { ApiObject, Chart, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { registerOwned } from '../private/app-collisions';
+import { PropSchema, requirePropTypes } from '../private/runtime-types';
+import { reportErrors } from '../private/tree-report';
 import { Rules, ValidationErrors, validateAnnotationKeys, validateLabels } from '../private/validation';
 
 /** Properties of {@link PatroniRbac}. */
@@ -53,13 +55,14 @@ export class PatroniRbac extends Construct {
     super(scope, id);
     registerOwned(this);
     const errors = new ValidationErrors(`PatroniRbac ${this.node.path}`);
+    requirePropTypes(this, errors.subject, props, PATRONI_RBAC_SCHEMA);
     const nameProblem = Rules.dns1123Subdomain(props.name);
     if (nameProblem) errors.add('name', props.name, nameProblem);
     validateLabels(errors, 'labels', props.labels);
     validateAnnotationKeys(errors, 'serviceAccountAnnotations', props.serviceAccountAnnotations);
     const namespace = Chart.of(this).namespace;
     if (!namespace) errors.add('namespace (of the Chart)', namespace, 'must be set: a RoleBinding subject has to name the ServiceAccount\'s namespace');
-    errors.throwIfAny();
+    reportErrors(this, errors);
 
     this.serviceAccountName = props.name;
     const metadata = { name: props.name, labels: { 'app.kubernetes.io/name': 'postgresql', 'app.kubernetes.io/managed-by': 'cdk8s-pgaas', ...props.labels } };
@@ -107,3 +110,6 @@ export class PatroniRbac extends Construct {
     return rules;
   }
 }
+
+/** {@link PatroniRbacProps} at run time (test/unit/private/construct-prop-types.test.ts compares the two). */
+export const PATRONI_RBAC_SCHEMA: PropSchema = { required: ['name'], types: { name: 'string', serviceAccountAnnotations: 'record', labels: 'record' } };

@@ -29,7 +29,8 @@ import { registerOwned } from '../private/app-collisions';
 import { disruptionBudget } from '../private/disruption-budget';
 import { plusEnv } from '../private/libpq-env';
 import { NETWORK_GROUP_LABEL } from '../private/names';
-import { problem, ValidationError, ValidationErrors } from '../private/validation';
+import { reportAtSynth, reportResolved } from '../private/tree-report';
+import { problem, ValidationErrors } from '../private/validation';
 import { SpiloTls } from '../tls/server-tls';
 
 /**
@@ -128,9 +129,7 @@ export class PostgresCluster extends Construct implements IPostgresCluster, kplu
       secretGeneratorNamespace: namespaceOf(props?.secretGenerator),
       rbacNamespace: namespaceOf(props?.rbac),
     });
-    errors.addProblems(resolved.problems);
-    errors.throwIfAny();
-    const cluster = this.resolved = resolved.value;
+    const cluster = this.resolved = reportResolved(this, errors, resolved);
 
     this.name = cluster.name;
     this.namespace = cluster.namespace;
@@ -223,7 +222,7 @@ export class PostgresCluster extends Construct implements IPostgresCluster, kplu
   /** Allows pods to connect to PostgreSQL (port 5432) through the NetworkPolicy. */
   public allowConnectionsFrom(...peers: NetworkPeer[]): void {
     if (!this.networkPolicy) {
-      throw new ValidationError(`PostgresCluster ${this.node.path}`, [problem('networkPolicy.enabled', false, 'must be true for allowConnectionsFrom: there is no NetworkPolicy to add the peers to')]);
+      return reportAtSynth(this, `PostgresCluster ${this.node.path}`, [problem('networkPolicy.enabled', false, 'must be true for allowConnectionsFrom: there is no NetworkPolicy to add the peers to')]);
     }
     this.networkPolicy.allowConnectionsFrom(...peers);
   }

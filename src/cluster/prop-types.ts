@@ -5,26 +5,17 @@ import { PatroniProfile, SynchronousMode } from './patroni-settings';
 import { ClusterBootstrap } from '../backup/cluster-bootstrap';
 import { Credentials } from '../credentials/credentials';
 import { GitOpsOrdering, SecretGenerator } from '../credentials/secret-generator';
+import { POOLER_OPTIONS_SCHEMA } from '../pooler/prop-types';
 import { PropSchema, PropType } from '../private/runtime-types';
-import { Placement } from '../scheduling/pod-placement';
+import { PLACEMENT_TYPES } from '../scheduling/prop-types';
 import { ServerTls } from '../tls/server-tls';
 
 const size: PropType = { instanceOf: Size, example: 'Size.gibibytes(n) / Size.mebibytes(n)' };
 const duration: PropType = { instanceOf: Duration, example: 'Duration.seconds(n) / Duration.minutes(n)' };
 const cpu: PropType = { instanceOf: kplus.Cpu, example: 'Cpu.millis(n) / Cpu.units(n)' };
 const credentials: PropType = { instanceOf: Credentials, example: 'Credentials.generated() / fromSecret() / fromExternalSecret()' };
-const placement: PropType = { enumOf: Placement, name: 'Placement' };
-
-/** {@link PodPlacementOptions} at run time (shared by the members and the pooler). */
-export const PLACEMENT_TYPES: Record<string, PropType> = {
-  hostAntiAffinity: placement,
-  zoneSpread: placement,
-  nodeSelector: 'record',
-  tolerations: 'array',
-  priorityClassName: 'string',
-  podDisruptionBudget: 'boolean',
-  terminationGracePeriod: duration,
-};
+// Shared with the pooler's options (scheduling/prop-types.ts).
+export { PLACEMENT_TYPES };
 
 /** {@link PatroniSettings} at run time. */
 export const PATRONI_SETTINGS_SCHEMA: PropSchema = {
@@ -76,7 +67,7 @@ export const CLUSTER_PROPS_SCHEMA: PropSchema = {
     databases: 'array',
     roleCredentials: 'object',
     secretGenerator: { instanceOf: SecretGenerator, example: 'new SecretGenerator(...)' },
-    connectionPooler: 'object',
+    connectionPooler: { fields: POOLER_OPTIONS_SCHEMA },
     tls: { instanceOf: ServerTls, example: 'ServerTls.certManager(...) / ServerTls.fromSecret(...)' },
     clientCertificates: 'object',
     clusterDomain: 'string',

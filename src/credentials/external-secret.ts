@@ -1,5 +1,6 @@
 import { ApiObject, ApiObjectMetadata } from 'cdk8s';
 import { Construct } from 'constructs';
+import { PropSchema, requirePropTypes } from '../private/runtime-types';
 
 /** Reference to an External Secrets Operator store. */
 export interface ExternalSecretStoreRef {
@@ -44,6 +45,7 @@ export class ExternalSecret extends ApiObject {
   public static readonly KIND = 'ExternalSecret';
 
   constructor(scope: Construct, id: string, props: ExternalSecretProps) {
+    requirePropTypes(scope, `ExternalSecret ${[scope.node.path, id].filter(Boolean).join('/')}`, props, EXTERNAL_SECRET_SCHEMA);
     super(scope, id, {
       apiVersion: ExternalSecret.API_VERSION,
       kind: ExternalSecret.KIND,
@@ -64,3 +66,15 @@ export class ExternalSecret extends ApiObject {
     });
   }
 }
+
+/** {@link ExternalSecretProps} at run time (test/unit/private/construct-prop-types.test.ts compares the two). */
+export const EXTERNAL_SECRET_SCHEMA: PropSchema = {
+  required: ['secretStoreRef', 'target', 'data'],
+  types: {
+    metadata: 'object',
+    secretStoreRef: { fields: { required: ['name', 'kind'], types: { name: 'string', kind: 'string' } } },
+    target: { fields: { required: ['name'], types: { name: 'string', creationPolicy: 'string', templateData: 'record' } } },
+    data: { arrayOf: { fields: { required: ['secretKey', 'remoteRef'], types: { secretKey: 'string', remoteRef: { fields: { required: ['key'], types: { key: 'string', property: 'string' } } } } } } },
+    refreshInterval: 'string',
+  },
+};

@@ -7,7 +7,9 @@ import { PolicyCheck } from '../audit/policy-rules';
 import { registerOwned } from '../private/app-collisions';
 import { contentHash, hashedName } from '../private/hash';
 import { RESTRICTED_CONTAINER, restrictedJobPod, SMALL_JOB_RESOURCES } from '../private/job-pod';
-import { check, formatProblem, Problem, Rules, ValidationErrors, validateLabels } from '../private/validation';
+import { PropSchema, requirePropTypes } from '../private/runtime-types';
+import { reportAtSynth } from '../private/tree-report';
+import { check, problem, Problem, Rules, ValidationErrors, validateLabels } from '../private/validation';
 
 /** How the bundle tells a GitOps tool in which order to apply it. */
 export enum GitOpsOrdering {
@@ -93,13 +95,13 @@ export class SecretGenerator extends Construct {
     super(scope, id);
     registerOwned(this);
     const errors = new ValidationErrors(`SecretGenerator ${this.node.path}`);
+    requirePropTypes(this, errors.subject, props, SECRET_GENERATOR_SCHEMA);
     // Object names are DNS subdomains; the Job name is shortened to fit its label (see hashedName).
-    const problem = Rules.dns1123Subdomain(`${props.name}-script`) ? Rules.dns1123Subdomain(props.name) ?? 'must leave room for the "-script" suffix' : undefined;
-    if (problem) errors.add('name', props.name, problem);
+    const nameProblem = Rules.dns1123Subdomain(`${props.name}-script`) ? Rules.dns1123Subdomain(props.name) ?? 'must leave room for the "-script" suffix' : undefined;
+    if (nameProblem) errors.add('name', props.name, nameProblem);
     validateLabels(errors, 'labels', props.labels);
     const namespace = Chart.of(this).namespace;
     if (!namespace) errors.add('namespace (of the Chart)', namespace, 'must be set: the RoleBinding subject names the ServiceAccount\'s namespace');
-    errors.throwIfAny();
     this.props = props;
 
     const annotations = orderingAnnotations(props.ordering ?? GitOpsOrdering.NONE, 'secrets');
@@ -158,11 +160,9 @@ export class SecretGenerator extends Construct {
     this.job.addDependency(this.serviceAccount, this.role, this.roleBinding, this.configMap);
     // Secrets are added after construction (by every cluster sharing the generator): they are
     // checked when the app is synthesized, before anything is written.
-    this.node.addValidation({
-      validate: () => (this.secrets.length === 0
-        ? ['has no Secret to generate: add one with addSecret(), or remove the generator']
-        : this.problems.map(formatProblem)),
-    });
+    reportAtSynth(this, errors.subject, () => [...errors.problems, ...this.secrets.length === 0
+      ? [problem('secrets', [], 'must not be empty: add a Secret with addSecret(), or remove the generator')]
+      : this.problems]);
   }
 
   /**
@@ -218,3 +218,9 @@ export class SecretGenerator extends Construct {
     return this.derivedCache;
   }
 }
+
+/** {@link SecretGeneratorProps} at run time (test/unit/private/construct-prop-types.test.ts compares the two). */
+export const SECRET_GENERATOR_SCHEMA: PropSchema = {
+  required: ['name', 'image'],
+  types: { name: 'string', image: 'string', labels: 'record', ordering: { enumOf: GitOpsOrdering, name: 'GitOpsOrdering' }, imagePullSecrets: 'string[]', networkIsolated: 'boolean' },
+};

@@ -7,6 +7,8 @@ import { exemptionAnnotations, spiloJobExemptions } from '../audit/exemptions';
 import { GitOpsOrdering, orderingAnnotations } from '../credentials/secret-generator';
 import { contentHash, hashedName } from '../private/hash';
 import { RESTRICTED_CONTAINER, restrictedJobPod, SMALL_JOB_RESOURCES } from '../private/job-pod';
+import { PropSchema, PropType, requirePropTypes } from '../private/runtime-types';
+import { reportErrors } from '../private/tree-report';
 import { ValidationErrors } from '../private/validation';
 
 /** A key of a Kubernetes Secret. */
@@ -80,15 +82,17 @@ export class DatabaseBootstrap extends Construct {
   constructor(scope: Construct, id: string, props: DatabaseBootstrapProps) {
     super(scope, id);
     const errors = new ValidationErrors(`DatabaseBootstrap ${this.node.path}`);
+    requirePropTypes(this, errors.subject, props, DATABASE_BOOTSTRAP_SCHEMA);
     errors.addProblems(BootstrapSql.problems(props.spec), 'spec');
-    // Login roles (and their variable names) are only defined for a valid spec.
-    errors.throwIfAny();
-    const loginRoles = BootstrapSql.loginRoles(props.spec);
+    // Login roles (and their variable names) are only defined for a valid spec: an invalid one is reported at synth
+    // and the Job is built from an empty spec meanwhile.
+    const spec = errors.hasProblems ? {} : props.spec;
+    const loginRoles = BootstrapSql.loginRoles(spec);
     for (const login of loginRoles) {
       if (!props.passwords[login.role]) errors.add(`passwords.${login.role}`, undefined, `needs the password Secret of login role "${login.role}"`);
     }
-    errors.throwIfAny();
-    this.sql = BootstrapSql.render(props.spec);
+    reportErrors(this, errors);
+    this.sql = BootstrapSql.render(spec);
     const env: k8s.EnvVar[] = [
       { name: 'PGHOST', value: props.host },
       { name: 'PGPORT', value: String(props.port) },
@@ -97,7 +101,8 @@ export class DatabaseBootstrap extends Construct {
       { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: props.superuserPassword.secretName, key: props.superuserPassword.key } } },
       { name: 'PGSSLMODE', value: 'require' },
       { name: 'PGCONNECT_TIMEOUT', value: '5' },
-      ...loginRoles.map((login) => {
+      // A role without its Secret is in the report (nothing is synthesized): it is left out meanwhile.
+      ...loginRoles.filter((login) => props.passwords[login.role]).map((login) => {
         const ref = props.passwords[login.role];
         return { name: login.passwordEnv, valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key } } };
       }),
@@ -141,3 +146,24 @@ export class DatabaseBootstrap extends Construct {
     return [this.configMap, this.job];
   }
 }
+
+const SECRET_KEY: PropType = { fields: { required: ['secretName', 'key'], types: { secretName: 'string', key: 'string' } } };
+
+/** {@link DatabaseBootstrapProps} at run time (test/unit/private/construct-prop-types.test.ts compares the two). */
+export const DATABASE_BOOTSTRAP_SCHEMA: PropSchema = {
+  required: ['name', 'spec', 'image', 'host', 'port', 'superuserUsername', 'superuserPassword', 'passwords'],
+  types: {
+    name: 'string',
+    spec: 'object',
+    image: 'string',
+    host: 'string',
+    port: 'integer',
+    superuserUsername: SECRET_KEY,
+    superuserPassword: SECRET_KEY,
+    passwords: 'object',
+    labels: 'record',
+    ordering: { enumOf: GitOpsOrdering, name: 'GitOpsOrdering' },
+    imagePullSecrets: 'string[]',
+    networkIsolated: 'boolean',
+  },
+};

@@ -155,7 +155,9 @@ function databaseNameProblems(db: DatabaseProps, i: number): Problem[] {
 
 function databaseProblems(db: DatabaseProps, i: number, declared: Set<string>, preparedOwners: Set<string>): Problem[] {
   const at = (property: string) => `databases[${i}].${property}`;
-  const localeValid = db.locale === undefined || LOCALE.test(db.locale);
+  // A UTF codeset must be UTF-8 (glibc spells it UTF-8 or utf8): "en_US.UTF-9" is no locale of any image.
+  const codeset = db.locale === undefined ? undefined : /\.([^@]+)/.exec(db.locale)?.[1];
+  const localeValid = db.locale === undefined || (LOCALE.test(db.locale) && !(codeset && /^utf/i.test(codeset) && !/^utf-?8$/i.test(codeset)));
   return [
     ...databaseNameProblems(db, i),
     ...check(at('defaultUsers'), true, db.defaultUsers && !db.prepared

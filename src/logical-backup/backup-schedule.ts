@@ -2,10 +2,12 @@ import { ApiObject, Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { LogicalBackupScripts } from './logical-backup-scripts';
+import { BACKUP_SCHEDULE_SCHEMA } from './prop-types';
 import { BackupScheduleProps } from './props';
 import { DEFAULT_BACKUP_USER, resolveBackupSchedule } from './validate-props';
 import { EXEMPTION_REASONS, exemptionAnnotations } from '../audit/exemptions';
 import { PolicyCheck } from '../audit/policy-rules';
+import { Credentials } from '../credentials/credentials';
 import type { RoleProps } from '../database/roles';
 import { registerOwned } from '../private/app-collisions';
 import { contentHash, hashedName } from '../private/hash';
@@ -13,6 +15,8 @@ import { RESTRICTED_CONTAINER, restrictedJobPod, SPILO_GID } from '../private/jo
 import { libpqEnv } from '../private/libpq-env';
 import { NETWORK_GROUP_LABEL } from '../private/names';
 import { sizeQuantity } from '../private/quantities';
+import { requirePropTypes } from '../private/runtime-types';
+import { reportResolved } from '../private/tree-report';
 import { ValidationErrors } from '../private/validation';
 
 
@@ -66,13 +70,14 @@ export class BackupSchedule extends Construct {
   constructor(scope: Construct, id: string, props: BackupScheduleProps) {
     super(scope, id);
     registerOwned(this);
+    const errors = new ValidationErrors(`BackupSchedule ${this.node.path}`);
+    requirePropTypes(this, errors.subject, props, BACKUP_SCHEDULE_SCHEMA);
     const cluster = props.cluster;
     const resolved = resolveBackupSchedule(props, { namespace: Chart.of(this).namespace, id });
-    const errors = new ValidationErrors(`BackupSchedule ${this.node.path}`);
-    errors.addProblems(resolved.problems);
-    errors.throwIfAny();
+    reportResolved(this, errors, resolved);
     const { name, databases, activeDeadline, startingDeadline, target, serviceAccountName } = resolved.value;
-    const credentials = resolved.value.credentials!;
+    // Unknown only when the user is not a login user of the cluster: that is in the report, and nothing is synthesized.
+    const credentials = resolved.value.credentials ?? Credentials.generated().resolve(`${name}-credentials`);
 
     this.name = name;
     this.backupRoot = target.backupRoot;

@@ -2,6 +2,8 @@ import { ApiObject, Chart, JsonPatch } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { PodSecurityLevel } from '../audit/pod-security';
+import { PropSchema, requirePropTypes } from '../private/runtime-types';
+import { reportErrors } from '../private/tree-report';
 import { Rules, ValidationErrors, validateLabels } from '../private/validation';
 
 /** Properties of {@link DatabaseNamespace}. */
@@ -58,6 +60,8 @@ export class DatabaseNamespace extends Construct {
   constructor(scope: Construct, id: string, props: DatabaseNamespaceProps = {}) {
     super(scope, id);
     const errors = new ValidationErrors(`DatabaseNamespace ${this.node.path}`);
+    // The levels are checked below with the other rules (one report), as strings here.
+    requirePropTypes(this, errors.subject, props, DATABASE_NAMESPACE_SCHEMA);
     const name = props.name ?? Chart.of(this).namespace;
     if (name === undefined) errors.add('name', name, 'must be set, or the scope\'s Chart must have a namespace');
     else errors.check('name', name, Rules.dns1123Label(name));
@@ -68,7 +72,7 @@ export class DatabaseNamespace extends Construct {
     const version = props.podSecurityVersion ?? 'latest';
     if (!/^(latest|v1\.\d+)$/.test(version)) errors.add('podSecurityVersion', version, 'must be "latest" or a Kubernetes minor version such as "v1.30"');
     validateLabels(errors, 'labels', props.labels);
-    errors.throwIfAny();
+    reportErrors(this, errors);
 
     this.name = name!;
     const enforce = props.enforce ?? PodSecurityLevel.RESTRICTED;
@@ -94,3 +98,6 @@ export class DatabaseNamespace extends Construct {
     if (this.apiObject.metadata.namespace !== undefined) this.apiObject.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
   }
 }
+
+/** {@link DatabaseNamespaceProps} at run time (test/unit/private/construct-prop-types.test.ts compares the two). */
+export const DATABASE_NAMESPACE_SCHEMA: PropSchema = { types: { name: 'string', enforce: 'string', warn: 'string', podSecurityVersion: 'string', labels: 'record' } };

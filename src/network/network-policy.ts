@@ -4,9 +4,12 @@ import { Construct } from 'constructs';
 import { NetworkPeer } from './network-peer';
 import { BackupEndpoint, DatabaseNetworkPolicyProps, validateDatabaseNetworkPolicy } from './network-policy-props';
 import { NetworkPolicyRules } from './network-policy-rules';
+import { NETWORK_POLICY_SCHEMA } from './prop-types';
 import { IWorkloadPods } from '../connect/workload';
 import { ClusterNames } from '../private/names';
-import { ValidationErrors } from '../private/validation';
+import { requirePropTypes } from '../private/runtime-types';
+import { reportAtSynth } from '../private/tree-report';
+import { Problem, ValidationErrors } from '../private/validation';
 
 // The public types of the policies, importable from the construct's module.
 export { NetworkPeer } from './network-peer';
@@ -52,14 +55,17 @@ export class DatabaseNetworkPolicy extends Construct implements IDatabaseNetwork
   private readonly clients: NetworkPeer[];
   private readonly clientJobs: Array<Record<string, string>> = [];
   private readonly rules: NetworkPolicyRules;
+  private readonly peerProblems: Problem[] = [];
 
   constructor(scope: Construct, id: string, private readonly props: DatabaseNetworkPolicyProps) {
     super(scope, id);
     const errors = new ValidationErrors(`DatabaseNetworkPolicy ${this.node.path}`);
+    requirePropTypes(this, errors.subject, props, NETWORK_POLICY_SCHEMA);
     const namespace = Chart.of(this).namespace;
     if (!namespace) errors.add('namespace (of the Chart)', namespace, 'must be set: peers in other namespaces are selected relative to it');
     errors.addProblems(validateDatabaseNetworkPolicy(props));
-    errors.throwIfAny();
+    // Peers added later (allowConnectionsFrom) are checked with the props, in the tree's one report at synth.
+    reportAtSynth(this, errors.subject, () => [...errors.problems, ...this.peerProblems]);
 
     this.clients = [...props.allowFrom ?? []];
     this.rules = new NetworkPolicyRules(props, namespace!);
@@ -97,9 +103,7 @@ export class DatabaseNetworkPolicy extends Construct implements IDatabaseNetwork
 
   /** Allows more application pods to connect to PostgreSQL (and to the pooler, unless it has its own list). */
   public allowConnectionsFrom(...peers: NetworkPeer[]): void {
-    const errors = new ValidationErrors(`DatabaseNetworkPolicy ${this.node.path}`);
-    peers.forEach((peer, i) => errors.addProblems(peer._validate(), `allowConnectionsFrom[${i}]`));
-    errors.throwIfAny();
+    peers.forEach((peer, i) => this.peerProblems.push(...peer._validate().map((p) => ({ ...p, property: `allowConnectionsFrom[${i}].${p.property}` }))));
     this.clients.push(...peers);
   }
 

@@ -14,6 +14,7 @@ import { ResolvedCredentials } from '../credentials/credentials';
 import { registerOwned } from '../private/app-collisions';
 import { disruptionBudget } from '../private/disruption-budget';
 import { libpqEnv, plusEnv } from '../private/libpq-env';
+import { reportResolved } from '../private/tree-report';
 import { ValidationErrors } from '../private/validation';
 
 /** One tier's objects. */
@@ -138,10 +139,7 @@ export class ConnectionPooler extends Construct {
     if (namespace !== cluster.namespace) {
       errors.add('namespace (of the Chart)', namespace, `must be the cluster's namespace (${cluster.namespace}): the pooler reads the pooler role's Secret, and Secrets are namespaced`);
     }
-    const resolved = resolveConnectionPooler(props, cluster);
-    errors.addProblems(resolved.problems);
-    errors.throwIfAny();
-    const pooler = { ...resolved.value, exporterImage };
+    const pooler = { ...reportResolved(this, errors, resolveConnectionPooler(props, cluster)), exporterImage };
 
     this.cluster = cluster;
     this.replicas = pooler.replicas;

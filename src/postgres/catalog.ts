@@ -1,5 +1,7 @@
 // Internal: not part of the jsii API (do not re-export from src/index.ts).
 import { PREDEFINED_ROLES_DATA, SETTINGS_DATA } from './catalog-data';
+import { EXTENSION_SETTINGS_DATA } from './extension-settings-data';
+import { EXTENSION_SOURCE_SETTINGS_DATA } from './extension-source-settings';
 
 /** The PostgreSQL majors the catalog describes. */
 export const CATALOG_MAJORS = [13, 14, 15, 16, 17];
@@ -22,21 +24,13 @@ export interface PostgresSetting {
 const TYPES = { b: 'bool', i: 'integer', r: 'real', s: 'string', e: 'enum' } as const;
 
 /**
- * Extensions Spilo preloads whose settings are not in the catalog (no binary of them is available to generate it
- * from): names under these prefixes are accepted as placeholders, without checking the value.
+ * Extensions Spilo loads whose settings are not in the catalog: names under these prefixes are accepted without
+ * checking the value. The others are catalogued: pg_cron, pgaudit, set_user, pg_stat_kcache, pg_partman_bgw and
+ * pg_qualstats generated from Debian's builds (extension-settings-data.ts); bg_mon, pg_auth_mon, pgextwlist, pg_mon
+ * and plantuner transcribed from their source at pinned commits (extension-source-settings.ts).
  */
 export const PLACEHOLDER_PREFIXES: Record<string, string> = {
-  bg_mon: 'bg_mon (Spilo preloads it)',
-  pg_auth_mon: 'pg_auth_mon (Spilo preloads it)',
-  set_user: 'set_user (Spilo preloads it)',
-  extwlist: 'pgextwlist (Spilo preloads it)',
-  timescaledb: 'timescaledb (Spilo preloads it)',
-  cron: 'pg_cron (Spilo preloads it)',
-  pg_stat_kcache: 'pg_stat_kcache (Spilo preloads it)',
-  pg_partman_bgw: 'pg_partman (Spilo preloads its background worker)',
-  pg_mon: 'pg_mon (with ENABLE_PG_MON)',
-  plantuner: 'plantuner (shipped by Spilo)',
-  pg_qualstats: 'pg_qualstats (shipped by Spilo)',
+  timescaledb: 'timescaledb (Spilo preloads it; its settings change with every release)',
 };
 
 const byMajor = new Map<number, Map<string, PostgresSetting>>();
@@ -46,7 +40,7 @@ export function postgresSettings(major: number): ReadonlyMap<string, PostgresSet
   let settings = byMajor.get(major);
   if (!settings) {
     settings = new Map();
-    for (const [name, json] of Object.entries(SETTINGS_DATA)) {
+    for (const [name, json] of Object.entries({ ...SETTINGS_DATA, ...EXTENSION_SETTINGS_DATA, ...EXTENSION_SOURCE_SETTINGS_DATA })) {
       const variants = JSON.parse(json) as unknown[][];
       const variant = variants.find((v) => (v[0] as number[]).includes(major));
       if (!variant) continue;

@@ -1,6 +1,7 @@
 // Internal: not part of the jsii API (do not re-export from src/index.ts).
 import { ApiObject, Chart, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
+import { addTreeCheck } from './tree-report';
 
 const OWNED = Symbol.for('cdk8s-pgaas.owned');
 
@@ -18,17 +19,16 @@ export function registerOwned(construct: Construct): void {
   }
   const fresh: { result?: string[] } = {};
   MEMOS.set(root, fresh);
-  root.node.addValidation({
-    validate: () => {
-      // cdk8s validates the whole app once for every chart it synthesizes (App.synth, synthYaml): the check walks
-      // the tree once per synthesis, not once per chart. The result is kept until the current synchronous run
-      // ends (a synthesis is one) or a library construct is added, whichever comes first.
-      if (!fresh.result) {
-        fresh.result = appCollisions(root);
-        queueMicrotask(() => fresh.result = undefined);
-      }
-      return fresh.result;
-    },
+  // Part of the tree's one report (private/tree-report.ts), with every construct's problems. cdk8s validates the
+  // whole app once for every chart it synthesizes (App.synth, synthYaml): the check walks the tree once per
+  // synthesis, not once per chart. The result is kept until the current synchronous run ends (a synthesis is one)
+  // or a library construct is added, whichever comes first.
+  addTreeCheck(root, () => {
+    if (!fresh.result) {
+      fresh.result = appCollisions(root);
+      queueMicrotask(() => fresh.result = undefined);
+    }
+    return fresh.result;
   });
 }
 

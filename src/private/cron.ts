@@ -97,7 +97,9 @@ export function timeZoneProblem(zone: string): string | undefined {
   const rule = 'must be an IANA time zone name such as "Europe/Berlin" or "Etc/UTC"';
   if (zone === '' || zone === 'Local' || /\s|^[+-]|^TZ=/.test(zone)) return rule;
   try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    const resolved = new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+    // Intl ignores case; the time zone database (files on Linux, what Kubernetes and cron read) does not.
+    if (resolved !== zone && resolved.toLowerCase() === zone.toLowerCase()) return `${rule} (names are case-sensitive: "${resolved}")`;
     return undefined;
   } catch {
     return `${rule} ("${zone}" is not in the time zone database)`;

@@ -1,4 +1,7 @@
 // Internal: not part of the jsii API (do not re-export from src/index.ts).
+import { Duration, Size } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import { throwWithTreeReport } from './tree-report';
 import { problem, Problem } from './validation';
 
 /**
@@ -10,7 +13,8 @@ export type PropType =
   | 'string' | 'integer' | 'number' | 'boolean' | 'object' | 'array' | 'string[]' | 'integer[]' | 'record'
   | { readonly instanceOf: Function; readonly example: string }
   | { readonly enumOf: Record<string, string>; readonly name: string }
-  | { readonly fields: PropSchema };
+  | { readonly fields: PropSchema }
+  | { readonly arrayOf: PropType };
 
 /** A props interface: each property's type, and which ones are required. */
 export interface PropSchema {
@@ -47,6 +51,9 @@ function typeProblem(type: PropType, value: unknown, property: string): Problem[
     const values = Object.values(type.enumOf);
     return is(values.includes(value as string), `one of ${type.name}.${Object.keys(type.enumOf).join(`, ${type.name}.`)} (${values.map((v) => JSON.stringify(v)).join(', ')})`);
   }
+  if ('arrayOf' in type) {
+    return Array.isArray(value) ? value.flatMap((item, i) => typeProblem(type.arrayOf, item, `${property}[${i}]`)) : is(false, 'an array');
+  }
   return plainObject ? checkPropTypes(value, type.fields, property) : is(false, 'an object');
 }
 
@@ -70,4 +77,17 @@ export function checkPropTypes(props: unknown, schema: PropSchema, prefix = ''):
     else if (value !== undefined && !(value === null && !schema.required?.includes(key))) problems.push(...typeProblem(type, value, at(key)));
   }
   return problems;
+}
+
+/** The common instance types of the props interfaces. */
+export const SIZE: PropType = { instanceOf: Size, example: 'Size.gibibytes(n) / Size.mebibytes(n)' };
+export const DURATION: PropType = { instanceOf: Duration, example: 'Duration.seconds(n) / Duration.minutes(n)' };
+
+/**
+ * Checks a construct's props against its schema before anything else: props of the wrong shape leave nothing to
+ * build with, so they are thrown at once (with the problems the tree has reported so far, so the report stays one).
+ */
+export function requirePropTypes(construct: IConstruct, subject: string, props: unknown, schema: PropSchema): void {
+  const problems = checkPropTypes(props, schema);
+  if (problems.length > 0) throwWithTreeReport(construct, subject, problems);
 }

@@ -3,8 +3,8 @@
  * - a rule is a function that returns a problem text (the rule that was broken) or nothing;
  * - a validator returns every {@link Problem} it finds (property, value, rule), never throws;
  * - a construct collects its own problems and its children's (prefixed with the property that
- *   configures the child) into one {@link ValidationErrors} and throws one report before it
- *   creates any object, naming its construct path.
+ *   configures the child) into one {@link ValidationErrors}, naming its construct path, and registers them for the
+ *   tree's one report at synth (tree-report.ts); it throws at once only for props of the wrong shape.
  */
 export interface Problem {
   /** The property (path) at fault, for example `connectionPooler.replicas`. */
@@ -16,8 +16,9 @@ export interface Problem {
 }
 
 /**
- * What a pure resolver returns: the value with defaults applied (best effort where there are
- * problems; only used once there are none) and every problem it found.
+ * What a pure resolver returns: the value with defaults applied and every problem it found. Where there are
+ * problems the value is best effort: the construct is still built from it (nothing is synthesized, the report is),
+ * so it must stay usable.
  */
 export interface Validated<T> {
   readonly value: T;
@@ -55,7 +56,7 @@ export class ValidationError extends Error {
 export class ValidationErrors {
   private readonly collected: Problem[] = [];
 
-  constructor(private readonly subject: string) {}
+  constructor(public readonly subject: string) {}
 
   public add(property: string, value: unknown, rule: string): void {
     this.collected.push({ property, value, rule });

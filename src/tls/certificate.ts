@@ -1,5 +1,7 @@
 import { ApiObject, ApiObjectMetadata } from 'cdk8s';
 import { Construct } from 'constructs';
+import { PropSchema, requirePropTypes } from '../private/runtime-types';
+import { reportErrors } from '../private/tree-report';
 import { check, Problem, ValidationErrors } from '../private/validation';
 
 const GO_DURATION = /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/;
@@ -95,9 +97,9 @@ export class Certificate extends ApiObject {
   public static readonly KIND = 'Certificate';
 
   constructor(scope: Construct, id: string, props: CertificateProps) {
-    const errors = new ValidationErrors(`Certificate ${props.metadata?.name ?? id}`);
+    const errors = new ValidationErrors(`Certificate ${[scope.node.path, id].filter(Boolean).join('/')}`);
+    requirePropTypes(scope, errors.subject, props, CERTIFICATE_SCHEMA);
     errors.addProblems(validateCertificate(props));
-    errors.throwIfAny();
     const algorithm = props.privateKey?.algorithm ?? PrivateKeyAlgorithm.ECDSA;
     const size = keySize(props.privateKey);
     super(scope, id, {
@@ -108,7 +110,7 @@ export class Certificate extends ApiObject {
         secretName: props.secretName,
         ...props.secretLabels ? { secretTemplate: { labels: props.secretLabels } } : {},
         issuerRef: { name: props.issuerRef.name, kind: props.issuerRef.kind ?? CertificateIssuerKind.ISSUER, group: props.issuerRef.group ?? 'cert-manager.io' },
-        commonName: props.dnsNames[0].length <= 64 ? props.dnsNames[0] : undefined,
+        commonName: props.dnsNames[0] !== undefined && props.dnsNames[0].length <= 64 ? props.dnsNames[0] : undefined,
         dnsNames: props.dnsNames,
         duration: props.duration ?? '2160h',
         renewBefore: props.renewBefore ?? '720h',
@@ -116,8 +118,26 @@ export class Certificate extends ApiObject {
         usages: props.usages ?? ['server auth', 'digital signature', ...algorithm === PrivateKeyAlgorithm.RSA ? ['key encipherment'] : []],
       },
     });
+    reportErrors(this, errors);
   }
 }
+
+/** {@link CertificateProps} at run time (test/unit/private/construct-prop-types.test.ts compares the two). */
+export const CERTIFICATE_SCHEMA: PropSchema = {
+  required: ['secretName', 'issuerRef', 'dnsNames'],
+  types: {
+    metadata: 'object',
+    secretName: 'string',
+    // Any kind: external issuers (with their group) have their own.
+    issuerRef: { fields: { required: ['name'], types: { name: 'string', kind: 'string', group: 'string' } } },
+    dnsNames: 'string[]',
+    duration: 'string',
+    renewBefore: 'string',
+    privateKey: { fields: { types: { algorithm: { enumOf: PrivateKeyAlgorithm, name: 'PrivateKeyAlgorithm' }, size: 'integer' } } },
+    usages: 'string[]',
+    secretLabels: 'record',
+  },
+};
 
 function keySize(key: CertificatePrivateKey | undefined): number {
   return key?.size ?? ((key?.algorithm ?? PrivateKeyAlgorithm.ECDSA) === PrivateKeyAlgorithm.ECDSA ? 256 : 2048);

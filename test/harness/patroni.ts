@@ -9,6 +9,7 @@ import { KubeletEnv } from './kubelet-env';
 import { PG_BIN } from './postgres';
 import { freePort, runAsService, serviceTempDir, sleep, spawnAsService, waitFor, writeServiceFile } from './processes';
 import { PostgresCluster, PostgresClusterProps } from '../../src';
+import { validateTree } from '../../src/private/tree-report';
 
 /*
  * Integration harness: real Patroni 3.0.2 members (PostgreSQL 15) with etcd as the DCS, configured
@@ -119,6 +120,8 @@ export function synthesizeCluster(props: PostgresClusterProps): SynthesizedClust
   const app = Testing.app();
   const chart = new Chart(app, 'c', { namespace: 'ns' });
   new PostgresCluster(chart, 'db', props);
+  // The tree's one validation report first (Testing.synth alone does not run it).
+  validateTree(chart);
   const [cluster] = clustersFromManifests(Testing.synth(chart));
   return cluster;
 }

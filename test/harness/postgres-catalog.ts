@@ -72,8 +72,8 @@ const QUERY = `COPY (SELECT json_agg(json_build_object('name', name, 'vartype', 
  'max_val', max_val, 'enumvals', enumvals, 'context', context) ORDER BY name) FROM pg_settings) TO '%FILE%'`;
 
 /** Starts a major's postgres (by default the npm build; `bin`: the postgres binary of another build) and returns its pg_settings. */
-export function describeSettings(major: number, bin?: string): RawSetting[] {
-  return describe(major, bin).settings;
+export function describeSettings(major: number, bin?: string, libraries: readonly string[] = CATALOGUED_LIBRARIES): RawSetting[] {
+  return describe(major, bin, libraries).settings;
 }
 
 /** The predefined roles (pg_*) of a major's npm build. */
@@ -81,7 +81,7 @@ export function predefinedRoles(major: number): string[] {
   return describe(major).roles;
 }
 
-function describe(major: number, bin?: string): { settings: RawSetting[]; roles: string[] } {
+function describe(major: number, bin?: string, libraries: readonly string[] = CATALOGUED_LIBRARIES): { settings: RawSetting[]; roles: string[] } {
   const native = bin ? path.dirname(path.dirname(bin)) : postgresBinaries(major);
   const work = serviceTempDir(`catalog-${major}`);
   try {
@@ -93,7 +93,7 @@ function describe(major: number, bin?: string): { settings: RawSetting[]; roles:
     const rolesOut = path.join(work, 'roles.json');
     // A real server (single-user mode of 13 and 14 does not load shared_preload_libraries), on a Unix socket only.
     const ctl = (args: string[]) => runAsService(path.join(native, 'bin', 'pg_ctl'), ['-D', data, ...args], { env });
-    const options = `-c listen_addresses='' -c unix_socket_directories=${work} -c shared_preload_libraries=${CATALOGUED_LIBRARIES.join(',')}`;
+    const options = `-c listen_addresses='' -c unix_socket_directories=${work} -c shared_preload_libraries=${libraries.join(',')}`;
     const start = ctl(['-w', '-l', path.join(work, 'log'), '-o', options, 'start']);
     if (start.status !== 0) throw new Error(`postgres ${major} did not start: ${start.stderr}${fs.readFileSync(path.join(work, 'log'), 'utf8')}`);
     try {
@@ -141,21 +141,7 @@ function definition(s: RawSetting): unknown[] {
 
 /** Renders the catalog source: one line per setting, each distinct definition with the majors it holds for. */
 export function renderCatalog(settings: Record<number, RawSetting[]>, roles: Record<number, string[]>): string {
-  const byName = new Map<string, Map<string, number[]>>();
-  for (const [major, rows] of Object.entries(settings)) {
-    for (const row of rows) {
-      const variants = byName.get(row.name) ?? new Map<string, number[]>();
-      const key = JSON.stringify(definition(row));
-      variants.set(key, [...(variants.get(key) ?? []), Number(major)]);
-      byName.set(row.name, variants);
-    }
-  }
-  const lines = [...byName.keys()].sort().map((name) => {
-    const variants = [...byName.get(name)!.entries()].map(([def, majors]) => `[${JSON.stringify(majors)},${def.slice(1, -1)}]`);
-    const key = /^[a-z_][a-z0-9_]*$/.test(name) ? name : `'${name}'`;
-    // JSON in a string: one token per line keeps the compiled source map (shipped in the package) small.
-    return `  ${key}: '[${variants.join(',')}]',`;
-  });
+  const lines = renderSettingLines(settings);
   const versions = Object.entries(POSTGRES_BINARIES).map(([m, v]) => `${m}: ${v.replace(/-beta.*/, '')}`).join(', ');
   return [
     '/* eslint-disable */',
@@ -173,6 +159,25 @@ export function renderCatalog(settings: Record<number, RawSetting[]>, roles: Rec
     '};',
     '',
   ].join('\n');
+}
+
+/** One source line per setting (`name: '<JSON of its definitions>'`), sorted by name. */
+export function renderSettingLines(settings: Record<number, RawSetting[]>): string[] {
+  const byName = new Map<string, Map<string, number[]>>();
+  for (const [major, rows] of Object.entries(settings)) {
+    for (const row of rows) {
+      const variants = byName.get(row.name) ?? new Map<string, number[]>();
+      const key = JSON.stringify(definition(row));
+      variants.set(key, [...(variants.get(key) ?? []), Number(major)]);
+      byName.set(row.name, variants);
+    }
+  }
+  return [...byName.keys()].sort().map((name) => {
+    const variants = [...byName.get(name)!.entries()].map(([def, majors]) => `[${JSON.stringify(majors)},${def.slice(1, -1)}]`);
+    const key = /^[a-z_][a-z0-9_]*$/.test(name) ? name : `'${name}'`;
+    // JSON in a string: one token per line keeps the compiled source map (shipped in the package) small.
+    return `  ${key}: '[${variants.join(',')}]',`;
+  });
 }
 
 /** Generates the catalog source from the binaries of every supported major. */

@@ -1,14 +1,24 @@
 import { App, Chart, Testing } from 'cdk8s';
+import { IConstruct } from 'constructs';
 import { PostgresCluster } from '../../src';
 import { PostgresClusterProps } from '../../src/cluster/props';
+import { validateTree } from '../../src/private/tree-report';
 
 /** A chart in a namespace, the way every PostgresCluster needs it. */
 export function testChart(namespace = 'db'): Chart {
   return new Chart(Testing.app(), 'test', { namespace });
 }
 
+/** The chart's manifests, after the tree's one validation report (what `app.synth()` and `cdk8s synth` run first). */
 export function synth(chart: Chart): any[] {
+  validateTree(chart);
   return Testing.synth(chart);
+}
+
+/** Runs `build`, then the validation of the tree it built (construction registers problems; synth reports them). */
+export function built<T extends IConstruct>(construct: T): T {
+  validateTree(construct);
+  return construct;
 }
 
 export function findObject(objects: any[], kind: string, name?: string): any {
@@ -40,7 +50,7 @@ export function synthAppYaml(build: (app: App) => void): string {
 export function clusterProblems(props: Partial<PostgresClusterProps>): string[] {
   const chart = new Chart(Testing.app(), 'c', { namespace: 'db' });
   try {
-    new PostgresCluster(chart, 'db', { name: 'orders-db', ...props });
+    validateTree(new PostgresCluster(chart, 'db', { name: 'orders-db', ...props }));
     return [];
   } catch (e) {
     return (e as Error).message.split('\n').slice(1);

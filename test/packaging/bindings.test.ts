@@ -30,7 +30,10 @@ function reference(): { yaml: string; error: string } {
   new MinimalExample(app, 'minimal');
   let error = 'no error';
   try {
-    new PostgresCluster(new Chart(new App(), 'errors', { namespace: 'dev' }), 'bad', { name: 'Bad_Name', instances: 0 });
+    // Problems are reported when the app is synthesized, in one report for the whole app.
+    const errorsApp = new App();
+    new PostgresCluster(new Chart(errorsApp, 'errors', { namespace: 'dev' }), 'bad', { name: 'Bad_Name', instances: 0 });
+    errorsApp.synthYaml();
   } catch (e) {
     error = (e as Error).message;
   }

@@ -15,10 +15,13 @@ public class Smoke {
     PostgresCluster.Builder.create(chart, "db").name("hello-db").superuserCredentials(Credentials.fromSecret("hello-db-superuser")).build();
     Files.writeString(out.resolve("synth.yaml"), app.synthYaml());
 
-    Chart errors = new Chart(new App(), "errors", ChartProps.builder().namespace("dev").build());
+    // Problems are reported when the app is synthesized, in one report for the whole app.
+    App errorsApp = new App();
+    Chart errors = new Chart(errorsApp, "errors", ChartProps.builder().namespace("dev").build());
     String message = "no error";
     try {
       PostgresCluster.Builder.create(errors, "bad").name("Bad_Name").instances(0).build();
+      errorsApp.synthYaml();
     } catch (RuntimeException error) {
       message = error.getMessage();
     }

@@ -30,8 +30,11 @@ func validationError() (message string) {
 			message = fmt.Sprint(r)
 		}
 	}()
-	errors := cdk8s.NewChart(cdk8s.NewApp(nil), jsii.String("errors"), &cdk8s.ChartProps{Namespace: jsii.String("dev")})
+	// Problems are reported when the app is synthesized, in one report for the whole app.
+	errorsApp := cdk8s.NewApp(nil)
+	errors := cdk8s.NewChart(errorsApp, jsii.String("errors"), &cdk8s.ChartProps{Namespace: jsii.String("dev")})
 	cdk8spgaas.NewPostgresCluster(errors, jsii.String("bad"), &cdk8spgaas.PostgresClusterProps{Name: jsii.String("Bad_Name"), Instances: jsii.Number(0)})
+	errorsApp.SynthYaml()
 	return "no error"
 }
 

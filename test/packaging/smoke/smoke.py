@@ -11,9 +11,12 @@ chart = Chart(app, "minimal", namespace="dev")
 PostgresCluster(chart, "db", name="hello-db", superuser_credentials=Credentials.from_secret("hello-db-superuser"))
 (out / "synth.yaml").write_text(app.synth_yaml())
 
-errors = Chart(App(), "errors", namespace="dev")
+# Problems are reported when the app is synthesized, in one report for the whole app.
+errors_app = App()
+errors = Chart(errors_app, "errors", namespace="dev")
 try:
     PostgresCluster(errors, "bad", name="Bad_Name", instances=0)
+    errors_app.synth_yaml()
     message = "no error"
 except Exception as error:  # jsii raises the library's error with its message
     message = str(error)

@@ -6,6 +6,7 @@ import { PodSecurity, PodSecurityLevel } from '../../../src/audit/pod-security';
 import { Rules, ValidationError } from '../../../src/private/validation';
 import { unexpectedViolations } from '../../harness/bundle-exemptions';
 import { schemaErrors } from '../../harness/schema';
+import { synth as validatedSynth } from '../../harness/synth';
 
 const RUNS = 100;
 const RESERVED = new Set(['postgres', 'standby', 'admin', 'cron_admin', 'zalandos', 'robot_zmon', 'public', 'none', 'current_user', 'current_role', 'session_user', 'template0', 'template1']);
@@ -114,7 +115,7 @@ function nameProblems(objects: any[]): string[] {
 function synth(namespace: string, props: PostgresClusterProps): any[] {
   const chart = new Chart(Testing.app(), 'test', { namespace });
   new PostgresCluster(chart, 'db', props);
-  return Testing.synth(chart);
+  return validatedSynth(chart);
 }
 
 test('valid props: schema, names, Pod Security restricted and the policy rules all hold', () => {
@@ -162,14 +163,14 @@ describe.each(INVALID)('invalid %s', (_name, arbitrary, property) => {
       try {
         const chart = new Chart(Testing.app(), 'test', { namespace: 'orders' });
         new PostgresCluster(chart, 'db', { ...base, ...bad });
-        yaml = JSON.stringify(Testing.synth(chart));
+        yaml = JSON.stringify(validatedSynth(chart));
       } catch (e) {
         error = e;
       }
       expect(yaml).toBeUndefined();
       expect(error).toBeInstanceOf(Error);
       // The one validation error type, never a TypeError or the like from deep inside.
-      expect((error as Error).constructor).toBe(ValidationError);
+      expect(error).toBeInstanceOf(ValidationError);
       expect((error as Error).message).toMatch(/^PostgresCluster /);
       expect((error as Error).message).toContain(property);
     }), { numRuns: RUNS });
@@ -185,6 +186,6 @@ test('a login role ending in "_" fails with a clear PostgresCluster error', () =
   const chart = new Chart(Testing.app(), 'test', { namespace: 'orders' });
   expect(() => {
     new PostgresCluster(chart, 'db', { ...base, roles: [{ name: 'app_' }] });
-    Testing.synth(chart);
+    validatedSynth(chart);
   }).toThrow(/^PostgresCluster [\s\S]*roles \(the Secret name derived from role "app_"\)/);
 });

@@ -1,6 +1,7 @@
 import { App, Chart, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { BackupSchedule, BackupTarget, ConnectionPooler, PatroniRbac, PostgresCluster } from '../../../src';
+import { built as validatedTree } from '../../harness/synth';
 
 function synthErrors(build: (app: App) => void): string[] {
   const app = new App({ outdir: '/tmp/pgaas-collisions' });
@@ -76,7 +77,7 @@ describe('app-wide name collisions, checked once per app at synth', () => {
   test('a shared PatroniRbac from another namespace is rejected', () => {
     const app = new App();
     const rbac = new PatroniRbac(new Chart(app, 'a', { namespace: 'other' }), 'rbac', { name: 'shared-patroni' });
-    expect(() => new PostgresCluster(new Chart(app, 'b', { namespace: 'db' }), 'orders', { name: 'orders-db', rbac }))
+    expect(() => validatedTree(new PostgresCluster(new Chart(app, 'b', { namespace: 'db' }), 'orders', { name: 'orders-db', rbac })))
       .toThrow(/rbac: "a\/rbac" is invalid: must be in the cluster's namespace \(db\)/);
   });
 

@@ -1,6 +1,6 @@
 import { Chart, Testing } from 'cdk8s';
 import { Credentials, IPostgresCluster, PostgresCluster } from '../../../src';
-import { testChart } from '../../harness/synth';
+import { built as validatedTree, testChart } from '../../harness/synth';
 
 /** The same cluster, once defined here and once imported by name from another app. */
 function definedAndImported(): { defined: IPostgresCluster; imported: IPostgresCluster } {
@@ -49,7 +49,7 @@ describe('PostgresCluster.fromClusterAttributes', () => {
 
   test('invalid attributes fail in one report naming each', () => {
     const chart = new Chart(Testing.app(), 'apps');
-    expect(() => PostgresCluster.fromClusterAttributes(chart, 'x', { name: 'Orders_DB', instances: 0 }))
+    expect(() => validatedTree(PostgresCluster.fromClusterAttributes(chart, 'x', { name: 'Orders_DB', instances: 0 })))
       .toThrow(/fromClusterAttributes apps\/x has 3 invalid properties:[\s\S]*name: "Orders_DB"[\s\S]*namespace: undefined[\s\S]*instances: 0/);
   });
 });

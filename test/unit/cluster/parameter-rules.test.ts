@@ -4,6 +4,7 @@ import { BackupStorage, StorageCredentials } from '../../../src';
 import { parameterConflicts, ParameterRuleContext } from '../../../src/cluster/parameter-rules';
 import { SynchronousMode } from '../../../src/cluster/patroni-settings';
 import { PostgresCluster } from '../../../src/cluster/postgres-cluster';
+import { built as validatedTree } from '../../harness/synth';
 
 const GiB = 1024 ** 3;
 const BASE: ParameterRuleContext = { major: 17, instances: 3, archiving: true, synchronousMode: SynchronousMode.ON, memoryBytes: 8 * GiB };
@@ -75,22 +76,22 @@ describe('settings that contradict the bundle\'s guarantees', () => {
 describe('in the cluster: one report with the catalog and the rules', () => {
   test('a misspelt name, a wrong unit and md5 are reported together', () => {
     const chart = new Chart(Testing.app(), 'c', { namespace: 'db' });
-    expect(() => new PostgresCluster(chart, 'db', {
+    expect(() => validatedTree(new PostgresCluster(chart, 'db', {
       name: 'orders-db',
       postgresVersion: 15,
       parameters: { shard_buffers: '1GB', work_mem: '4Mi', password_encryption: 'md5' },
-    })).toThrow(/3 invalid properties:\n.*shard_buffers.*did you mean shared_buffers[^]*work_mem.*invalid unit "Mi"[^]*password_encryption/);
+    }))).toThrow(/3 invalid properties:\n.*shard_buffers.*did you mean shared_buffers[^]*work_mem.*invalid unit "Mi"[^]*password_encryption/);
   });
 
   test('archiving off with backups, wal senders too few for the members', () => {
     const chart = new Chart(Testing.app(), 'c', { namespace: 'db' });
     const storage = BackupStorage.s3({ bucket: 'pg-backups', region: 'eu-central-1', credentials: StorageCredentials.awsAccessKey('s3') });
-    expect(() => new PostgresCluster(chart, 'db', {
+    expect(() => validatedTree(new PostgresCluster(chart, 'db', {
       name: 'orders-db',
       instances: 3,
       backup: { storage },
       resources: { memory: { limit: Size.gibibytes(2) } },
       parameters: { archive_mode: 'off', max_wal_senders: '2' },
-    })).toThrow(/archive_mode[^]*max_wal_senders.*at least 4/);
+    }))).toThrow(/archive_mode[^]*max_wal_senders.*at least 4/);
   });
 });

@@ -1,6 +1,6 @@
 import { Chart, Testing } from 'cdk8s';
 import { PatroniRbac } from '../../../src';
-import { findObject, synth, testChart } from '../../harness/synth';
+import { built as validatedTree, findObject, synth, testChart } from '../../harness/synth';
 
 describe('PatroniRbac', () => {
   test('least privilege in ConfigMaps mode: no endpoints, services, secrets or deletes', () => {
@@ -39,9 +39,9 @@ describe('PatroniRbac', () => {
   });
 
   test('validation: name, labels, annotations and the namespace', () => {
-    expect(() => new PatroniRbac(testChart(), 'r', { name: 'Patroni_SA' })).toThrow(/name: "Patroni_SA" is invalid: must be a DNS-1123 subdomain/);
-    expect(() => new PatroniRbac(testChart(), 'r', { name: 'p', labels: { a: 'b c' } })).toThrow(/labels\["a"\]: "b c" is invalid/);
-    expect(() => new PatroniRbac(testChart(), 'r', { name: 'p', serviceAccountAnnotations: { '/x': 'y' } })).toThrow(/serviceAccountAnnotations key/);
-    expect(() => new PatroniRbac(new Chart(Testing.app(), 'c'), 'r', { name: 'p' })).toThrow(/namespace \(of the Chart\): undefined is invalid: must be set/);
+    expect(() => validatedTree(new PatroniRbac(testChart(), 'r', { name: 'Patroni_SA' }))).toThrow(/name: "Patroni_SA" is invalid: must be a DNS-1123 subdomain/);
+    expect(() => validatedTree(new PatroniRbac(testChart(), 'r', { name: 'p', labels: { a: 'b c' } }))).toThrow(/labels\["a"\]: "b c" is invalid/);
+    expect(() => validatedTree(new PatroniRbac(testChart(), 'r', { name: 'p', serviceAccountAnnotations: { '/x': 'y' } }))).toThrow(/serviceAccountAnnotations key/);
+    expect(() => validatedTree(new PatroniRbac(new Chart(Testing.app(), 'c'), 'r', { name: 'p' }))).toThrow(/namespace \(of the Chart\): undefined is invalid: must be set/);
   });
 });

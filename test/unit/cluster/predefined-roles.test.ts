@@ -2,11 +2,12 @@ import { Chart, Testing } from 'cdk8s';
 import * as fc from 'fast-check';
 import { PostgresCluster } from '../../../src/cluster/postgres-cluster';
 import { ALL_PREDEFINED_ROLES, CATALOG_MAJORS, predefinedRoles } from '../../../src/postgres/catalog';
+import { built as validatedTree } from '../../harness/synth';
 
 function problems(postgresVersion: number, group: string): string[] {
   const chart = new Chart(Testing.app(), 'c', { namespace: 'db' });
   try {
-    new PostgresCluster(chart, 'db', { name: 'orders-db', postgresVersion, roles: [{ name: 'app', memberOf: [group] }] });
+    validatedTree(new PostgresCluster(chart, 'db', { name: 'orders-db', postgresVersion, roles: [{ name: 'app', memberOf: [group] }] }));
     return [];
   } catch (e) {
     return (e as Error).message.split('\n').slice(1);

@@ -1,15 +1,15 @@
-import * as path from 'path';
 import { Chart, Duration, Size, Testing } from 'cdk8s';
 import * as fc from 'fast-check';
-import * as ts from 'typescript';
 import { PostgresCluster } from '../../../src/cluster/postgres-cluster';
 import { CLUSTER_PROPS_SCHEMA, PATRONI_SETTINGS_SCHEMA } from '../../../src/cluster/prop-types';
+import { interfaceMembers } from '../../harness/interfaces';
+import { built as validatedTree } from '../../harness/synth';
 
 /** What a plain JavaScript (or jsii) caller can pass: anything. */
 function untyped(props: unknown): string[] {
   const chart = new Chart(Testing.app(), 'c', { namespace: 'db' });
   try {
-    new PostgresCluster(chart, 'db', props as any);
+    validatedTree(new PostgresCluster(chart, 'db', props as any));
     return [];
   } catch (e) {
     expect((e as Error).name).toBe('ValidationError'); // never a TypeError from deep inside
@@ -65,20 +65,6 @@ describe('untyped callers get the same report, never a TypeError or a silent def
       untyped({ name: 'db', instances: 3, patroni: { synchronousMode: mode } }).some((p) => p.includes('patroni.synchronousMode'))), { numRuns: 50 });
   });
 });
-
-/** The members of an interface (and the interfaces it extends) in a source file of the library. */
-function interfaceMembers(file: string, name: string): string[] {
-  const program = ts.createProgram([path.join(__dirname, '../../../src', file)], { target: ts.ScriptTarget.ES2020 });
-  const checker = program.getTypeChecker();
-  const source = program.getSourceFile(path.join(__dirname, '../../../src', file))!;
-  let members: string[] = [];
-  ts.forEachChild(source, (node) => {
-    if (ts.isInterfaceDeclaration(node) && node.name.text === name) {
-      members = checker.getPropertiesOfType(checker.getTypeAtLocation(node)).map((p) => p.name);
-    }
-  });
-  return members.sort();
-}
 
 describe('the run-time schemas match the interfaces', () => {
   test('PostgresClusterProps', () => {

@@ -4,10 +4,10 @@ import { Credentials, PostgresCluster, PostgresClusterProps, SynchronousMode } f
 import { BackupStorage } from '../../../src/backup/backup-storage';
 import { StorageCredentials } from '../../../src/backup/storage-credentials';
 import { ValidationError } from '../../../src/private/validation';
-import { testChart } from '../../harness/synth';
+import { built as validatedTree, testChart } from '../../harness/synth';
 
 function attempt(props: Partial<PostgresClusterProps>, chart: Chart = testChart()): () => PostgresCluster {
-  return () => new PostgresCluster(chart, 'orders', { name: 'orders-db', ...props });
+  return () => validatedTree(new PostgresCluster(chart, 'orders', { name: 'orders-db', ...props }));
 }
 
 /** Each case: props, then the property and rule the message must name. */

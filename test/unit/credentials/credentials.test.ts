@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import { App, Chart, Testing } from 'cdk8s';
 import { Credentials, GitOpsOrdering, PostgresCluster, PostgresClusterProps, SecretGenerator, SecretStoreKind } from '../../../src';
-import { findObject, spiloContainer, envOf, synth, testChart } from '../../harness/synth';
+import { built as validatedTree, envOf, findObject, spiloContainer, synth, testChart } from '../../harness/synth';
 
 function build(props: Partial<PostgresClusterProps> = {}) {
   const chart = testChart('shop');
@@ -134,14 +134,14 @@ describe('GitOps ordering', () => {
   test('a generator in another namespace is rejected', () => {
     const app = Testing.app();
     const generator = new SecretGenerator(new Chart(app, 's', { namespace: 'other' }), 'gen', { name: 'g', image: 'x/spilo-17:4.0-p3' });
-    expect(() => new PostgresCluster(new Chart(app, 'd', { namespace: 'shop' }), 'db', { name: 'shop-db', secretGenerator: generator }))
+    expect(() => validatedTree(new PostgresCluster(new Chart(app, 'd', { namespace: 'shop' }), 'db', { name: 'shop-db', secretGenerator: generator })))
       .toThrow(/secretGenerator: "s\/gen" is invalid: must be in the cluster's namespace \(shop\)/);
   });
 
   test('a generator with nothing to generate fails synthesis', () => {
     const chart = testChart('shop');
     new SecretGenerator(chart, 'gen', { name: 'g', image: 'x/spilo-17:4.0-p3' });
-    expect(() => synth(chart)).toThrow(/has no Secret to generate/);
+    expect(() => synth(chart)).toThrow(/secrets: \[\] is invalid: must not be empty: add a Secret with addSecret\(\)/);
   });
 });
 

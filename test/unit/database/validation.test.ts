@@ -2,7 +2,7 @@ import { BootstrapSql } from '../../../src/database/bootstrap-sql';
 import { DatabaseBootstrap } from '../../../src/database/database-bootstrap';
 import { DatabaseBootstrapSpec, DatabaseProps, RoleProps } from '../../../src/database/roles';
 import { formatProblem } from '../../../src/private/validation';
-import { testChart } from '../../harness/synth';
+import { built as validatedTree, testChart } from '../../harness/synth';
 
 const validate = (spec: DatabaseBootstrapSpec) => BootstrapSql.problems(spec).map(formatProblem);
 const roles = (...r: RoleProps[]) => validate({ roles: r });
@@ -201,9 +201,9 @@ describe('problems', () => {
   test('DatabaseBootstrap reports the spec\'s problems under spec, and login roles without a password Secret', () => {
     const image = 'spilo:1';
     const base = { name: 'b', image, host: 'h', port: 5432, superuserUsername: { secretName: 's', key: 'u' }, superuserPassword: { secretName: 's', key: 'p' } };
-    expect(() => new DatabaseBootstrap(testChart('x'), 'B', { ...base, spec: { roles: [{ name: 'App' }] }, passwords: {} }))
+    expect(() => validatedTree(new DatabaseBootstrap(testChart('x'), 'B', { ...base, spec: { roles: [{ name: 'App' }] }, passwords: {} })))
       .toThrow(/DatabaseBootstrap .* has 1 invalid property:\n {2}- spec\.roles\[0\]\.name: "App" is invalid: must use only lowercase letters/);
-    expect(() => new DatabaseBootstrap(testChart('y'), 'B', { ...base, spec: { roles: [{ name: 'app' }] }, passwords: {} }))
+    expect(() => validatedTree(new DatabaseBootstrap(testChart('y'), 'B', { ...base, spec: { roles: [{ name: 'app' }] }, passwords: {} })))
       .toThrow(/passwords\.app: undefined is invalid: needs the password Secret of login role "app"/);
   });
 });

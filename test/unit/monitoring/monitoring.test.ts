@@ -1,18 +1,18 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Size, Testing } from 'cdk8s';
+import { Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { NetworkPeer, PostgresCluster, PostgresClusterProps } from '../../../src';
 import { CLUSTER_LABEL, clusterAlerts, DEFAULT_THRESHOLDS } from '../../../src/monitoring/alert-rules';
 import { EXPORTER_QUERIES, exporterMetricNames, exporterQueriesFile } from '../../../src/monitoring/exporter-queries';
 import { EXPORTER } from '../../../src/monitoring/exporter-sidecar';
 import { metricNamesIn } from '../../harness/metrics';
-import { testChart } from '../../harness/synth';
+import { synth as validatedSynth, testChart } from '../../harness/synth';
 
 function synth(props: Partial<PostgresClusterProps> = {}) {
   const chart = testChart();
   const cluster = new PostgresCluster(chart, 'orders', { name: 'orders-db', instances: 3, ...props });
-  return { cluster, objects: Testing.synth(chart) };
+  return { cluster, objects: validatedSynth(chart) };
 }
 
 describe('monitoring of a cluster', () => {

@@ -1,6 +1,7 @@
 import { Chart, Testing } from 'cdk8s';
 import { DatabaseNamespace, PodSecurityLevel } from '../../../src';
 import { schemaErrors } from '../../harness/schema';
+import { built as validatedTree } from '../../harness/synth';
 
 test('the Chart\'s namespace, Pod Security labels pinned to a version, no namespace on the cluster-scoped object', () => {
   const chart = new Chart(Testing.app(), 'hello', { namespace: 'hello' });
@@ -31,7 +32,7 @@ test('restricted by default; every problem in one report, for untyped callers to
   const chart = new Chart(Testing.app(), 'hello', { namespace: 'hello' });
   expect(new DatabaseNamespace(chart, 'ns').apiObject.metadata.getLabel('pod-security.kubernetes.io/enforce')).toBe('restricted');
   const bare = new Chart(Testing.app(), 'bare');
-  expect(() => new DatabaseNamespace(bare, 'ns', { enforce: 'strict' as any, podSecurityVersion: '1.30' })).toThrow(
+  expect(() => validatedTree(new DatabaseNamespace(bare, 'ns', { enforce: 'strict' as any, podSecurityVersion: '1.30' }))).toThrow(
     /DatabaseNamespace bare\/ns has 3 invalid properties:\n {2}- name: undefined is invalid: must be set.*\n {2}- enforce: "strict" is invalid: must be one of baseline, restricted\n {2}- podSecurityVersion: "1.30" is invalid/,
   );
 });

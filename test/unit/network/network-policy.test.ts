@@ -4,6 +4,7 @@ import { EXAMPLES } from '../../../examples';
 import { PolicyCheck, PolicyRules } from '../../../src/audit/policy-rules';
 import { DatabaseNetworkPolicy, NetworkPeer } from '../../../src/network/network-policy';
 import { schemaErrors } from '../../harness/schema';
+import { built as validatedTree, synth as validatedSynth } from '../../harness/synth';
 
 const GROUP = 'cdk8s-pgaas.io/network-group';
 const base = {
@@ -15,7 +16,7 @@ const base = {
 function synth(build: (chart: Chart) => void): any[] {
   const chart = new Chart(Testing.app(), 'db', { namespace: 'orders' });
   build(chart);
-  return Testing.synth(chart);
+  return validatedSynth(chart);
 }
 const policy = (objects: any[], name: string) => objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === name);
 const ports = (rule: any) => rule.ports.map((p: any) => `${p.protocol}/${p.port}`);
@@ -97,7 +98,7 @@ test('invalid input fails at synth time with every problem named', () => {
   expect(make({ databasePodLabels: {} })).toThrow(/databasePodLabels: \{\} is invalid: must not be empty/);
   expect(make({ bootstrapJobPodLabels: { [GROUP]: 'orders-db-database' } })).toThrow(/must not also select the database pods/);
   expect(make({ postgresPort: 70000, allowFrom: [NetworkPeer.ipBlock('nope')] })).toThrow(/has 2 invalid properties[\s\S]*postgresPort[\s\S]*allowFrom\[0\]\.ipBlock: "nope"/);
-  expect(() => new DatabaseNetworkPolicy(new Chart(Testing.app(), 'x'), 'np', base)).toThrow(/namespace \(of the Chart\)/);
+  expect(() => validatedTree(new DatabaseNetworkPolicy(new Chart(Testing.app(), 'x'), 'np', base))).toThrow(/namespace \(of the Chart\)/);
 });
 
 /**

@@ -11,7 +11,7 @@ import { ConnectionPooler } from '../../../src/pooler/connection-pooler';
 import { PoolMode } from '../../../src/pooler/pool-mode';
 import { ConnectionPoolerOptions } from '../../../src/pooler/props';
 import { Placement } from '../../../src/scheduling/pod-placement';
-import { findObject, synth, testChart } from '../../harness/synth';
+import { built as validatedTree, findObject, synth, testChart } from '../../harness/synth';
 
 function build(options: ConnectionPoolerOptions = {}, clusterProps: Partial<PostgresClusterProps> = {}, namespace = 'db') {
   const chart = testChart(namespace);
@@ -485,6 +485,6 @@ describe('validation', () => {
     const chart = testChart('db');
     const cluster = new PostgresCluster(chart, 'orders', { name: 'orders-db' });
     const other = testChart('apps');
-    expect(errorOf(() => ConnectionPooler._create(other, 'pooler', { cluster }))).toContain('namespace (of the Chart): "apps" is invalid: must be the cluster\'s namespace (db)');
+    expect(errorOf(() => validatedTree(ConnectionPooler._create(other, 'pooler', { cluster })))).toContain('namespace (of the Chart): "apps" is invalid: must be the cluster\'s namespace (db)');
   });
 });

@@ -38,6 +38,15 @@ describe('the PostgreSQL settings catalog', () => {
 // [name, value, major]: each is rejected by PostgreSQL itself, and by the catalog.
 const INVALID: [string, string, number][] = [
   ['shared_buffers', '4Gi', 17], // Kubernetes units are not PostgreSQL units
+  ['cron.max_running_jobs', '500', 17], // extension settings have their ranges and types too (at most 100)
+  ['pg_stat_kcache.track', 'everything', 16],
+  ['set_user.block_alter_system', 'maybe', 15],
+  ['pg_qualstats.sample_rate', '2', 13],
+  ['pg_partman_bgw.interval', '0', 14],
+  ['bg_mon.naptime', '60', 17], // at most 10 seconds
+  ['bg_mon.port', '70000', 17],
+  ['pg_auth_mon.log_period', '2w', 16], // no "w" unit; at most 10080 minutes
+  ['pg_mon.max_statements', '10', 15],
   ['shared_buffers', '4gb', 17], // units are case-sensitive
   ['shared_buffers', '4 G', 17],
   ['shared_buffers', '64kB', 17], // below 16 pages of 8kB
@@ -103,7 +112,17 @@ const VALID: [string, string, number][] = [
   ['TimeZone', 'Europe/Berlin', 17],
   ['pg_stat_statements.max', '10000', 13],
   ['auto_explain.log_min_duration', '1s', 17],
-  ['cron.database_name', 'postgres', 17], // pg_cron: a placeholder (no binary to catalogue it from)
+  ['cron.database_name', 'postgres', 17], // pg_cron, pgaudit, set_user, pg_stat_kcache, pg_qualstats: catalogued from Debian's builds
+  ['cron.max_running_jobs', '32', 13],
+  ['pgaudit.log', 'ddl, role', 17],
+  ['pg_stat_kcache.track', 'all', 15],
+  ['set_user.block_alter_system', 'on', 16],
+  ['pg_qualstats.sample_rate', '0.1', 14],
+  ['bg_mon.naptime', '10', 17], // bg_mon, pg_auth_mon, pgextwlist, pg_mon, plantuner: transcribed from their source
+  ['bg_mon.listen_address', '0.0.0.0', 17],
+  ['pg_auth_mon.log_period', '1h', 16],
+  ['extwlist.extensions', 'pg_trgm,hstore', 15],
+  ['plantuner.fix_empty_table', 'on', 14],
   ['timescaledb.max_background_workers', '8', 16],
 ];
 
@@ -126,6 +145,8 @@ describe('parameter names and values, with PostgreSQL\'s own rules', () => {
     ['pg_stat_statement.max', 17, /not a parameter of an extension/], // misspelt extension prefix
     ['pg_stat_statements.maxx', 17, /not a PostgreSQL 17 parameter.*pg_stat_statements.max/],
     ['myapp.tenant', 17, /ALTER DATABASE/],
+    ['cron.databse_name', 17, /not a PostgreSQL 17 parameter.*cron.database_name/], // an extension's setting, misspelt
+    ['pgaudit.logs', 17, /not a PostgreSQL 17 parameter/],
   ] as const)('unknown name %s (PostgreSQL %i)', (name, major, rule) => {
     const problems = validateParameters({ [name]: '1' }, major);
     expect(problems.map((p) => [p.property, p.value])).toEqual([['parameters key', name]]);

@@ -1,10 +1,11 @@
 import { Chart, Duration, Testing } from 'cdk8s';
 import { Credentials, PostgresCluster, ServerTls } from '../../../src';
+import { built as validatedTree } from '../../harness/synth';
 
 function problems(props: Record<string, unknown>): string[] {
   const chart = new Chart(Testing.app(), 'c', { namespace: 'db' });
   try {
-    new PostgresCluster(chart, 'db', { name: 'orders-db', ...props } as any);
+    validatedTree(new PostgresCluster(chart, 'db', { name: 'orders-db', ...props } as any));
     return [];
   } catch (e) {
     return (e as Error).message.split('\n').slice(1);

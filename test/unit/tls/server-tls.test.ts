@@ -4,7 +4,7 @@ import { formatProblem } from '../../../src/private/validation';
 import { Certificate, CertificateIssuerKind, PrivateKeyAlgorithm } from '../../../src/tls/certificate';
 import { ServerTls, SpiloTls, SpiloTlsOptions } from '../../../src/tls/server-tls';
 import { schemaErrors } from '../../harness/schema';
-import { spiloConfiguration } from '../../harness/synth';
+import { built as validatedTree, spiloConfiguration } from '../../harness/synth';
 
 /** The configuration of valid options. */
 function configure(options: SpiloTlsOptions) {
@@ -159,11 +159,11 @@ describe('Certificate', () => {
   test('rejects weak or malformed settings', () => {
     const chart = new Chart(Testing.app(), 'c', { namespace: 'orders' });
     const base = { secretName: 's', issuerRef: { name: 'ca' }, dnsNames: ['a'] };
-    expect(() => new Certificate(chart, 'A', { ...base, privateKey: { algorithm: PrivateKeyAlgorithm.RSA, size: 1024 } })).toThrow(/2048/);
-    expect(() => new Certificate(chart, 'B', { ...base, duration: '90 days' })).toThrow(/Go duration/);
-    expect(() => new Certificate(chart, 'C', { ...base, dnsNames: [] })).toThrow(/dnsNames/);
-    expect(() => new Certificate(chart, 'D', { ...base, dnsNames: [], duration: '90 days', privateKey: { size: 2048 } }))
-      .toThrow(/Certificate D has 3 invalid properties:\n {2}- dnsNames: \[\] is invalid: must not be empty\n {2}- privateKey.size: 2048 is invalid: must be an ECDSA size/);
+    expect(() => validatedTree(new Certificate(chart, 'A', { ...base, privateKey: { algorithm: PrivateKeyAlgorithm.RSA, size: 1024 } }))).toThrow(/2048/);
+    expect(() => validatedTree(new Certificate(chart, 'B', { ...base, duration: '90 days' }))).toThrow(/Go duration/);
+    expect(() => validatedTree(new Certificate(chart, 'C', { ...base, dnsNames: [] }))).toThrow(/dnsNames/);
+    expect(() => validatedTree(new Certificate(chart, 'D', { ...base, dnsNames: [], duration: '90 days', privateKey: { size: 2048 } })))
+      .toThrow(/Certificate c\/D has 3 invalid properties:\n {2}- dnsNames: \[\] is invalid: must not be empty\n {2}- privateKey.size: 2048 is invalid: must be an ECDSA size/);
     expect(Testing.synth(new Chart(Testing.app(), 'd', { namespace: 'n' }))).toEqual([]);
   });
 });
