@@ -168,9 +168,11 @@ def main():
     changed = set(k.lower() for k in (patch.get('postgresql') or {}).get('parameters') or {})
     if changed & RESTART_PARAMETERS:
         log('parameters that need a restart changed: ' + ', '.join(sorted(changed & RESTART_PARAMETERS)))
-        # Each member applies the new configuration within loop_wait; then it reports pending_restart.
-        wait('every member to report pending_restart', lambda: all(m.get('pending_restart') for m in members() or [{}]),
-             seconds=3 * int(CONFIG.get('loop_wait', 10)) + 30)
+        # Each member applies the new configuration within loop_wait, then reports pending_restart. A member
+        # whose running value already equals the new one never does: the wait ends, it is not an error.
+        end = time.time() + 2 * int(CONFIG.get('loop_wait', 10)) + 15
+        while time.time() < end and not all(m.get('pending_restart') for m in members() or [{}]):
+            time.sleep(2)
     while True:
         state = wait('every member healthy', lambda: (lambda s: s if healthy(s, expected) else None)(members()))
         pending = [m for m in state if m.get('pending_restart')]

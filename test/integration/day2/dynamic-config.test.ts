@@ -1,5 +1,5 @@
 import { Chart, Duration, Size, Testing } from 'cdk8s';
-import { PostgresCluster, PostgresClusterProps } from '../../../src';
+import { ClusterBootstrap, Credentials, PostgresCluster, PostgresClusterProps } from '../../../src';
 import { ControlPlane } from '../../harness/kube/control-plane';
 import { GitOpsSync } from '../../harness/kube/gitops';
 import { runJobContainer } from '../../harness/kube/job-runner';
@@ -23,17 +23,25 @@ let plane: ControlPlane;
 let gitops: GitOpsSync;
 let objects: any[];
 let k8s: KubePatroniCluster;
+/** The standby cluster's objects (synced in the same revisions as the primary cluster's). */
+let drObjects: any[] = [];
+let dr: KubePatroniCluster | undefined;
 
-function revision(props: Partial<PostgresClusterProps>): any[] {
+function synthCluster(props: PostgresClusterProps): any[] {
   const chart = new Chart(Testing.app(), 'day2', { namespace: NS });
-  new PostgresCluster(chart, 'db', { ...BASE, ...props });
-  objects = Testing.synth(chart);
-  gitops.sync(objects);
+  new PostgresCluster(chart, 'db', props);
+  return Testing.synth(chart);
+}
+
+/** A new revision of the repository: the primary cluster with `props`, the standby cluster as it is. */
+function revision(props: Partial<PostgresClusterProps>): any[] {
+  objects = synthCluster({ ...BASE, ...props });
+  gitops.sync([...objects, ...drObjects]);
   return objects;
 }
 
-function jobNamed(pattern: RegExp): any {
-  const found = objects.filter((o) => o.kind === 'Job' && pattern.test(o.metadata.name));
+function jobNamed(pattern: RegExp, among: any[] = objects): any {
+  const found = among.filter((o) => o.kind === 'Job' && pattern.test(o.metadata.name));
   if (found.length !== 1) throw new Error(`expected one Job matching ${pattern}, found ${found.length}`);
   return found[0];
 }
@@ -44,10 +52,10 @@ function desired(): any {
 }
 
 /** Runs the configuration Job of the current revision; the member URLs become the members' local REST addresses. */
-async function runConfigJob(): Promise<ExecResult & { durationMs: number }> {
+async function runConfigJob(among: any[] = objects, cluster: KubePatroniCluster = k8s): Promise<ExecResult & { durationMs: number }> {
   const started = Date.now();
-  const result = await runJobContainer(plane, jobNamed(/^day2-db-config-/), {
-    env: { PATRONI_URLS: k8s.cluster.members.map((m) => m.restUrl).join(' ') },
+  const result = await runJobContainer(plane, jobNamed(/-config-[0-9a-f]{10}$/, among), {
+    env: { PATRONI_URLS: cluster.cluster.members.map((m) => m.restUrl).join(' ') },
     timeoutMs: 900_000,
   });
   if (result.status !== 0) throw new Error(`the configuration Job failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
@@ -84,6 +92,7 @@ beforeAll(async () => {
 }, 900_000);
 
 afterAll(async () => {
+  dr?.cluster.stop();
   k8s?.cluster.stop();
   plane?.stop();
 });
@@ -187,5 +196,55 @@ describe('the configuration Job on real Patroni 4 members', () => {
     expect(again.stdout).toContain('no member needs a restart');
     expect(again.stdout).not.toContain('restarting');
     expect(normalizeSetting((await showOnEvery('work_mem'))[0])).toBe(normalizeSetting('7MB'));
+  }, 900_000);
+});
+
+describe('promotion of a standby cluster by removing its source', () => {
+  const DR = 'day2-dr';
+  const DR_BASE: PostgresClusterProps = {
+    ...BASE,
+    name: DR,
+    instances: 2,
+    // The standby replicates as the primary cluster's replication user (its Secret, in the same namespace).
+    replicationCredentials: Credentials.fromSecret(`standby.${NAME}.credentials.postgresql.acid.zalan.do`),
+  };
+
+  test('a standby cluster streaming from the primary is promoted by a revision without `source`, with no pod change', async () => {
+    const primary = await k8s.cluster.waitForLeader();
+    await primary.query('CREATE TABLE IF NOT EXISTS dr_marker (id int PRIMARY KEY); INSERT INTO dr_marker VALUES (1) ON CONFLICT DO NOTHING');
+    // The members of this machine listen on 127.0.0.2: the standby streams from the primary's port there.
+    drObjects = synthCluster({ ...DR_BASE, source: ClusterBootstrap.standbyOf({ host: '127.0.0.2', port: primary.pgPort }) });
+    expect(JSON.parse(drObjects.find((o) => o.metadata.name === `${DR}-dynamic-config`).data['dynamic-configuration.json']).standby_cluster)
+      .toEqual({ host: '127.0.0.2', port: primary.pgPort });
+    gitops.sync([...objects, ...drObjects]);
+    const secrets = await runJobContainer(plane, jobNamed(/^day2-dr-secrets-/, drObjects));
+    if (secrets.status !== 0) throw new Error(`secret generator failed: ${secrets.stderr}`);
+    dr = await startKubePatroniCluster(plane, NS, DR, { standby: true });
+    const standbyLeader = dr.cluster.members[0];
+    await waitFor('the marker row on the standby leader', async () => (await standbyLeader.tryQuery('SELECT count(*) FROM dr_marker')) === '1', 60_000, 500);
+    expect(await standbyLeader.query('SELECT pg_is_in_recovery()')).toBe('t');
+    const first = await runConfigJob(drObjects, dr);
+    expect(first.stdout).toContain('the dynamic configuration is as declared');
+    const before = await plane.admin.get(`/apis/apps/v1/namespaces/${NS}/statefulsets/${DR}`);
+
+    drObjects = synthCluster(DR_BASE);
+    expect(drObjects.find((o) => o.metadata.name === `${DR}-dynamic-config`).data['dynamic-configuration.json']).not.toContain('standby_cluster');
+    gitops.sync([...objects, ...drObjects]);
+    const synced = Date.now();
+    const run = await runConfigJob(drObjects, dr);
+    expect(run.stdout).toContain('"standby_cluster": null');
+    const promoted = await dr.cluster.waitForLeader({ timeoutMs: 120_000 });
+    const tookMs = Date.now() - synced;
+    await promoted.query('INSERT INTO dr_marker VALUES (2)');
+    expect((await promoted.get('/config'))!.body.standby_cluster).toBeUndefined();
+    await dr.cluster.waitForReplica(dr.cluster.members.find((m) => m !== promoted)!, { timeoutMs: 120_000 });
+    const after = await plane.admin.get(`/apis/apps/v1/namespaces/${NS}/statefulsets/${DR}`);
+    expect(after.metadata.generation).toBe(before.metadata.generation);
+    // The primary cluster is untouched: it never got the promoted cluster's write.
+    expect(await (await k8s.cluster.waitForLeader()).query('SELECT count(*) FROM dr_marker')).toBe('1');
+    // eslint-disable-next-line no-console
+    console.log(`promotion: Job ${run.durationMs} ms, writable ${tookMs} ms after the sync`);
+    const again = await runConfigJob(drObjects, dr);
+    expect(again.stdout).toContain('the dynamic configuration is as declared');
   }, 900_000);
 });
