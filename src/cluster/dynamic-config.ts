@@ -26,7 +26,7 @@ export const SPILO_LOCAL_PARAMETERS = [
 ];
 
 /**
- * The parameters Spilo's template puts into `bootstrap.dcs` (configure_spilo.py, Spilo 4.0). They are
+ * The parameters Spilo's template puts into `bootstrap.dcs` (configure_spilo.py, Spilo 4.0; units spelled out). They are
  * declared explicitly, under the library's and the user's values, so that the desired configuration is
  * complete: the Job removes every other parameter it finds in the DCS, and a parameter the user sets
  * and later removes goes back to Spilo's value instead of staying behind.
@@ -34,7 +34,8 @@ export const SPILO_LOCAL_PARAMETERS = [
 export const SPILO_DCS_PARAMETERS: Record<string, string> = {
   archive_mode: 'on',
   archive_timeout: '1800s',
-  wal_level: 'hot_standby',
+  // Spilo writes 'hot_standby', PostgreSQL's alias of 'replica' (what SHOW reports).
+  wal_level: 'replica',
   wal_log_hints: 'on',
   max_wal_senders: '10',
   max_replication_slots: '10',
@@ -44,7 +45,7 @@ export const SPILO_DCS_PARAMETERS: Record<string, string> = {
   log_line_prefix: '%t [%p]: [%l-1] %c %x %d %u %a %h ',
   log_checkpoints: 'on',
   log_lock_waits: 'on',
-  log_min_duration_statement: '500',
+  log_min_duration_statement: '500ms',
   log_autovacuum_min_duration: '0',
   log_connections: 'on',
   log_disconnections: 'on',
