@@ -7,6 +7,7 @@ import { Spilo } from './spilo-contract';
 import { ResolvedCluster } from './validate-props';
 import { exemptionAnnotations, spiloJobExemptions } from '../audit/exemptions';
 import { ClusterBootstrapKind, StandbyClusterProps } from '../backup/cluster-bootstrap';
+import { GitOpsOrdering, orderingAnnotations } from '../credentials/secret-generator';
 import { contentHash, hashedName } from '../private/hash';
 import { RESTRICTED_CONTAINER, restrictedJobPod, SMALL_JOB_RESOURCES } from '../private/job-pod';
 
@@ -39,6 +40,11 @@ export interface DynamicConfigJobProps {
   readonly podLabels: Record<string, string>;
   readonly imagePullSecrets?: string[];
   readonly networkIsolated: boolean;
+  /**
+   * Ordering annotations for GitOps tools: with Argo CD the Job runs in the bootstrap Job's wave, after the members.
+   * @default GitOpsOrdering.NONE
+   */
+  readonly ordering?: GitOpsOrdering;
 }
 
 /**
@@ -71,7 +77,11 @@ export class DynamicConfigJob extends Construct {
     const command = ['python3', `${MOUNT}/${DYNAMIC_CONFIG_KEYS.script}`, `${MOUNT}/${DYNAMIC_CONFIG_KEYS.configuration}`, `${MOUNT}/${DYNAMIC_CONFIG_KEYS.restartParameters}`];
     const name = hashedName(props.jobName, contentHash(data, env, command, props.image));
     this.job = new k8s.KubeJob(this, 'Job', {
-      metadata: { name, labels: props.labels, annotations: exemptionAnnotations(spiloJobExemptions(false, props.networkIsolated)) },
+      metadata: {
+        name,
+        labels: props.labels,
+        annotations: exemptionAnnotations(spiloJobExemptions(false, props.networkIsolated), orderingAnnotations(props.ordering ?? GitOpsOrdering.NONE, 'bootstrap')),
+      },
       spec: {
         // One attempt at a time; a failed attempt (a member that never came back) is retried from the start,
         // which is safe: every step checks the state first.
@@ -122,6 +132,7 @@ export function clusterDynamicConfig(scope: Construct, cluster: ResolvedCluster,
     podLabels: labels,
     imagePullSecrets: cluster.props.imagePullSecrets,
     networkIsolated: false,
+    ordering: cluster.ordering,
   });
 }
 

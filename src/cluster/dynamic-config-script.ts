@@ -151,9 +151,10 @@ def switchover(leader, state, expected):
 
 
 def main():
-    state = wait('a member to answer GET /cluster', members)
+    # A new cluster's members may take longer than one step to bootstrap: the first waits use the whole deadline.
+    state = wait('a member to answer GET /cluster', members, seconds=DEADLINE - time.time())
     expected = len(state)
-    leader = wait('a leader', lambda: leader_of(members()))
+    leader = wait('a leader', lambda: leader_of(members()), seconds=DEADLINE - time.time())
     status, text = call('GET', base(leader) + '/config')
     if status != 200:
         raise SystemExit('GET /config: %s %s' % (status, text))

@@ -1,5 +1,5 @@
 import { Chart, Duration, Size, Testing } from 'cdk8s';
-import { ClusterBootstrap, PostgresCluster, PostgresClusterProps, SynchronousMode } from '../../../src';
+import { ClusterBootstrap, GitOpsOrdering, PostgresCluster, PostgresClusterProps, SynchronousMode } from '../../../src';
 import { dynamicConfiguration, restartParameters, SPILO_DCS_PARAMETERS, splitLocalParameters } from '../../../src/cluster/dynamic-config';
 import { resolvePatroniSettings } from '../../../src/cluster/patroni-dcs';
 import { findObject, spiloConfiguration, spiloContainer } from '../../harness/synth';
@@ -106,5 +106,10 @@ describe('the ConfigMap, the members and the Job', () => {
     const data = findObject(objects, 'ConfigMap', 'orders-db-dynamic-config').data;
     expect(data['apply-config.py']).toContain('MANAGED = json.loads(\'["ttl","loop_wait",');
     expect(data['restart-parameters'].split('\n')).toContain('max_files_per_process');
+  });
+
+  test('with Argo CD ordering the Job runs in the bootstrap wave, after the members', () => {
+    expect(configJob(synth({ gitOpsOrdering: GitOpsOrdering.ARGO_CD })).metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('1');
+    expect(configJob(synth()).metadata.annotations['argocd.argoproj.io/sync-wave']).toBeUndefined();
   });
 });
