@@ -1,5 +1,5 @@
 import { Chart, Duration, Size, Testing } from 'cdk8s';
-import { ClusterBootstrap, Credentials, PostgresCluster, PostgresClusterProps } from '../../../src';
+import { ClusterBootstrap, Credentials, PostgresCluster, PostgresClusterProps, SynchronousMode } from '../../../src';
 import { ControlPlane } from '../../harness/kube/control-plane';
 import { GitOpsSync } from '../../harness/kube/gitops';
 import { runJobContainer } from '../../harness/kube/job-runner';
@@ -197,7 +197,32 @@ describe('the configuration Job on real Patroni 4 members', () => {
     expect(again.stdout).not.toContain('restarting');
     expect(normalizeSetting((await showOnEvery('work_mem'))[0])).toBe(normalizeSetting('7MB'));
   }, 900_000);
+
+  test('revision 4: synchronous mode on, then off again, without a restart', async () => {
+    const starts = await postmasterStarts();
+    const keep = { parameters: { work_mem: '7MB', max_files_per_process: '1500' }, patroni: { ttl: Duration.seconds(35), maximumLagOnFailover: Size.mebibytes(16) } };
+    revision({ ...keep, patroni: { ...keep.patroni, synchronousMode: SynchronousMode.ON } });
+    const synced = Date.now();
+    const run = await runConfigJob();
+    expect(run.stdout).toContain('"synchronous_mode": true');
+    await waitFor('a synchronous standby', async () => (await k8s.cluster.clusterState())?.some((m) => m.role === 'sync_standby') === true, 120_000, 250);
+    const tookMs = Date.now() - synced;
+    const leader = await k8s.cluster.waitForLeader();
+    expect(await leader.query('SHOW synchronous_standby_names')).not.toBe('');
+    expect((await dcsConfig()).synchronous_mode).toBe(true);
+    expect((await runConfigJob()).stdout).toContain('the dynamic configuration is as declared');
+
+    revision(keep);
+    const run2 = await runConfigJob();
+    expect(run2.stdout).toContain('"synchronous_mode": false');
+    await waitFor('no synchronous standby', async () => (await k8s.cluster.clusterState())?.every((m) => m.role !== 'sync_standby') === true, 120_000, 250);
+    await waitFor('synchronous_standby_names empty', async () => (await leader.query('SHOW synchronous_standby_names')) === '', 60_000, 250);
+    expect(await postmasterStarts()).toEqual(starts);
+    // eslint-disable-next-line no-console
+    console.log(`synchronous mode on: Job ${run.durationMs} ms, a sync standby ${tookMs} ms after the sync`);
+  }, 600_000);
 });
+
 
 describe('promotion of a standby cluster by removing its source', () => {
   const DR = 'day2-dr';
