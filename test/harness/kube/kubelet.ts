@@ -17,7 +17,7 @@ import { sleep } from '../processes';
  *   container start, status      | kubelet runs containers, writes pods/status   | pods/status: phase Running, containerStatuses
  *   readiness                    | kubelet runs the readinessProbe               | `ready(pod)` of the test (e.g. GET /readiness
  *                                |                                               | of the member's real Patroni REST API)
- *   env of a container           | kubelet resolves fieldRef/secretKeyRef, $(..) | resolveContainerEnv below, the same rules
+ *   env of a container           | kubelet resolves fieldRef/secretKeyRef/configMapKeyRef, $(..) | resolveContainerEnv below, the same rules
  */
 
 export interface FakeKubeletOptions {
