@@ -161,13 +161,3 @@ export function parameterApplies(name: string, major: number): 'reload' | 'resta
   if (!setting || setting.context === 'internal') return undefined;
   return setting.context === 'postmaster' ? 'restart' : 'reload';
 }
-
-/** Splits merged parameters into the DCS-only ones (bootstrap.dcs) and the local ones (postgresql.parameters). */
-export function splitParameters(parameters: Record<string, string>): { dcs: Record<string, string>; local: Record<string, string> } {
-  const dcs: Record<string, string> = {};
-  const local: Record<string, string> = {};
-  for (const name of Object.keys(parameters).sort()) {
-    (DCS_ONLY_PARAMETERS.includes(name) ? dcs : local)[name] = parameters[name];
-  }
-  return { dcs, local };
-}

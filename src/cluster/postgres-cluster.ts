@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { ConnectionEnvOptions, IPostgresCluster, PostgresClusterAttributes } from './cluster-ref';
 import { clusterMonitoringProps, namespaceOf } from './cluster-wiring';
 import { clusterConnectionEnv, connectToCluster } from './connection-env';
+import { clusterDynamicConfig } from './dynamic-config-job';
 import { ImportedPostgresCluster } from './imported-cluster';
 import { PatroniRbac } from './patroni-rbac';
 import { ResolvedPatroniSettings } from './patroni-settings';
@@ -202,6 +203,7 @@ export class PostgresCluster extends Construct implements IPostgresCluster, kplu
       if (certificate) this.statefulSet.addDependency(certificate);
     }
 
+    this.statefulSet.addDependency(clusterDynamicConfig(this, cluster, this.jobLabels('dynamic-config', 'database')).configMap);
     this.secretGenerator = this.provisionCredentials(cluster, metadata);
     this.bootstrap = this.createBootstrap(cluster);
     this.networkPolicy = this.createNetworkPolicy(cluster, objectLabels);
@@ -329,7 +331,7 @@ export class PostgresCluster extends Construct implements IPostgresCluster, kplu
   }
 
   /** Labels of a Job's pods: never the members' selector labels (the headless Service, the PDB and Patroni select by them). */
-  private jobLabels(component: string, group: 'secrets' | 'bootstrap' | 'volumes'): Record<string, string> {
+  private jobLabels(component: string, group: 'secrets' | 'bootstrap' | 'database' | 'volumes'): Record<string, string> {
     return {
       ...this.resolved.props.labels,
       'app.kubernetes.io/name': 'postgresql',

@@ -1,6 +1,5 @@
 import { k8s } from 'cdk8s-plus-27';
-import { splitParameters } from './parameters';
-import { bootstrapDcs } from './patroni-dcs';
+import { DYNAMIC_CONFIGURATION_ENV, dynamicConfigEnv, splitLocalParameters } from './dynamic-config';
 import { PatroniRestApi } from './patroni-rest-api';
 import { PreStopHook } from './prestop-hook';
 import { Spilo, SpiloLabels } from './spilo-contract';
@@ -35,13 +34,17 @@ export function clusterObjectLabels(cluster: ResolvedCluster): Record<string, st
   };
 }
 
-/** The configuration Spilo merges over its own: initdb, bootstrap.dcs, local parameters and pg_hba. */
+/**
+ * The configuration Spilo merges over its own: initdb, bootstrap.dcs, local parameters and pg_hba.
+ * bootstrap.dcs is a reference to the dynamic configuration ConfigMap (the kubelet expands it when the
+ * container starts), so a change of the dynamic configuration never changes the pod template.
+ */
 export function spiloConfiguration(cluster: ResolvedCluster): Record<string, unknown> {
-  const { dcs, local } = splitParameters(cluster.parameters);
+  const { local } = splitLocalParameters(cluster.parameters);
   return {
     bootstrap: {
       initdb: [{ 'auth-host': 'scram-sha-256' }, { 'auth-local': 'trust' }, 'data-checksums', { encoding: 'UTF8' }, { locale: 'en_US.UTF-8' }],
-      dcs: bootstrapDcs(cluster.patroni, dcs),
+      dcs: DYNAMIC_CONFIGURATION_SENTINEL,
     },
     postgresql: {
       parameters: local,
@@ -49,6 +52,9 @@ export function spiloConfiguration(cluster: ResolvedCluster): Record<string, unk
     },
   };
 }
+
+const DYNAMIC_CONFIGURATION_SENTINEL = '@@pgaas-dynamic-configuration@@';
+const STREAMING_STANDBY_ENV = ['STANDBY_HOST', 'STANDBY_PORT', 'STANDBY_PRIMARY_SLOT_NAME'];
 
 function passwordRef(credentials: ResolvedCredentials): k8s.EnvVarSource {
   return { secretKeyRef: { name: credentials.secretName, key: credentials.passwordKey } };
@@ -85,9 +91,15 @@ export function spiloEnv(cluster: ResolvedCluster): k8s.EnvVar[] {
     // Defined before SPILO_CONFIGURATION: the kubelet expands $(PATRONI_RESTAPI_*) in it, so the
     // REST API password reaches Patroni without ever being in the manifest.
     ...PatroniRestApi.env({ secretName: api.secretName, usernameKey: api.usernameKey, passwordKey: api.passwordKey }),
+    // The desired dynamic configuration, from its ConfigMap: bootstrap.dcs refers to it.
+    dynamicConfigEnv(cluster.name),
     // Indented JSON is valid YAML for Spilo and keeps reviews line-by-line.
-    { name: 'SPILO_CONFIGURATION', value: PatroniRestApi.spiloConfiguration(spiloConfiguration(cluster), true) },
-    ...cluster.backup.env,
+    {
+      name: 'SPILO_CONFIGURATION',
+      value: PatroniRestApi.spiloConfiguration(spiloConfiguration(cluster), true).replace(JSON.stringify(DYNAMIC_CONFIGURATION_SENTINEL), `$(${DYNAMIC_CONFIGURATION_ENV})`),
+    },
+    // A streaming standby's source is in the dynamic configuration (standby_cluster), so promoting it changes no pod.
+    ...cluster.backup.env.filter((e) => !STREAMING_STANDBY_ENV.includes(e.name)),
     ...cluster.props.extraEnv ?? [],
   ];
 }

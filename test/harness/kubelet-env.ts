@@ -35,14 +35,28 @@ export class KubeletEnv {
     return out;
   }
 
-  /** Expands a container's env list in order, with secret values given by variable name. */
-  public static resolve(env: Array<{ name: string; value?: string }>, secretValues: Record<string, string>): Record<string, string> {
+  /**
+   * Expands a container's env list in order, with secret values given by variable name and ConfigMap
+   * values (configMapKeyRef) from `configMaps` (name -> data), e.g. the synthesized ConfigMaps.
+   */
+  public static resolve(
+    env: Array<{ name: string; value?: string; valueFrom?: any }>,
+    secretValues: Record<string, string>,
+    configMaps: Record<string, Record<string, string>> = {},
+  ): Record<string, string> {
     const defined: Record<string, string> = {};
     for (const variable of env) {
+      const ref = variable.valueFrom?.configMapKeyRef;
       if (variable.value !== undefined) defined[variable.name] = KubeletEnv.expand(variable.value, defined);
       else if (variable.name in secretValues) defined[variable.name] = secretValues[variable.name];
+      else if (ref && configMaps[ref.name]?.[ref.key] !== undefined) defined[variable.name] = configMaps[ref.name][ref.key];
     }
     return defined;
+  }
+
+  /** The data of every ConfigMap among synthesized objects, by name. */
+  public static configMaps(objects: any[]): Record<string, Record<string, string>> {
+    return Object.fromEntries(objects.filter((o) => o.kind === 'ConfigMap').map((o) => [o.metadata.name, o.data ?? {}]));
   }
 
   private constructor() {}

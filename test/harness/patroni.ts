@@ -95,7 +95,7 @@ export function clustersFromManifests(manifests: any[]): SynthesizedCluster[] {
     // The kubelet expands $(NAME) references from earlier variables, Secret ones included: the REST
     // API credentials come from a Secret, whose values the harness makes up.
     const secretValues = { PATRONI_RESTAPI_USERNAME: 'patroni', PATRONI_RESTAPI_PASSWORD: `api-${randomBytes(12).toString('hex')}` };
-    const expanded = KubeletEnv.resolve(spilo.env as EnvVar[], secretValues);
+    const expanded = KubeletEnv.resolve(spilo.env as EnvVar[], secretValues, KubeletEnv.configMaps(manifests));
     const spiloConfiguration = JSON.parse(expanded.SPILO_CONFIGURATION);
     const authentication = spiloConfiguration.restapi?.authentication;
     const dcs = spiloConfiguration.bootstrap.dcs;

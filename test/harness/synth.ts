@@ -1,5 +1,6 @@
 import { App, Chart, Testing } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { KubeletEnv } from './kubelet-env';
 import { PostgresCluster } from '../../src';
 import { PostgresClusterProps } from '../../src/cluster/props';
 import { validateTree } from '../../src/private/tree-report';
@@ -35,8 +36,10 @@ export function envOf(container: any): Record<string, any> {
   return Object.fromEntries(container.env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
 }
 
+/** SPILO_CONFIGURATION as the container sees it: bootstrap.dcs expanded from the dynamic configuration ConfigMap. */
 export function spiloConfiguration(objects: any[]): any {
-  return JSON.parse(envOf(spiloContainer(objects)).SPILO_CONFIGURATION);
+  const env = KubeletEnv.resolve(spiloContainer(objects).env, {}, KubeletEnv.configMaps(objects));
+  return JSON.parse(env.SPILO_CONFIGURATION);
 }
 
 /** Synthesizes a whole app to YAML, for byte-level comparisons. */

@@ -17,7 +17,7 @@ import { KubeletEnv } from '../kubelet-env';
  *   container start, status      | kubelet runs containers, writes pods/status   | pods/status: phase Running, containerStatuses
  *   readiness                    | kubelet runs the readinessProbe               | `ready(pod)` of the test (e.g. GET /readiness
  *                                |                                               | of the member's real Patroni REST API)
- *   env of a container           | kubelet resolves fieldRef/secretKeyRef, $(..) | resolveContainerEnv below, the same rules
+ *   env of a container           | kubelet resolves fieldRef/secretKeyRef/configMapKeyRef, $(..) | resolveContainerEnv below, the same rules
  */
 
 export interface FakeKubeletOptions {
@@ -125,6 +125,14 @@ export async function resolveContainerEnv(client: KubeClient, pod: any, containe
         throw new Error(`env ${variable.name}: Secret ${namespace}/${secretRef.name} key ${secretRef.key} is missing (the pod would not start)`);
       }
       known[variable.name] = Buffer.from(secret.body.data[secretRef.key], 'base64').toString('utf8');
+    } else if (variable.valueFrom?.configMapKeyRef) {
+      const ref = variable.valueFrom.configMapKeyRef;
+      const configMap = await client.request('GET', `/api/v1/namespaces/${namespace}/configmaps/${ref.name}`);
+      if (configMap.status !== 200 || configMap.body?.data?.[ref.key] === undefined) {
+        if (ref.optional) continue;
+        throw new Error(`env ${variable.name}: ConfigMap ${namespace}/${ref.name} key ${ref.key} is missing (the pod would not start)`);
+      }
+      known[variable.name] = configMap.body.data[ref.key];
     } else {
       throw new Error(`env ${variable.name}: the harness does not resolve ${JSON.stringify(variable.valueFrom)}`);
     }

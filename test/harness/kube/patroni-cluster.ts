@@ -65,6 +65,25 @@ export function kubernetesDcsFromEnv(env: Record<string, string>, podIp: string)
 export interface StartKubePatroniOptions {
   readonly memberTimeoutMs?: number;
   readonly nodes?: number;
+  /**
+   * The cluster is a standby cluster (bootstrap.dcs.standby_cluster): member 0 must become the standby
+   * leader (read-only, replicating from the remote primary) and the others stream from it.
+   * @default false
+   */
+  readonly standby?: boolean;
+}
+
+/** Waits until GET /cluster reports `member` with one of `roles` in state running or streaming. */
+async function waitForRole(cluster: PatroniCluster, member: PatroniMember, roles: string[], timeoutMs: number): Promise<void> {
+  try {
+    await waitFor(`${member.name} to run as ${roles.join(' or ')}`, async () => {
+      member.assertAlive();
+      const me = (await cluster.clusterState())?.find((m) => m.name === member.name);
+      return me !== undefined && roles.includes(me.role) && ['running', 'streaming'].includes(me.state);
+    }, timeoutMs, 500);
+  } catch (e) {
+    throw cluster.withLogs(e);
+  }
 }
 
 /**
@@ -106,7 +125,8 @@ export async function startKubePatroniCluster(
 
     for (const [i, name] of names.entries()) {
       const member = await startMember(name);
-      if (i === 0) await cluster!.waitForLeader({ timeoutMs: timeout, expected: member });
+      if (options.standby) await waitForRole(cluster!, member, i === 0 ? ['standby_leader'] : ['replica'], timeout);
+      else if (i === 0) await cluster!.waitForLeader({ timeoutMs: timeout, expected: member });
       else await cluster!.waitForReplica(member, { timeoutMs: timeout });
     }
   } catch (e) {

@@ -20,7 +20,10 @@ describe.each(EXAMPLES.map((e) => [e.name, e] as const))('example %s', (_name, e
       try {
         const leader = await cluster.waitForLeader();
         const names = Object.keys(spec.allParameters).sort();
-        const shown = (await leader.query(names.map((n) => `SELECT current_setting('${n}')`).join(' UNION ALL '))).split('\n');
+        // tcp_keepalives_* read 0 in a Unix-socket session: their value is the one PostgreSQL read from its file.
+        const read = (n: string) => n.startsWith('tcp_keepalives_')
+          ? `(SELECT setting FROM pg_file_settings WHERE name = '${n}' AND applied)` : `current_setting('${n}')`;
+        const shown = (await leader.query(names.map((n) => `SELECT ${read(n)}`).join(' UNION ALL '))).split('\n');
         const actual = Object.fromEntries(names.map((n, i) => [n, normalizeSetting(shown[i])]));
         const expected = Object.fromEntries(names.map((n) => [n, normalizeSetting(spec.allParameters[n])]));
         expect(actual).toEqual(expected);

@@ -7,6 +7,7 @@ import { clusterAlerts, DEFAULT_THRESHOLDS } from '../../../src/monitoring/alert
 import { exporterMetricNames } from '../../../src/monitoring/exporter-queries';
 import { EXPORTER } from '../../../src/monitoring/exporter-sidecar';
 import { dashboardPanels } from '../../../src/monitoring/grafana-dashboard';
+import { KubeletEnv } from '../../harness/kubelet-env';
 import { ExporterProcess, metricNamesIn, Sample } from '../../harness/metrics';
 import { PG_BIN, PostgresServer } from '../../harness/postgres';
 import { freePort, runAsService, serviceTempDir, waitFor, writeServiceFile } from '../../harness/processes';
@@ -29,7 +30,7 @@ function synthesize() {
   const queries = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'orders-db-exporter-queries').data[EXPORTER.QUERIES_FILE];
   const bootstrap = objects.find((o) => o.kind === 'ConfigMap' && /^orders-db-bootstrap-/.test(o.metadata.name));
   const spilo = sts.spec.template.spec.containers.find((c: any) => c.name === 'postgres');
-  const pgHba: string[] = JSON.parse(spilo.env.find((e: any) => e.name === 'SPILO_CONFIGURATION').value).postgresql.pg_hba;
+  const pgHba: string[] = JSON.parse(KubeletEnv.resolve(spilo.env, {}, KubeletEnv.configMaps(objects)).SPILO_CONFIGURATION).postgresql.pg_hba;
   const rule = objects.find((o) => o.kind === 'PrometheusRule');
   return { cluster, container, queries, pgHba, bootstrapSql: Object.values(bootstrap.data)[0] as string, rules: rule.spec.groups[0].rules };
 }

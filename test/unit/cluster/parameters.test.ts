@@ -1,4 +1,5 @@
-import { DCS_ONLY_PARAMETERS, defaultParameters, splitParameters, validateParameters } from '../../../src/cluster/parameters';
+import { splitLocalParameters } from '../../../src/cluster/dynamic-config';
+import { DCS_ONLY_PARAMETERS, defaultParameters, validateParameters } from '../../../src/cluster/parameters';
 import { parseQuantity, postgresMemory } from '../../../src/private/quantities';
 
 const GiB = 1024 ** 3;
@@ -50,10 +51,9 @@ describe('parameter rules', () => {
     expect(validateParameters({ 'pg_stat_statements.max': '10000', 'auto_explain.log_min_duration': '1s' })).toEqual([]);
   });
 
-  test('DCS-only parameters go to bootstrap.dcs, everything else stays local, sorted', () => {
-    const { dcs, local } = splitParameters({ work_mem: '4MB', max_connections: '200', wal_level: 'logical', jit: 'off' });
-    expect(dcs).toEqual({ max_connections: '200', wal_level: 'logical' });
-    expect(Object.keys(local)).toEqual(['jit', 'work_mem']);
+  test('DCS-only parameters are never local (Patroni would discard them there): they are all dynamic', () => {
+    const all = Object.fromEntries(DCS_ONLY_PARAMETERS.map((name) => [name, '1']));
+    expect(splitLocalParameters(all)).toEqual({ dynamic: all, local: {} });
     expect(DCS_ONLY_PARAMETERS).toContain('max_worker_processes');
   });
 });

@@ -18,7 +18,9 @@ describe('objects and names', () => {
   test('a 3-instance cluster produces exactly the expected objects with stable names', () => {
     const { objects } = cluster({ instances: 3 });
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
+      'ConfigMap/orders-db-dynamic-config',
       'ConfigMap/orders-db-secrets-script',
+      expect.stringMatching(/^Job\/orders-db-config-[0-9a-f]{10}$/),
       expect.stringMatching(/^Job\/orders-db-secrets-[0-9a-f]{10}$/),
       'NetworkPolicy/orders-db-database',
       'NetworkPolicy/orders-db-secrets',
@@ -118,7 +120,7 @@ describe('Spilo environment contract', () => {
     expect(config.bootstrap.dcs.postgresql).toMatchObject({ use_pg_rewind: true, use_slots: true });
     expect(config.bootstrap.initdb).toContain('data-checksums');
     expect(config.bootstrap.initdb).toContainEqual({ 'auth-host': 'scram-sha-256' });
-    expect(config.postgresql.parameters.password_encryption).toBe('scram-sha-256');
+    expect(config.bootstrap.dcs.postgresql.parameters.password_encryption).toBe('scram-sha-256');
     expect(config.postgresql.pg_hba).toContain('hostnossl all all all reject');
     expect(config.postgresql.pg_hba.filter((l: string) => / trust$/.test(l)).every((l: string) => l.startsWith('local '))).toBe(true);
   });
@@ -134,19 +136,20 @@ describe('PostgreSQL parameters', () => {
     const config = spiloConfiguration(cluster({
       resources: { cpu: { request: kplus.Cpu.units(4) }, memory: { request: Size.gibibytes(16), limit: Size.gibibytes(16) } },
     }).objects);
-    expect(config.postgresql.parameters).toMatchObject({
-      shared_buffers: '4GB',
+    expect(config.postgresql.parameters).toEqual({ shared_buffers: '4GB' });
+    expect(config.bootstrap.dcs.postgresql.parameters).toMatchObject({
+      max_connections: '546',
+      max_worker_processes: '8',
       effective_cache_size: '12GB',
       maintenance_work_mem: '1GB',
       max_parallel_workers: '4',
     });
-    expect(config.bootstrap.dcs.postgresql.parameters).toEqual({ max_connections: '546', max_worker_processes: '8' });
   });
 
-  test('user parameters win over defaults, DCS-only ones go to bootstrap.dcs', () => {
+  test('user parameters win over defaults; only Spilo\'s local ones (shared_buffers) stay local, the rest is dynamic', () => {
     const config = spiloConfiguration(cluster({ parameters: { shared_buffers: '300MB', max_connections: '50', log_statement: 'ddl' } }).objects);
     expect(config.postgresql.parameters.shared_buffers).toBe('300MB');
-    expect(config.postgresql.parameters.log_statement).toBe('ddl');
+    expect(config.bootstrap.dcs.postgresql.parameters.log_statement).toBe('ddl');
     expect(config.bootstrap.dcs.postgresql.parameters.max_connections).toBe('50');
     expect(config.postgresql.parameters.max_connections).toBeUndefined();
   });
@@ -191,10 +194,10 @@ describe('Patroni settings', () => {
       .toMatchObject({ ttl: 25, loop_wait: 5, retry_timeout: 5 });
   });
 
-  test('asynchronous mode leaves the synchronous keys out', () => {
+  test('asynchronous mode is explicit (turning synchronous mode off is a change the Job applies)', () => {
     const dcs = spiloConfiguration(cluster().objects).bootstrap.dcs;
-    expect(dcs.synchronous_mode).toBeUndefined();
-    expect(dcs.synchronous_node_count).toBeUndefined();
+    expect(dcs.synchronous_mode).toBe(false);
+    expect(dcs.synchronous_node_count).toBe(1);
   });
 
   test('synchronous ON is not strict', () => {
@@ -373,7 +376,7 @@ describe('secrets, labels and escape hatches', () => {
     const env = envOf(spiloContainer(objects));
     expect(env.PGPASSWORD_SUPERUSER.secretKeyRef).toEqual({ name: 'pg-admin', key: 'pw' });
     expect(env.PGPASSWORD_STANDBY.secretKeyRef).toEqual({ name: 'pg-repl', key: 'password' });
-    expect(objects.map((o) => o.kind)).not.toContain('Job');
+    expect(objects.filter((o) => o.kind === 'Job').map((o) => o.metadata.name)).toEqual([expect.stringMatching(/-config-[0-9a-f]{10}$/)]);
     expect(construct.superuserSecretName).toBe('pg-admin');
     expect(construct.replicationSecretName).toBe('pg-repl');
   });
@@ -411,7 +414,7 @@ describe('secrets, labels and escape hatches', () => {
   test('apiObjects gives access to every object for JSON patches', () => {
     const { construct } = cluster({ instances: 2 });
     expect(construct.apiObjects.map((o) => o.kind).sort()).toEqual([
-      'ConfigMap', 'Job', 'NetworkPolicy', 'NetworkPolicy', 'PodDisruptionBudget', 'Role', 'Role', 'RoleBinding', 'RoleBinding',
+      'ConfigMap', 'ConfigMap', 'Job', 'Job', 'NetworkPolicy', 'NetworkPolicy', 'PodDisruptionBudget', 'Role', 'Role', 'RoleBinding', 'RoleBinding',
       'Service', 'Service', 'Service', 'ServiceAccount', 'ServiceAccount', 'StatefulSet',
     ]);
     expect(construct.statefulSet.kind).toBe('StatefulSet');

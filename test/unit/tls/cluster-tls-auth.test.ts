@@ -30,7 +30,7 @@ describe('server TLS', () => {
 
   test('client certificates: verify-full for application users, password-only for the superuser and replication', () => {
     const objects = build({ tls: ServerTls.fromSecret('shop-db-tls'), clientCertificates: { caSecretName: 'clients-ca' } });
-    const config = JSON.parse(KubeletEnv.resolve(spiloContainer(objects).env, {}).SPILO_CONFIGURATION);
+    const config = JSON.parse(KubeletEnv.resolve(spiloContainer(objects).env, {}, KubeletEnv.configMaps(objects)).SPILO_CONFIGURATION);
     expect(config.postgresql.pg_hba).toEqual(expect.arrayContaining([
       'hostssl all postgres,standby all scram-sha-256',
       'hostssl all all all scram-sha-256 clientcert=verify-full',
@@ -48,7 +48,9 @@ describe('server TLS', () => {
 
   test('never trust over TCP, whatever the TLS settings', () => {
     for (const props of [{}, { tls: ServerTls.fromSecret('t') }, { tls: ServerTls.fromSecret('t'), clientCertificates: { caSecretName: 'c' } }]) {
-      const hba: string[] = JSON.parse(KubeletEnv.resolve(spiloContainer(build(props)).env, {}).SPILO_CONFIGURATION).postgresql.pg_hba;
+      const objects = build(props);
+      const env = KubeletEnv.resolve(spiloContainer(objects).env, {}, KubeletEnv.configMaps(objects));
+      const hba: string[] = JSON.parse(env.SPILO_CONFIGURATION).postgresql.pg_hba;
       for (const line of hba.filter((l) => !l.startsWith('local '))) expect(line).not.toMatch(/\btrust\b/);
       expect(hba[hba.length - 1]).toBe('hostnossl all all all reject');
     }
@@ -68,21 +70,22 @@ describe('server TLS', () => {
   });
 
   test('password_encryption is scram-sha-256', () => {
-    const config = JSON.parse(KubeletEnv.resolve(spiloContainer(build()).env, {}).SPILO_CONFIGURATION);
-    expect(config.postgresql.parameters.password_encryption).toBe('scram-sha-256');
+    const config = JSON.parse(KubeletEnv.resolve(spiloContainer(build()).env, {}, KubeletEnv.configMaps(build())).SPILO_CONFIGURATION);
+    expect(config.bootstrap.dcs.postgresql.parameters.password_encryption).toBe('scram-sha-256');
   });
 });
 
 describe('authenticated Patroni REST API', () => {
   test('credentials from a Secret, defined before SPILO_CONFIGURATION, referenced (never copied) in it', () => {
-    const spilo = spiloContainer(build());
+    const objects = build();
+    const spilo = spiloContainer(objects);
     const names = spilo.env.map((e: any) => e.name);
     expect(names.indexOf('PATRONI_RESTAPI_PASSWORD')).toBeLessThan(names.indexOf('SPILO_CONFIGURATION'));
     const env = envOf(spilo);
     expect(env.PATRONI_RESTAPI_PASSWORD).toEqual({ secretKeyRef: { name: 'patroni-api.shop-db.credentials.postgresql.acid.zalan.do', key: 'password' } });
     expect(env.SPILO_CONFIGURATION).toContain('"password": "$(PATRONI_RESTAPI_PASSWORD)"');
     // What Patroni gets once the kubelet has expanded the references:
-    const expanded = KubeletEnv.resolve(spilo.env, { PATRONI_RESTAPI_USERNAME: 'patroni', PATRONI_RESTAPI_PASSWORD: 's3cr3t' });
+    const expanded = KubeletEnv.resolve(spilo.env, { PATRONI_RESTAPI_USERNAME: 'patroni', PATRONI_RESTAPI_PASSWORD: 's3cr3t' }, KubeletEnv.configMaps(objects));
     expect(JSON.parse(expanded.SPILO_CONFIGURATION).restapi.authentication).toEqual({ username: 'patroni', password: 's3cr3t' });
   });
 

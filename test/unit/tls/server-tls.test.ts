@@ -173,7 +173,7 @@ describe.each(EXAMPLES.map((e) => [e.name, e.build] as const))('example %s', (_n
     const objects = Testing.synth(build(Testing.app()));
     const statefulSets = objects.filter((o) => o.kind === 'StatefulSet');
     for (const sts of statefulSets) {
-      const config = spiloConfiguration([sts]);
+      const config = spiloConfiguration([sts, ...objects.filter((o) => o.kind === 'ConfigMap' && o.metadata.namespace === sts.metadata.namespace)]);
       const parameters = { ...config.bootstrap?.dcs?.postgresql?.parameters, ...config.postgresql?.parameters };
       expect(parameters.password_encryption).toBe('scram-sha-256');
       expect(config.postgresql.pg_hba).toEqual(configure({ clusterName: sts.metadata.name }).pgHba);
