@@ -29,3 +29,5 @@ export function clusterMonitoringProps(
 export function namespaceOf(construct: unknown): string | undefined {
   return construct instanceof Construct ? Chart.of(construct).namespace : undefined;
 }
+
+export { createPasswordSync } from './cluster-password-sync';

@@ -74,6 +74,7 @@ export const CLUSTER_PROPS_SCHEMA: PropSchema = {
     roles: 'array',
     databases: 'array',
     roleCredentials: 'object',
+    passwordSync: 'boolean',
     secretGenerator: { instanceOf: SecretGenerator, example: 'new SecretGenerator(...)' },
     connectionPooler: 'object',
     tls: { instanceOf: ServerTls, example: 'ServerTls.certManager(...) / ServerTls.fromSecret(...)' },
