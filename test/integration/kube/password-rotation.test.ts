@@ -193,7 +193,7 @@ describe('declarative rotation and PostgreSQL following it', () => {
     expect(role.rules).toContainEqual({ apiGroups: [''], resources: ['secrets'], verbs: ['patch'], resourceNames: [APP_SECRET] });
     const run = await runJobContainer(plane, generatorJob());
     expect(run.status).toBe(0);
-    expect(run.stdout).toContain(`password rotated for role 'app_user' (rotation 1)`);
+    expect(run.stdout).toContain('password rotated for role \'app_user\' (rotation 1)');
     const after = await secret(APP_SECRET);
     expect(after.metadata.annotations[SecretGeneratorScript.ROTATION_ANNOTATION]).toBe('1');
     expect(after.data.password).not.toBe(before.data.password);
@@ -283,5 +283,19 @@ describe('declarative rotation and PostgreSQL following it', () => {
     // The bound: the file is looked at every second, then one pass (two psql sessions).
     expect(followed).toBeLessThan(10_000);
     fs.rmSync(syncRoot, { recursive: true, force: true });
+  }, 180_000);
+
+  test('two generator runs of the next rotation at once rotate the Secret exactly once (the resourceVersion guard)', async () => {
+    objects = synth(2);
+    gitops.sync(objects);
+    const before = await secret(APP_SECRET);
+    const runs = await Promise.all([runJobContainer(plane, generatorJob()), runJobContainer(plane, generatorJob())]);
+    expect(runs.map((r) => r.status)).toEqual([0, 0]);
+    const after = await secret(APP_SECRET);
+    expect(after.metadata.annotations[SecretGeneratorScript.ROTATION_ANNOTATION]).toBe('2');
+    expect(after.data.password).not.toBe(before.data.password);
+    const outputs = runs.map((r) => r.stdout).join('\n');
+    expect(outputs.match(/password rotated for role 'app_user' \(rotation 2\)/g)).toHaveLength(1);
+    observations.push(`concurrent rotation runs: ${runs.map((r) => r.stdout.split('\n').find((l) => l.includes(APP_SECRET.slice(0, 20)))?.replace(/^pgaas-secrets: /, '')).join(' | ')}`);
   }, 180_000);
 });
