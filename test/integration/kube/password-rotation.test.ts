@@ -10,8 +10,8 @@ import { runJobContainer } from '../../harness/kube/job-runner';
 import { resolveContainerEnv } from '../../harness/kube/kubelet';
 import { execAsService } from '../../harness/patroni';
 import { PgBouncerProcess, psqlAsync } from '../../harness/pgbouncer';
-import { PostgresServer } from '../../harness/postgres';
-import { runAsService, serviceTempDir, sleep, spawnAsService, waitFor, writeServiceFile } from '../../harness/processes';
+import { PG_BIN, PostgresServer } from '../../harness/postgres';
+import { freePort, runAsService, serviceTempDir, sleep, spawnAsService, waitFor, writeServiceFile } from '../../harness/processes';
 
 /*
  * Password rotation and PostgreSQL following a changed Secret, on a real API server (the generator
@@ -92,8 +92,8 @@ async function syncProcess(root: string, extraEnv: Record<string, string> = {}):
   return { argv: ['/usr/bin/python3', path.join(root, 'password-sync.py')], env: { ...local, PGHOST: server.host, PGPORT: String(server.port), ...extraEnv } };
 }
 
-async function syncOnce(root: string): Promise<{ status: number | null; output: string }> {
-  const { argv, env } = await syncProcess(root, { PGAAS_SYNC_ONCE: '1' });
+async function syncOnce(root: string, extraEnv: Record<string, string> = {}): Promise<{ status: number | null; output: string }> {
+  const { argv, env } = await syncProcess(root, { PGAAS_SYNC_ONCE: '1', ...extraEnv });
   const result = await execAsService(argv[0], argv.slice(1), { env, timeoutMs: 60_000 });
   return { status: result.status, output: result.stdout + result.stderr };
 }
@@ -111,7 +111,7 @@ beforeAll(async () => {
   gitops.sync(objects);
   expect((await runJobContainer(plane, generatorJob())).status).toBe(0);
   work = serviceTempDir('rotation');
-  server = await PostgresServer.start({ tls: true, hba: ['local all all trust', 'hostssl all all 127.0.0.1/32 scram-sha-256', 'hostnossl all all all reject'] });
+  server = await PostgresServer.start({ tls: true, hba: ['local all all trust', 'local replication all trust', 'hostssl all all 127.0.0.1/32 scram-sha-256', 'hostnossl all all all reject'] });
   // What Patroni does when it bootstraps a Spilo cluster: the superuser gets the password of its Secret.
   const superuserPassword = await secretPassword(`postgres.${NAME}.credentials.postgresql.acid.zalan.do`);
   server.query(`ALTER ROLE postgres PASSWORD '${superuserPassword}'`);
@@ -164,6 +164,34 @@ describe('the password sync, on real PostgreSQL', () => {
     // The superuser is never changed by the sync.
     expect(server.query("SELECT rolpassword FROM pg_authid WHERE rolname = 'postgres'")).toBe(superuserVerifier);
     fs.rmSync(root, { recursive: true, force: true });
+  }, 120_000);
+
+  test('on a member in recovery (a Service still pointing at a demoted member) it changes nothing and reports the role as pending', async () => {
+    const standby = serviceTempDir('standby');
+    const data = path.join(standby, 'data');
+    const port = await freePort();
+    const copy = runAsService(`${PG_BIN}/pg_basebackup`, ['-D', data, '-h', server.dir, '-p', String(server.port), '-U', 'postgres', '-R', '-X', 'stream', '-c', 'fast']);
+    expect(copy.status).toBe(0);
+    fs.appendFileSync(path.join(data, 'postgresql.conf'), `port = ${port}\nunix_socket_directories = '${standby}'\n`);
+    expect(runAsService(`${PG_BIN}/pg_ctl`, ['-D', data, '-l', path.join(standby, 'log'), '-w', '-t', '60', 'start']).status).toBe(0);
+    const root = serviceTempDir('sync-standby');
+    try {
+      const password = await secretPassword(APP_SECRET);
+      server.query("ALTER ROLE app_user PASSWORD 'drifted-again'");
+      const verifier = server.query("SELECT rolpassword FROM pg_authid WHERE rolname = 'app_user'");
+      await waitFor('the standby to replay the change', () => canLogin('drifted-again', port), 30_000);
+      const onStandby = await syncOnce(root, { PGPORT: String(port) });
+      expect(onStandby.status).toBe(1);
+      expect(onStandby.output).toContain('the server is in recovery (not the leader): nothing changed');
+      expect(server.query("SELECT rolpassword FROM pg_authid WHERE rolname = 'app_user'")).toBe(verifier);
+      // The next pass that reaches the leader repairs it, and the standby follows by replication.
+      expect((await syncOnce(root)).status).toBe(0);
+      await waitFor('the standby to replay the repair', () => canLogin(password, port), 30_000);
+    } finally {
+      runAsService(`${PG_BIN}/pg_ctl`, ['-D', data, '-m', 'immediate', '-w', 'stop']);
+      fs.rmSync(standby, { recursive: true, force: true });
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   }, 120_000);
 
   test('a wrong superuser password fails loudly and changes nothing', async () => {
