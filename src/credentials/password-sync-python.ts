@@ -34,6 +34,7 @@ PGAAS_SYNC_SUPERUSER_DIR      directory with the superuser Secret's "username" a
 PGAAS_SYNC_INTERVAL_SECONDS   seconds between passes when no file changed (default 10)
 PGAAS_SYNC_ONCE               "1": one pass, then exit
 PGAAS_PSQL                    psql to run (default "psql")
+PGAAS_SYNC_HEARTBEAT_FILE     file touched every second while the loop runs (the probes check its age)
 PGHOST, PGPORT, PGSSLMODE, PGDATABASE, ...: libpq settings of the connection to the primary.
 """
 
@@ -123,6 +124,13 @@ def files_digest(paths):
             digest.update(b"\0missing")
         digest.update(b"\0")
     return digest.hexdigest()
+
+
+def beat(path):
+    """Touches the heartbeat file: a loop that hangs stops touching it, and the liveness probe restarts the pod."""
+    if path:
+        with open(path, "a"):
+            os.utime(path, None)
 
 
 def literal(text):
@@ -230,7 +238,9 @@ def main():
     once = os.environ.get("PGAAS_SYNC_ONCE", "").strip() == "1"
     log("following the passwords of %d role(s): on a change of their files, and every %gs" % (len(roles), interval))
     files = [os.path.join(superuser_dir, "password")] + [r["passwordFile"] for r in roles]
+    heartbeat = os.environ.get("PGAAS_SYNC_HEARTBEAT_FILE", "").strip()
     while True:
+        beat(heartbeat)
         seen = files_digest(files)
         try:
             pending = sync_pass(primary, roles)
@@ -241,6 +251,7 @@ def main():
             return EXIT_OK if pending == 0 else EXIT_FAILED
         deadline = time.monotonic() + interval
         while time.monotonic() < deadline and files_digest(files) == seen:
+            beat(heartbeat)
             time.sleep(1)
 
 

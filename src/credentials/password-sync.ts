@@ -3,6 +3,8 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ResolvedCredentials } from './credentials';
 import { PASSWORD_SYNC_SOURCE } from './password-sync-python';
+import { EXEMPTION_REASONS, exemptionAnnotations } from '../audit/exemptions';
+import { PolicyCheck } from '../audit/policy-rules';
 import { contentHash } from '../private/hash';
 import { RESTRICTED_CONTAINER, restrictedJobPod, SMALL_JOB_RESOURCES, SPILO_GID } from '../private/job-pod';
 
@@ -38,6 +40,20 @@ export interface PasswordSyncProps {
 const SCRIPT = 'password-sync.py';
 const ROLES_DIR = '/pgaas/roles';
 const SUPERUSER_DIR = '/pgaas/superuser';
+const HEARTBEAT = '/run/pgaas/heartbeat';
+
+/** A probe that fails when the loop has not touched its heartbeat file for `seconds`. */
+function heartbeatProbe(seconds: number, periodSeconds: number): k8s.Probe {
+  const check = `import os, sys, time; sys.exit(0 if time.time() - os.path.getmtime('${HEARTBEAT}') < ${seconds} else 1)`;
+  return { exec: { command: ['python3', '-c', check] }, initialDelaySeconds: 5, periodSeconds, timeoutSeconds: 5, failureThreshold: 3 };
+}
+
+const EXEMPTIONS: Array<[PolicyCheck, string]> = [
+  [PolicyCheck.IMAGE_PULL_POLICY, EXEMPTION_REASONS.imagePull],
+  [PolicyCheck.HIGH_UID, EXEMPTION_REASONS.spiloUid],
+  [PolicyCheck.NETWORK_POLICY_RULES, 'the password sync accepts no connections: its NetworkPolicy denies all ingress, which has no rule for Polaris to see'],
+  [PolicyCheck.DEPLOYMENT_REPLICAS, 'one idempotent pod is enough: while it restarts, changes wait for its next pass; a second pod would repeat the same work'],
+];
 
 /**
  * A one-replica Deployment that makes PostgreSQL follow the passwords of mounted Secrets: whenever a
@@ -65,12 +81,14 @@ export class PasswordSync extends Construct {
       { name: 'PGPORT', value: String(props.port) },
       { name: 'PGDATABASE', value: 'postgres' },
       { name: 'PGSSLMODE', value: 'require' },
+      { name: 'PGAAS_SYNC_HEARTBEAT_FILE', value: HEARTBEAT },
     ];
     // Secret volumes: the kubelet rewrites the files when the Secret changes (environment variables never change).
     const secretVolume = (name: string, secretName: string, items: k8s.KeyToPath[]): k8s.Volume =>
       ({ name, secret: { secretName, items, defaultMode: 0o440 } });
     const volumes: k8s.Volume[] = [
       { name: 'script', configMap: { name: props.name } },
+      { name: 'run', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('1Mi') } },
       secretVolume('superuser', props.superuser.secretName, [
         { key: props.superuser.usernameKey, path: 'username' },
         { key: props.superuser.passwordKey, path: 'password' },
@@ -79,6 +97,7 @@ export class PasswordSync extends Construct {
     ];
     const mounts: k8s.VolumeMount[] = [
       { name: 'script', mountPath: '/scripts', readOnly: true },
+      { name: 'run', mountPath: '/run/pgaas' },
       { name: 'superuser', mountPath: SUPERUSER_DIR, readOnly: true },
       ...roles.map((r) => ({ name: volume(r.role), mountPath: `${ROLES_DIR}/${r.role}`, readOnly: true })),
     ];
@@ -93,12 +112,15 @@ export class PasswordSync extends Construct {
         env,
         resources: SMALL_JOB_RESOURCES,
         securityContext: RESTRICTED_CONTAINER,
+        // Ready once the loop runs; restarted when it hangs (a pass is bounded by psql's 60 s timeouts).
+        readinessProbe: heartbeatProbe(30, 10),
+        livenessProbe: heartbeatProbe(300, 30),
         volumeMounts: mounts,
       }],
       volumes,
     });
     this.deployment = new k8s.KubeDeployment(this, 'Deployment', {
-      metadata,
+      metadata: { ...metadata, annotations: exemptionAnnotations(EXEMPTIONS) },
       spec: {
         replicas: 1,
         // Never two at once (harmless, the script is idempotent, but pointless).

@@ -87,7 +87,9 @@ async function syncProcess(root: string, extraEnv: Record<string, string> = {}):
   await refreshSecretVolumes(podSpec, container, root);
   const env = await resolveContainerEnv(plane.admin, { metadata: { namespace: NS, name: 'sync' } }, container);
   expect(env.PGHOST).toBe(`${NAME}.${NS}.svc`);
-  const local = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.split('/pgaas/').join(`${root}/pgaas/`)]));
+  // Mount paths (/pgaas/..., /run/pgaas) become directories under root, in plain values and in the JSON list alike.
+  const local = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.replace(/(^|")\/(run\/)?pgaas\//g, (_m, pre, run) => `${pre}${root}/${run ?? ''}pgaas/`)]));
+  runAsService('mkdir', ['-p', path.join(root, 'run/pgaas')]);
   expect(container.command).toEqual(['python3', '/scripts/password-sync.py']);
   return { argv: ['/usr/bin/python3', path.join(root, 'password-sync.py')], env: { ...local, PGHOST: server.host, PGPORT: String(server.port), ...extraEnv } };
 }
@@ -259,6 +261,12 @@ describe('declarative rotation and PostgreSQL following it', () => {
     const child = spawnAsService(argv[0], argv.slice(1), log, { env });
     children.push(child);
     await waitFor('the sync loop to start', () => fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('following the passwords'), 30_000);
+    // The probes run the synthesized commands against the heartbeat the loop touches every second.
+    const container = syncDeployment().spec.template.spec.containers[0];
+    for (const probe of [container.readinessProbe, container.livenessProbe]) {
+      const [command, flag, check] = probe.exec.command;
+      await waitFor('the probe to pass', async () => (await execAsService(command === 'python3' ? '/usr/bin/python3' : command, [flag, check.replace('/run/pgaas/', `${syncRoot}/run/pgaas/`)])).status === 0, 10_000);
+    }
 
     // An established session through the pooler, and a client that reconnects every 200 ms with its password file.
     const session = spawn('psql', ['-X', '-qAt'], { env: { PATH: process.env.PATH, PGHOST: '127.0.0.1', PGPORT: String(bouncer.port), PGUSER: 'app_user', PGPASSWORD: stale, PGDATABASE: 'appdb', PGSSLMODE: 'prefer' }, stdio: ['pipe', 'pipe', 'pipe'] });

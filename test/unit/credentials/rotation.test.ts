@@ -1,6 +1,7 @@
-import { Credentials, PostgresCluster, PostgresClusterProps } from '../../../src';
+import { Credentials, PodSecurity, PodSecurityLevel, PostgresCluster, PostgresClusterProps } from '../../../src';
 import { PasswordSync } from '../../../src/credentials/password-sync';
 import { generatedSecretsProblems, SecretGeneratorScript } from '../../../src/credentials/secret-generator-script';
+import { unexpectedViolations } from '../../harness/bundle-exemptions';
 import { findObject, synth, testChart } from '../../harness/synth';
 
 function build(props: Partial<PostgresClusterProps> = {}) {
@@ -88,5 +89,15 @@ describe('password sync', () => {
     const policy = objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name.endsWith('password-sync'));
     expect(policy.spec.podSelector.matchLabels).toEqual({ [Object.keys(policy.spec.podSelector.matchLabels)[0]]: 'shop-db-password-sync' });
     expect(deployment.spec.template.metadata.labels).toMatchObject(policy.spec.podSelector.matchLabels);
+  });
+
+  test('passes Pod Security "restricted" and the policy rule set (with written exemptions); probes follow the loop\'s heartbeat', () => {
+    const objects = build({ passwordSync: true, roleCredentials: { app: Credentials.generated({ rotation: 1 }) } });
+    const sync = objects.filter((o) => o.metadata.name === 'shop-db-password-sync' || o.metadata.name?.endsWith('-password-sync'));
+    expect(PodSecurity.checkManifests(sync, { level: PodSecurityLevel.RESTRICTED, version: 'v1.30' })).toEqual([]);
+    expect(unexpectedViolations(objects)).toEqual([]);
+    const container = findObject(objects, 'Deployment', 'shop-db-password-sync').spec.template.spec.containers[0];
+    expect(container.livenessProbe.exec.command.join(' ')).toContain('/run/pgaas/heartbeat');
+    expect(container.readinessProbe).not.toEqual(container.livenessProbe);
   });
 });
