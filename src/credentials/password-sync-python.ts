@@ -17,8 +17,8 @@ match its file:
   password passed in the environment of psql only. It acts only when the server is not in
   recovery (the leader), so a Service that still points at a demoted member changes nothing.
 * It reads pg_authid.rolpassword and checks the file's password against it (SCRAM-SHA-256: the
-  StoredKey and ServerKey recomputed with the stored salt and iteration count; md5 likewise).
-  A match changes nothing: the sync is idempotent.
+  StoredKey and ServerKey recomputed with the stored salt and iteration count). A match changes
+  nothing: the sync is idempotent. An md5 hash is replaced by a SCRAM verifier of the password.
 * Otherwise it computes a new SCRAM-SHA-256 verifier (random salt, 4096 iterations) and runs
   ALTER ROLE ... PASSWORD '<verifier>' with log_statement off for that session: the password
   itself never reaches the server, psql's arguments or any log.
@@ -95,7 +95,7 @@ def scram_verifier(password, salt=None, iterations=ITERATIONS):
     return "SCRAM-SHA-256$%d:%s$%s:%s" % (iterations, enc(salt), enc(stored_key), enc(server_key))
 
 
-def matches(stored, role, password):
+def matches(stored, password):
     """Whether PostgreSQL's stored password (rolpassword) accepts this password."""
     if stored.startswith("SCRAM-SHA-256$"):
         try:
@@ -108,9 +108,8 @@ def matches(stored, role, password):
         return hmac.compare_digest(expected[0], base64.b64decode(stored_key)) and hmac.compare_digest(
             expected[1], base64.b64decode(server_key)
         )
-    if stored.startswith("md5") and len(stored) == 35:
-        digest = "md5" + hashlib.md5((password + role).encode("utf-8")).hexdigest()
-        return hmac.compare_digest(digest, stored)
+    # Anything else (an md5 hash, no password) is rewritten as a SCRAM verifier: scram-sha-256 in pg_hba
+    # and PgBouncer's SCRAM authentication through auth_query accept only SCRAM verifiers.
     return False
 
 
@@ -204,7 +203,7 @@ def sync_pass(primary, roles):
             log("role %r does not exist yet: skipped (the bootstrap Job creates it)" % name)
             pending += 1
             continue
-        if password and matches(stored[name], name, password):
+        if password and matches(stored[name], password):
             continue
         if not password:
             log("role %r: its Secret holds an empty password: left unchanged" % name)

@@ -163,6 +163,12 @@ describe('the password sync, on real PostgreSQL', () => {
     const verifier = server.query("SELECT rolpassword FROM pg_authid WHERE rolname = 'app_user'");
     expect((await syncOnce(root)).output).not.toContain('now has');
     expect(server.query("SELECT rolpassword FROM pg_authid WHERE rolname = 'app_user'")).toBe(verifier);
+    // An md5 hash of the right password (which scram-sha-256 in pg_hba refuses) is replaced by a SCRAM verifier.
+    server.query(`SET password_encryption = 'md5'; ALTER ROLE app_user PASSWORD '${password}'`);
+    expect(server.query("SELECT rolpassword FROM pg_authid WHERE rolname = 'app_user'")).toMatch(/^md5/);
+    expect((await syncOnce(root)).output).toContain('now has');
+    expect(server.query("SELECT rolpassword FROM pg_authid WHERE rolname = 'app_user'")).toMatch(/^SCRAM-SHA-256\$/);
+    expect(await canLogin(password)).toBe(true);
     // The superuser is never changed by the sync.
     expect(server.query("SELECT rolpassword FROM pg_authid WHERE rolname = 'postgres'")).toBe(superuserVerifier);
     fs.rmSync(root, { recursive: true, force: true });
