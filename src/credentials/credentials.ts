@@ -91,11 +91,11 @@ export interface ResolvedCredentials {
 
 /**
  * Where the password of a PostgreSQL role comes from. The bundle never contains a password: it is
- * generated in the cluster (once, never regenerated), referenced in an existing Secret, or fetched
- * by the External Secrets Operator.
+ * generated in the cluster (once, and again only when its declared `rotation` is raised), referenced
+ * in an existing Secret, or fetched by the External Secrets Operator.
  */
 export class Credentials {
-  /** Generated in the cluster by the secret generator Job: created when missing, never touched when present. */
+  /** Generated in the cluster by the secret generator Job: created when missing, replaced only when `rotation` is raised. */
   public static generated(options: GeneratedCredentialsOptions = {}): Credentials {
     return new Credentials(CredentialsSource.GENERATED, options.secretName, 'username', 'password', undefined, options.rotation);
   }
