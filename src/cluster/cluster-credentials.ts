@@ -1,3 +1,4 @@
+import { PostgresClusterProps } from './props';
 import { Spilo } from './spilo-contract';
 import { Credentials, CredentialsBinding } from '../credentials/credentials';
 import { BootstrapSql } from '../database/bootstrap-sql';
@@ -59,4 +60,32 @@ export function resolveClusterCredentials(input: ClusterCredentialsInput): Valid
     owners.set(credentials.secretName, user);
   }
   return { value: result, problems };
+}
+
+/** Users whose password PostgreSQL does not follow: Spilo gives them to Patroni as environment variables. */
+export const NOT_FOLLOWED_USERS: readonly string[] = [Spilo.SUPERUSER, Spilo.REPLICATION_USER];
+
+/**
+ * The rotation rules of a cluster's credentials. A `rotation` is refused where the consumer reads the
+ * password from an environment variable fixed at pod start: the superuser and replication users
+ * (Spilo hands them to Patroni), the Patroni REST API user, the pooler role (PgBouncer's auth_file is
+ * written once by its init container) and the monitoring role (the exporter's environment). Rotating a
+ * declared role needs `passwordSync`, or PostgreSQL would keep the old password.
+ */
+export function rotationProblems(props: PostgresClusterProps, poolerRole: string | undefined, monitoringRole: string | undefined): Problem[] {
+  const rotation = (c: Credentials | undefined) => c?.rotation ?? 0;
+  const problems: Problem[] = [];
+  const refuse = (property: string, c: Credentials | undefined, why: string) => {
+    if (rotation(c) > 0) problems.push(problem(`${property}.rotation`, rotation(c), `cannot be rotated declaratively: ${why}`));
+  };
+  const envReason = 'its consumers read it from an environment variable fixed at pod start; change its Secret and restart them instead (README, "Day 2: passwords")';
+  refuse('superuserCredentials', props.superuserCredentials, `Spilo passes it to Patroni as an environment variable; ${envReason}`);
+  refuse('replicationCredentials', props.replicationCredentials, `Spilo passes it to Patroni as an environment variable; ${envReason}`);
+  refuse('patroniApiCredentials', props.patroniApiCredentials, envReason);
+  for (const role of [poolerRole, monitoringRole]) if (role) refuse(`roleCredentials.${role}`, props.roleCredentials?.[role], envReason);
+  const rotated = Object.entries(props.roleCredentials ?? {}).filter(([, c]) => rotation(c) > 0).map(([role]) => role);
+  if (rotated.length > 0 && props.passwordSync !== true) {
+    problems.push(problem('passwordSync', props.passwordSync, `must be true to rotate ${rotated.join(', ')}: without it PostgreSQL keeps the old password`));
+  }
+  return problems;
 }

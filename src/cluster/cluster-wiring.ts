@@ -41,3 +41,5 @@ function baseBackupScheduleGapHours(cluster: ResolvedCluster): number | undefine
 export function namespaceOf(construct: unknown): string | undefined {
   return construct instanceof Construct ? Chart.of(construct).namespace : undefined;
 }
+
+export { createPasswordSync } from './cluster-password-sync';

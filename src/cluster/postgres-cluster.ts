@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ConnectionEnvOptions, IPostgresCluster, PostgresClusterAttributes } from './cluster-ref';
-import { clusterMonitoringProps, namespaceOf } from './cluster-wiring';
+import { clusterMonitoringProps, createPasswordSync, namespaceOf } from './cluster-wiring';
 import { clusterConnectionEnv, connectToCluster } from './connection-env';
 import { clusterDynamicConfig } from './dynamic-config-job';
 import { ImportedPostgresCluster } from './imported-cluster';
@@ -208,6 +208,7 @@ export class PostgresCluster extends Construct implements IPostgresCluster, kplu
     this.bootstrap = this.createBootstrap(cluster);
     this.networkPolicy = this.createNetworkPolicy(cluster, objectLabels);
     VolumeExpansion.forCluster(this, cluster, this.jobLabels('volume-expansion', 'volumes'), this.networkPolicy)?.job.addDependency(this.statefulSet);
+    createPasswordSync(this, cluster, this.primaryHost, this.networkPolicy);
 
     if (cluster.connectionPooler) {
       this.connectionPooler = ConnectionPooler._create(this, 'Pooler', { ...cluster.connectionPooler, cluster: this }, cluster.monitoring?.poolerExporterImage);

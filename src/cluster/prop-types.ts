@@ -66,6 +66,7 @@ export const CLUSTER_PROPS_SCHEMA: PropSchema = {
     roles: 'array',
     databases: 'array',
     roleCredentials: 'object',
+    passwordSync: 'boolean',
     secretGenerator: { instanceOf: SecretGenerator, example: 'new SecretGenerator(...)' },
     connectionPooler: { fields: POOLER_OPTIONS_SCHEMA },
     tls: { instanceOf: ServerTls, example: 'ServerTls.certManager(...) / ServerTls.fromSecret(...)' },

@@ -160,6 +160,13 @@ export interface PostgresClusterProps extends PodPlacementOptions {
    */
   readonly patroniApiCredentials?: Credentials;
   /**
+   * Whether PostgreSQL follows the login roles' Secrets: a one-replica Deployment sets a role's password
+   * on the primary within seconds of the kubelet refreshing its mounted Secret (a `rotation`, an
+   * ExternalSecret refresh, a new sealed Secret). Not the superuser and replication users.
+   * @default false
+   */
+  readonly passwordSync?: boolean;
+  /**
    * Continuous archiving and base backups with WAL-G (Spilo), to object storage.
    * @default - no archiving
    */

@@ -1,7 +1,7 @@
 import { Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
-import { resolveClusterCredentials } from './cluster-credentials';
+import { resolveClusterCredentials, rotationProblems } from './cluster-credentials';
 import { libraryOwnedProblems } from './library-owned';
 import { parameterConflicts } from './parameter-rules';
 import { defaultParameters, validateParameters } from './parameters';
@@ -172,7 +172,7 @@ export function resolveClusterProps(props: PostgresClusterProps, context: Cluste
     overrides: props.roleCredentials ?? {},
     clusterNameValid: nameProblem === undefined,
   });
-  errors.addProblems(credentials.problems);
+  errors.addProblems([...credentials.problems, ...rotationProblems(props, poolerRole, monitoring?.value.monitoringRole)]);
   const api = (props.patroniApiCredentials ?? Credentials.generated())._bind(PatroniRestApi.DEFAULT_USERNAME, PatroniRestApi.secretName(props.name));
   errors.addProblems(api.problems, 'patroniApiCredentials');
   // Every Secret the cluster provisions (generated or from an external store): its users' and the REST API's.

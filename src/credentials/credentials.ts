@@ -1,6 +1,6 @@
 import { ApiObjectMetadata, Duration } from 'cdk8s';
 import { ExternalSecretProps } from './external-secret';
-import { GeneratedSecretSpec } from './secret-generator-script';
+import { GeneratedSecretSpec, rotationProblem } from './secret-generator-script';
 import { check, Problem, Rules, Validated } from '../private/validation';
 
 /** Where a role's password comes from. */
@@ -26,6 +26,15 @@ export interface GeneratedCredentialsOptions {
    * @default "<user>.<cluster>.credentials.postgresql.acid.zalan.do" (postgres-operator's pattern)
    */
   readonly secretName?: string;
+  /**
+   * Rotation generation of the password. Raise it (0 -> 1 -> 2 ...) in code to rotate: the secret
+   * generator Job of that revision writes a new password into the existing Secret and records the
+   * number in its `cdk8s-pgaas/rotation` annotation; the same number never rotates twice. PostgreSQL
+   * follows through the cluster's `passwordSync`. The superuser and replication passwords cannot be
+   * rotated this way (Spilo hands them to Patroni as environment variables fixed at pod start).
+   * @default 0
+   */
+  readonly rotation?: number;
 }
 
 /** Options of {@link Credentials.fromSecret}. */
@@ -82,13 +91,13 @@ export interface ResolvedCredentials {
 
 /**
  * Where the password of a PostgreSQL role comes from. The bundle never contains a password: it is
- * generated in the cluster (once, never regenerated), referenced in an existing Secret, or fetched
- * by the External Secrets Operator.
+ * generated in the cluster (once, and again only when its declared `rotation` is raised), referenced
+ * in an existing Secret, or fetched by the External Secrets Operator.
  */
 export class Credentials {
-  /** Generated in the cluster by the secret generator Job: created when missing, never touched when present. */
+  /** Generated in the cluster by the secret generator Job: created when missing, replaced only when `rotation` is raised. */
   public static generated(options: GeneratedCredentialsOptions = {}): Credentials {
-    return new Credentials(CredentialsSource.GENERATED, options.secretName, 'username', 'password');
+    return new Credentials(CredentialsSource.GENERATED, options.secretName, 'username', 'password', undefined, options.rotation);
   }
 
   /** An existing Secret (Sealed Secrets, SOPS, ...). */
@@ -108,6 +117,8 @@ export class Credentials {
     public readonly usernameKey: string,
     public readonly passwordKey: string,
     private readonly external?: ExternalSecretCredentialsOptions,
+    /** Rotation generation of generated credentials (0 = never rotated). */
+    public readonly rotation: number = 0,
   ) {}
 
   /** The credentials with the cluster's default Secret name applied. */
@@ -137,11 +148,12 @@ export class Credentials {
       ...check('passwordKey', this.passwordKey, secretKeyProblem(this.passwordKey)),
       ...(external ? check('secretStoreName', external.secretStoreName, Rules.dns1123Subdomain(external.secretStoreName)) : []),
       ...(external ? check('remoteKey', external.remoteKey, external.remoteKey.trim() === '' ? 'must not be empty' : undefined) : []),
+      ...check('rotation', this.rotation, rotationProblem(this.rotation)),
       ...(external?.secretStoreKind !== undefined && !(Object.values(SecretStoreKind) as string[]).includes(external.secretStoreKind)
         ? check('secretStoreKind', external.secretStoreKind, `must be one of ${Object.values(SecretStoreKind).join(', ')}`) : []),
     ];
     const generatedSecret: GeneratedSecretSpec | undefined = this.source === CredentialsSource.GENERATED
-      ? { name: credentials.secretName, username: user, labels: options.secretLabels }
+      ? { name: credentials.secretName, username: user, labels: options.secretLabels, ...(this.rotation ? { rotation: this.rotation } : {}) }
       : undefined;
     const externalSecret: ExternalSecretProps | undefined = external && {
       metadata: { ...options.externalSecretMetadata, name: credentials.secretName },

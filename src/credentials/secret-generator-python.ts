@@ -1,4 +1,5 @@
 // The Python source of the secret generator Job (rendered by SecretGeneratorScript, secret-generator-script.ts).
+import { ENSURE_SECRET_SOURCE } from './secret-generator-python-ensure';
 /*
  * The script itself. String.raw keeps Python backslashes as written; the source must contain
  * no backtick and no dollar-brace (the tests check that backslashes survive and that it compiles).
@@ -12,15 +13,19 @@ Secret that does not exist yet, an Opaque Secret with the keys "username" and "p
 
 Contract
 --------
-* Idempotent and never regenerating: a Secret that already exists is left exactly as it is (it is
-  read, never updated, patched, replaced or deleted), so re-running the Job never rotates a
-  password behind the back of a running database.
+* Idempotent and never regenerating by accident: a Secret that already exists is left exactly as
+  it is, unless its spec asks for a higher "rotation" than the Secret's annotation
+  "cdk8s-pgaas/rotation" records (missing = 0). Then, and only then, the password is replaced by a
+  new one with a merge PATCH that carries the Secret's resourceVersion (a concurrent writer makes it
+  409 Conflict: re-read, and done if the Secret now records that rotation). Re-running the Job with
+  the same rotation changes nothing.
 * Race-safe: if another run creates the Secret between our GET and our POST, the API answers
   409 AlreadyExists; that counts as success (the winner's password is kept) once a GET confirms
   the Secret exists.
 * Least privilege: the only API calls are, per Secret,
-      GET  /api/v1/namespaces/<namespace>/secrets/<name>
-      POST /api/v1/namespaces/<namespace>/secrets
+      GET   /api/v1/namespaces/<namespace>/secrets/<name>
+      POST  /api/v1/namespaces/<namespace>/secrets
+      PATCH /api/v1/namespaces/<namespace>/secrets/<name>   (only for a rotation)
   (RBAC: "get" on secrets restricted by resourceNames, and "create" on secrets). Secrets are
   never listed.
 * The password (64 characters from [A-Za-z0-9], drawn with the "secrets" module) exists only in
@@ -36,8 +41,9 @@ Environment
 -----------
 PGAAS_CREDENTIAL_SPECS              required, JSON list of objects:
                              {"name": "<Secret name>", "username": "<PostgreSQL role>",
-                              "labels": {"k": "v"}, "annotations": {"k": "v"}}
-                           "labels" and "annotations" are optional; no other keys are allowed.
+                              "labels": {"k": "v"}, "annotations": {"k": "v"}, "rotation": 1}
+                           "labels", "annotations" and "rotation" (an integer >= 0, default 0) are
+                           optional; no other keys are allowed.
 PGAAS_SA_DIR               service account directory with "token", "ca.crt" and "namespace"
                            (default /var/run/secrets/kubernetes.io/serviceaccount).
 PGAAS_NAMESPACE            namespace of the Secrets (default: the "namespace" file).
@@ -68,7 +74,8 @@ FIELD_MANAGER = "cdk8s-pgaas-secret-generator"
 MAX_BACKOFF_SECONDS = 30.0
 # A Secret name is a DNS-1123 subdomain.
 SECRET_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-SPEC_KEYS = {"name", "username", "labels", "annotations"}
+SPEC_KEYS = {"name", "username", "labels", "annotations", "rotation"}
+ROTATION_ANNOTATION = "cdk8s-pgaas/rotation"
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -162,8 +169,14 @@ def parse_specs(raw):
                 "PGAAS_CREDENTIAL_SPECS[%d].username must be a PostgreSQL role name of 1 to 63 bytes,"
                 " got %r" % (index, username)
             )
+        rotation = item.get("rotation", 0)
+        if not isinstance(rotation, int) or isinstance(rotation, bool) or rotation < 0:
+            raise ConfigError(
+                "PGAAS_CREDENTIAL_SPECS[%d].rotation must be an integer >= 0, got %r" % (index, rotation)
+            )
         specs.append(
             {
+                "rotation": rotation,
                 "name": name,
                 "username": username,
                 "labels": string_map(item.get("labels"), "labels", name),
@@ -241,13 +254,13 @@ class ApiClient(object):
                 raise ConfigError("cannot load the CA certificate %s: %s" % (ca_file, error))
         read_text(token_file, "service account token")  # fail early, before any call
 
-    def _once(self, method, path, body):
+    def _once(self, method, path, body, content_type):
         token = read_text(self.token_file, "service account token")  # re-read: tokens rotate
         headers = {"Authorization": "Bearer " + token, "Accept": "application/json"}
         data = None
         if body is not None:
             data = json.dumps(body).encode("utf-8")
-            headers["Content-Type"] = "application/json"
+            headers["Content-Type"] = content_type
         if self.scheme == "https":
             conn = http.client.HTTPSConnection(
                 self.host, self.port, timeout=self.timeout, context=self.context
@@ -261,13 +274,13 @@ class ApiClient(object):
         finally:
             conn.close()
 
-    def call(self, method, path, what, body=None, hidden=()):
+    def call(self, method, path, what, body=None, hidden=(), content_type="application/json"):
         """Returns (status, reason, body); retries transient failures; raises ApiError."""
         attempt = 0
         while True:
             attempt += 1
             try:
-                status, reason, payload = self._once(method, path, body)
+                status, reason, payload = self._once(method, path, body, content_type)
                 if status != 429 and status < 500:
                     return status, reason, payload
                 problem = api_message(status, reason, payload, hidden)
@@ -293,52 +306,7 @@ class ApiClient(object):
             time.sleep(wait)
 
 
-def ensure_secret(client, namespace, spec):
-    """Makes sure the Secret exists; returns a log line; raises ApiError."""
-    name = spec["name"]
-    what = "secret %r in namespace %r" % (name, namespace)
-    collection = "/api/v1/namespaces/%s/secrets" % quote(namespace, safe="")
-    item = "%s/%s" % (collection, quote(name, safe=""))
-
-    status, reason, body = client.call("GET", item, what)
-    if status == 200:
-        return "%s: exists, left untouched" % what
-    if status != 404 or not is_status(body, "NotFound"):
-        raise ApiError("GET %s: %s" % (item, api_message(status, reason, body, ())))
-
-    password = new_password()
-    metadata = {"name": name, "namespace": namespace}
-    if spec["labels"]:
-        metadata["labels"] = spec["labels"]
-    if spec["annotations"]:
-        metadata["annotations"] = spec["annotations"]
-    secret = {
-        "apiVersion": "v1",
-        "kind": "Secret",
-        "metadata": metadata,
-        "type": "Opaque",
-        "data": {"username": b64(spec["username"]), "password": b64(password)},
-    }
-    create = "%s?fieldManager=%s" % (collection, FIELD_MANAGER)
-    hidden = (password, b64(password))
-    status, reason, body = client.call("POST", create, what, body=secret, hidden=hidden)
-    del secret, password
-    if status in (200, 201, 202):
-        return "%s: created with a new password for role %r" % (what, spec["username"])
-    if status != 409:
-        raise ApiError("POST %s: %s" % (collection, api_message(status, reason, body, hidden)))
-
-    # 409: another run created it between our GET and our POST. Keep theirs; confirm it is there.
-    status, reason, body = client.call("GET", item, what)
-    if status == 200:
-        return "%s: already created concurrently by another run (409 on create), left untouched" % what
-    raise ApiError(
-        "POST %s answered 409 but the secret cannot be read back: GET %s: %s"
-        % (collection, item, api_message(status, reason, body, ()))
-    )
-
-
-def default_api_url():
+${ENSURE_SECRET_SOURCE}def default_api_url():
     host = os.environ.get("KUBERNETES_SERVICE_HOST", "").strip()
     port = os.environ.get("KUBERNETES_SERVICE_PORT", "").strip() or "443"
     if not host:

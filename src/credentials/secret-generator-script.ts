@@ -5,7 +5,8 @@ import { check, Problem, Rules } from '../private/validation';
 /**
  * One credential Secret that the secret generator Job makes sure exists.
  *
- * The Job never regenerates: an existing Secret is left exactly as it is.
+ * The Job never regenerates by accident: an existing Secret is left exactly as it is unless `rotation`
+ * is higher than the one the Secret records.
  */
 export interface GeneratedSecretSpec {
   /** Name of the Secret (a DNS-1123 subdomain), in the namespace of the Job. */
@@ -16,6 +17,12 @@ export interface GeneratedSecretSpec {
   readonly labels?: { [key: string]: string };
   /** Annotations of the created Secret. @default - none */
   readonly annotations?: { [key: string]: string };
+  /**
+   * Rotation generation: when it is higher than the `cdk8s-pgaas/rotation` annotation of the existing
+   * Secret (missing = 0), the Job writes a new password and records this number.
+   * @default 0 (never rotated)
+   */
+  readonly rotation?: number;
 }
 
 /**
@@ -47,6 +54,8 @@ export class SecretGeneratorScript {
   public static readonly USERNAME_KEY: string = 'username';
   /** Key of the password in a generated Secret. */
   public static readonly PASSWORD_KEY: string = 'password';
+  /** Annotation of a generated Secret recording the rotation its password belongs to. */
+  public static readonly ROTATION_ANNOTATION: string = 'cdk8s-pgaas/rotation';
   /** Length of a generated password; its characters are [A-Za-z0-9]. */
   public static readonly PASSWORD_LENGTH: number = 64;
 
@@ -68,6 +77,8 @@ export class SecretGeneratorScript {
       username: spec.username,
       ...(spec.labels && Object.keys(spec.labels).length > 0 ? { labels: { ...spec.labels } } : {}),
       ...(spec.annotations && Object.keys(spec.annotations).length > 0 ? { annotations: { ...spec.annotations } } : {}),
+      // Rotation 0 is the default: leaving it out keeps the Job (and its hash) of clusters that never rotate.
+      ...(spec.rotation ? { rotation: spec.rotation } : {}),
     })));
   }
 
@@ -88,6 +99,7 @@ export function generatedSecretsProblems(secrets: GeneratedSecretSpec[]): Proble
       ...check(`secrets[${i}].name`, spec.name, secretNameProblem(spec.name) ?? (seen.has(spec.name) ? 'is listed twice' : undefined)),
       ...check(`secrets[${i}].username`, spec.username, bytes === 0 || bytes > MAX_IDENTIFIER_BYTES || spec.username.includes('\u0000')
         ? `must be a PostgreSQL role name of 1 to ${MAX_IDENTIFIER_BYTES} bytes` : undefined),
+      ...(spec.rotation === undefined ? [] : check(`secrets[${i}].rotation`, spec.rotation, rotationProblem(spec.rotation))),
     );
     seen.add(spec.name);
   });
@@ -98,4 +110,10 @@ export function generatedSecretsProblems(secrets: GeneratedSecretSpec[]): Proble
 function secretNameProblem(name: string): string | undefined {
   return Rules.dns1123Subdomain(name) === undefined ? undefined
     : "must be a Secret name, and it is not a DNS-1123 subdomain (at most 253 characters: lowercase letters, digits, '-' and '.', each part starting and ending with a letter or digit)";
+}
+
+/** The rule for a rotation generation: a whole number from 0 (the script's rule too). */
+export function rotationProblem(rotation: number): string | undefined {
+  return Number.isSafeInteger(rotation) && rotation >= 0 ? undefined
+    : 'must be a whole number >= 0 (raise it by one to rotate the password)';
 }

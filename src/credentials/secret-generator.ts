@@ -114,6 +114,8 @@ export class SecretGenerator extends Construct {
           // create cannot be restricted by name in Kubernetes RBAC; get is restricted to the managed Secrets.
           { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
           { apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: this.secretNames },
+          // patch only for the Secrets declared with a rotation (an empty resourceNames would mean all).
+          ...(this.rotatedSecretNames.length ? [{ apiGroups: [''], resources: ['secrets'], verbs: ['patch'], resourceNames: this.rotatedSecretNames }] : []),
         ],
       }) as any,
     });
@@ -172,8 +174,10 @@ export class SecretGenerator extends Construct {
   public addSecret(secret: GeneratedSecretSpec): void {
     const existing = this.secrets.find((s) => s.name === secret.name);
     if (existing) {
-      this.conflicts.push(...check('secrets', secret.name, existing.username === secret.username ? undefined
-        : `is already generated for user ${JSON.stringify(existing.username)}, not ${JSON.stringify(secret.username)}: every user needs its own Secret`));
+      this.conflicts.push(...check('secrets', secret.name, existing.username !== secret.username
+        ? `is already generated for user ${JSON.stringify(existing.username)}, not ${JSON.stringify(secret.username)}: every user needs its own Secret`
+        : (existing.rotation ?? 0) !== (secret.rotation ?? 0)
+          ? `is already generated with rotation ${existing.rotation ?? 0}, not ${secret.rotation ?? 0}: declare one rotation per Secret` : undefined));
       return;
     }
     this.secrets.push({ ...secret, labels: { ...this.props.labels, ...secret.labels } });
@@ -187,6 +191,11 @@ export class SecretGenerator extends Construct {
   /** Names of the Secrets the generator manages, sorted. */
   public get secretNames(): string[] {
     return this.secrets.map((s) => s.name).sort();
+  }
+
+  /** Names of the Secrets declared with a rotation above 0 (the only ones the Job may patch), sorted. */
+  public get rotatedSecretNames(): string[] {
+    return this.secrets.filter((s) => (s.rotation ?? 0) > 0).map((s) => s.name).sort();
   }
 
   /** Name of the Job: the base name and a hash of everything the Job does. */

@@ -1,0 +1,37 @@
+import { Construct } from 'constructs';
+import { NOT_FOLLOWED_USERS } from './cluster-credentials';
+import { Spilo, SpiloLabels } from './spilo-contract';
+import { ResolvedCluster } from './validate-props';
+import { PasswordSync } from '../credentials/password-sync';
+import { IDatabaseNetworkPolicy } from '../network/network-policy';
+import { NETWORK_GROUP_LABEL } from '../private/names';
+
+/** The password sync of a cluster (when `passwordSync` is true): every login role except the superuser and replication users. */
+export function createPasswordSync(
+  scope: Construct, cluster: ResolvedCluster, primaryHost: string, networkPolicy?: IDatabaseNetworkPolicy,
+): PasswordSync | undefined {
+  if (cluster.props.passwordSync !== true) return undefined;
+  const roles = [...cluster.credentials].filter(([user]) => !NOT_FOLLOWED_USERS.includes(user)).map(([role, credentials]) => ({ role, credentials }));
+  if (roles.length === 0) return undefined;
+  const name = `${cluster.name}-password-sync`;
+  const labels = {
+    ...cluster.props.labels,
+    'app.kubernetes.io/name': 'postgresql',
+    'app.kubernetes.io/managed-by': 'cdk8s-pgaas',
+    'app.kubernetes.io/component': 'password-sync',
+    [SpiloLabels.CLUSTER]: cluster.name,
+    [NETWORK_GROUP_LABEL]: name,
+  };
+  const sync = new PasswordSync(scope, 'PasswordSync', {
+    name,
+    image: cluster.image,
+    primaryHost,
+    port: Spilo.POSTGRES_PORT,
+    superuser: cluster.credentials.get(Spilo.SUPERUSER)!,
+    roles,
+    labels,
+    imagePullSecrets: cluster.props.imagePullSecrets,
+  });
+  networkPolicy?.addDatabaseClientJob('PasswordSyncNetworkPolicy', 'password-sync', { [NETWORK_GROUP_LABEL]: name });
+  return sync;
+}

@@ -1,0 +1,93 @@
+// Part of the secret generator's Python source (secret-generator-python.ts): what happens to one Secret.
+/*
+ * String.raw keeps Python backslashes as written; the source must contain no backtick and no
+ * dollar-brace.
+ */
+export const ENSURE_SECRET_SOURCE: string = String.raw`def recorded_rotation(secret):
+    """The rotation a Secret records in its annotation (0 when missing or not a number)."""
+    raw = ((secret.get("metadata") or {}).get("annotations") or {}).get(ROTATION_ANNOTATION, "0")
+    try:
+        return max(int(raw), 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def rotate_secret(client, item, what, spec, secret):
+    """Replaces the password of an existing Secret whose recorded rotation is below the spec's."""
+    password = new_password()
+    hidden = (password, b64(password))
+    patch = {
+        "metadata": {
+            # A merge patch that names the resourceVersion fails with 409 if anyone wrote in between.
+            "resourceVersion": secret["metadata"]["resourceVersion"],
+            "annotations": {ROTATION_ANNOTATION: str(spec["rotation"])},
+        },
+        "data": {"password": b64(password)},
+    }
+    status, reason, body = client.call(
+        "PATCH", "%s?fieldManager=%s" % (item, FIELD_MANAGER), what, body=patch, hidden=hidden,
+        content_type="application/merge-patch+json",
+    )
+    del patch, password
+    if status == 200:
+        return "%s: password rotated for role %r (rotation %d)" % (what, spec["username"], spec["rotation"])
+    if status != 409:
+        raise ApiError("PATCH %s: %s" % (item, api_message(status, reason, body, hidden)))
+    status, reason, body = client.call("GET", item, what)
+    if status == 200 and recorded_rotation(json.loads(body.decode("utf-8"))) >= spec["rotation"]:
+        return "%s: rotated concurrently by another run (409 on patch), left untouched" % what
+    raise ApiError("PATCH %s answered 409 and the secret does not record rotation %d" % (item, spec["rotation"]))
+
+
+def ensure_secret(client, namespace, spec):
+    """Makes sure the Secret exists (and records the spec's rotation); returns a log line; raises ApiError."""
+    name = spec["name"]
+    what = "secret %r in namespace %r" % (name, namespace)
+    collection = "/api/v1/namespaces/%s/secrets" % quote(namespace, safe="")
+    item = "%s/%s" % (collection, quote(name, safe=""))
+
+    status, reason, body = client.call("GET", item, what)
+    if status == 200:
+        existing = json.loads(body.decode("utf-8"))
+        if recorded_rotation(existing) < spec["rotation"]:
+            return rotate_secret(client, item, what, spec, existing)
+        return "%s: exists, left untouched" % what
+    if status != 404 or not is_status(body, "NotFound"):
+        raise ApiError("GET %s: %s" % (item, api_message(status, reason, body, ())))
+
+    password = new_password()
+    metadata = {"name": name, "namespace": namespace}
+    if spec["labels"]:
+        metadata["labels"] = spec["labels"]
+    annotations = dict(spec["annotations"])
+    if spec["rotation"]:
+        annotations[ROTATION_ANNOTATION] = str(spec["rotation"])
+    if annotations:
+        metadata["annotations"] = annotations
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": metadata,
+        "type": "Opaque",
+        "data": {"username": b64(spec["username"]), "password": b64(password)},
+    }
+    create = "%s?fieldManager=%s" % (collection, FIELD_MANAGER)
+    hidden = (password, b64(password))
+    status, reason, body = client.call("POST", create, what, body=secret, hidden=hidden)
+    del secret, password
+    if status in (200, 201, 202):
+        return "%s: created with a new password for role %r" % (what, spec["username"])
+    if status != 409:
+        raise ApiError("POST %s: %s" % (collection, api_message(status, reason, body, hidden)))
+
+    # 409: another run created it between our GET and our POST. Keep theirs; confirm it is there.
+    status, reason, body = client.call("GET", item, what)
+    if status == 200:
+        return "%s: already created concurrently by another run (409 on create), left untouched" % what
+    raise ApiError(
+        "POST %s answered 409 but the secret cannot be read back: GET %s: %s"
+        % (collection, item, api_message(status, reason, body, ()))
+    )
+
+
+`;
