@@ -82,3 +82,8 @@ export type { PolicyViolation, PolicyExemption, PolicyRulesOptions } from './aud
 
 // monitoring/: exporter, PodMonitor and alerts of a cluster
 export type { ClusterMonitoringOptions, AlertThresholds } from './monitoring/props';
+
+// upgrade/: the declarative major version upgrade
+export { MajorUpgradeJob } from './upgrade/major-upgrade-job';
+export type { MajorUpgradeJobProps } from './upgrade/major-upgrade-job';
+export type { MajorUpgradeOptions } from './upgrade/props';

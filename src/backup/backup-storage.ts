@@ -289,7 +289,9 @@ export class BackupStorage {
    * it never reads), so the location is explicit, with the declared major (`followsDataDirectory` false).
    * @internal
    */
-  public _spiloOwnArchive(namespace: string, clusterName: string, postgresVersion: number, volumeName: string): { access: StorageAccess; followsDataDirectory: boolean } {
+  public _spiloOwnArchive(
+    namespace: string, clusterName: string, postgresVersion: number, volumeName: string,
+  ): { access: StorageAccess; followsDataDirectory: boolean } {
     if (!this.service.bucketVariable) {
       return { access: this._spiloAccess(this._spiloArchive(namespace, clusterName, postgresVersion), '', volumeName), followsDataDirectory: false };
     }

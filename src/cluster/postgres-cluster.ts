@@ -30,6 +30,7 @@ import { plusEnv } from '../private/libpq-env';
 import { NETWORK_GROUP_LABEL } from '../private/names';
 import { problem, ValidationError, ValidationErrors } from '../private/validation';
 import { SpiloTls } from '../tls/server-tls';
+import { createMajorUpgrade } from '../upgrade/cluster-upgrade';
 
 /**
  * A highly available PostgreSQL cluster: Spilo (Patroni + PostgreSQL) in a StatefulSet, with
@@ -204,6 +205,7 @@ export class PostgresCluster extends Construct implements IPostgresCluster, kplu
 
     this.secretGenerator = this.provisionCredentials(cluster, metadata);
     this.bootstrap = this.createBootstrap(cluster);
+    createMajorUpgrade(this, cluster, this.primaryHost, this.jobLabels('major-upgrade', 'bootstrap'));
     this.networkPolicy = this.createNetworkPolicy(cluster, objectLabels);
 
     if (cluster.connectionPooler) {

@@ -2,8 +2,8 @@ import { Chart, Size, Testing } from 'cdk8s';
 import {
   BackupSchedule, BackupStorage, BackupTarget, ClusterBootstrap, PatroniRbac, PostgresCluster, PostgresClusterProps, StorageCredentials,
 } from '../../../src';
-import { envOf, findObject, spiloContainer, synth, testChart } from '../../harness/synth';
 import { spiloWalPrefix } from '../../harness/spilo-wal-prefix';
+import { envOf, findObject, spiloContainer, synth, testChart } from '../../harness/synth';
 
 const s3 = (credentials = StorageCredentials.awsAccessKey('pg-s3')) => BackupStorage.s3({ bucket: 'acme-pg', prefix: 'prod', region: 'eu-central-1', credentials });
 
@@ -20,7 +20,8 @@ describe('PostgresCluster with continuous archiving', () => {
       USE_WALG_RESTORE: 'true',
       BACKUP_SCHEDULE: '0 3 * * *',
       BACKUP_NUM_TO_RETAIN: '7',
-      WAL_S3_BUCKET: 'acme-pg/prod', WAL_BUCKET_SCOPE_PREFIX: 'shop/',
+      WAL_S3_BUCKET: 'acme-pg/prod',
+      WAL_BUCKET_SCOPE_PREFIX: 'shop/',
       AWS_REGION: 'eu-central-1',
     });
     expect(env.AWS_SECRET_ACCESS_KEY).toEqual({ secretKeyRef: { name: 'pg-s3', key: 'AWS_SECRET_ACCESS_KEY' } });
