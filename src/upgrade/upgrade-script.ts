@@ -79,18 +79,28 @@ log "base backup done in $(( $(date +%s) - started )) s"
 log "starting the in-place upgrade to $target on the leader: $PGAAS_UPGRADE_COMMAND $instances"
 api_host=$(printenv KUBERNETES_SERVICE_HOST || true)
 api_port=$(printenv KUBERNETES_SERVICE_PORT || true)
-launch="rm -f '$status_file'; setsid -f /bin/sh -c 'PGVERSION=$target KUBERNETES_SERVICE_HOST=$api_host KUBERNETES_SERVICE_PORT=$api_port $PGAAS_UPGRADE_COMMAND $instances >> \"$upgrade_log\" 2>&1; echo \$? > \"$status_file\"' < /dev/null > /dev/null 2>&1"
+# Detached (its own session, cwd /) so that stopping PostgreSQL and restarting Patroni never take it down.
+launch="rm -f '$status_file'; cd / && setsid -f /bin/sh -c 'PGVERSION=$target KUBERNETES_SERVICE_HOST=$api_host KUBERNETES_SERVICE_PORT=$api_port $PGAAS_UPGRADE_COMMAND $instances >> \"$upgrade_log\" 2>&1; echo \$? > \"$status_file\"' < /dev/null > /dev/null 2>&1"
 qv -v cmd="$launch" <<'SQL'
 COPY (SELECT 1) TO PROGRAM :'cmd';
 SQL
 started=$(date +%s)
 deadline=$(( started + PGAAS_UPGRADE_TIMEOUT_SECONDS ))
+finished_at=""
 while :; do
-  now=$(q "SELECT current_setting('server_version_num')::int / 10000 || ' ' || NOT pg_is_in_recovery()" 2>/dev/null || true)
-  [ "$now" = "$target t" ] && break
   status=$(q "SELECT btrim(pg_read_file('$status_file', 0, 16, true), E' \n')" 2>/dev/null || true)
-  if [ -n "$status" ] && [ "$now" != "$target t" ]; then
+  # Read after the status: the version is what counts, the status only ends the wait.
+  now=$(q "SELECT current_setting('server_version_num')::int / 10000 || CASE WHEN pg_is_in_recovery() THEN ' replica' ELSE ' primary' END" 2>/dev/null || true)
+  [ "$now" = "$target primary" ] && break
+  if [ -n "$status" ] && [ "$status" != 0 ]; then
     log "the in-place upgrade ended with exit code $status and the cluster runs PostgreSQL $(echo "$now" | cut -d' ' -f1); its log:"
+    q "SELECT pg_read_file('$upgrade_log', 0, 1000000, true)" 2>/dev/null | tail -n 40 || true
+    exit 1
+  fi
+  # Exit code 0 while the old major still runs: Spilo found nothing to upgrade, or the primary is still starting.
+  if [ "$status" = 0 ] && [ -z "$finished_at" ]; then finished_at=$(date +%s); fi
+  if [ -n "$finished_at" ] && [ $(( $(date +%s) - finished_at )) -ge 120 ]; then
+    log "the in-place upgrade exited 0 but PostgreSQL $target is not the primary 120 s later (now: $now); its log:"
     q "SELECT pg_read_file('$upgrade_log', 0, 1000000, true)" 2>/dev/null | tail -n 40 || true
     exit 1
   fi
