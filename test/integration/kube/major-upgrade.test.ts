@@ -150,7 +150,8 @@ describe('raising postgresVersion from 14 to 15 through GitOps', () => {
     // Never a segment of 14 in 15's path, nor of 15 in 14's; and 15 archives into its own path.
     expect(pushes.filter(([major, prefix]) => !prefix.endsWith(`/wal/${major}`))).toEqual([]);
     expect(pushes.some(([major]) => major === 15)).toBe(true);
-    console.log(`major upgrade 14 -> 15 (${ROWS} rows, 2 members): pg_upgrade --link ${timings.pgUpgrade.toFixed(1)} s, `
+    const stamps = [...result.stdout.matchAll(/^(\S+Z) major-upgrade:/gm)].map((m) => Date.parse(m[1]));
+    console.log(`major upgrade 14 -> 15 (${ROWS} rows, 2 members): Job ${((stamps[stamps.length - 1] - stamps[0]) / 1000).toFixed(0)} s, pg_upgrade --link ${timings.pgUpgrade.toFixed(1)} s, `
       + `primary down ${timings.downtime.toFixed(1)} s, replica re-cloned in ${timings.replicasBack.toFixed(1)} s`);
   }, 900_000);
 
