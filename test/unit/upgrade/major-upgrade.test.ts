@@ -1,5 +1,5 @@
 import { execFileSync } from 'child_process';
-import { BackupStorage, PodSecurity, PodSecurityLevel, PostgresCluster, PostgresClusterProps, StorageCredentials } from '../../../src';
+import { BackupStorage, PodSecurity, PodSecurityLevel, PolicyRules, PostgresCluster, PostgresClusterProps, StorageCredentials } from '../../../src';
 import { SpiloBackup } from '../../../src/backup/spilo-backup';
 import { spiloWalPrefix } from '../../harness/spilo-wal-prefix';
 import { clusterProblems, envOf, findObject, synth, testChart } from '../../harness/synth';
@@ -61,6 +61,7 @@ describe('the major upgrade Job', () => {
     expect(job.spec.template.spec.automountServiceAccountToken).toBe(false);
     expect(job.spec.podFailurePolicy.rules).toEqual([{ action: 'FailJob', onPodConditions: [], onExitCodes: { containerName: 'upgrade', operator: 'In', values: [3] } }]);
     expect(PodSecurity.checkManifests([job], { level: PodSecurityLevel.RESTRICTED })).toEqual([]);
+    expect(PolicyRules.check(objects).filter((v) => v.object === `Job/${job.metadata.name}`)).toEqual([]);
     // The bootstrap Jobs' network group (its policy exists for it): egress to the members' 5432 and DNS only, no ingress.
     const policy = findObject(objects, 'NetworkPolicy', 'orders-db-bootstrap');
     expect(job.metadata.labels['cdk8s-pgaas.io/network-group']).toBe(policy.spec.podSelector.matchLabels['cdk8s-pgaas.io/network-group']);
