@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import { Chart, Testing } from 'cdk8s';
 import { BackupStorage, PostgresCluster, StorageCredentials } from '../../../src';
 import { ControlPlane } from '../../harness/kube/control-plane';
@@ -74,6 +75,7 @@ beforeAll(async () => {
 afterAll(async () => {
   k8s?.cluster.stop();
   plane?.stop();
+  for (const dir of [oldBinDir, standIns?.dir]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 describe('raising postgresVersion from 14 to 15 through GitOps', () => {
