@@ -205,7 +205,7 @@ export class PostgresCluster extends Construct implements IPostgresCluster, kplu
 
     this.secretGenerator = this.provisionCredentials(cluster, metadata);
     this.bootstrap = this.createBootstrap(cluster);
-    createMajorUpgrade(this, cluster, this.primaryHost, this.jobLabels('major-upgrade', 'bootstrap'));
+    createMajorUpgrade(this, cluster, this.jobLabels('major-upgrade', 'bootstrap'));
     this.networkPolicy = this.createNetworkPolicy(cluster, objectLabels);
 
     if (cluster.connectionPooler) {

@@ -10,7 +10,7 @@ function archivePrefixVariable(cluster: ResolvedCluster): string {
 
 /** The major upgrade Job of a cluster with `majorUpgrade` (validated before). */
 export function createMajorUpgrade(
-  scope: Construct, cluster: ResolvedCluster, primaryHost: string, labels: Record<string, string>,
+  scope: Construct & { readonly primaryHost: string; memberHost(ordinal: number): string }, cluster: ResolvedCluster, labels: Record<string, string>,
 ): MajorUpgradeJob | undefined {
   const options = cluster.props.majorUpgrade;
   if (!options) return undefined;
@@ -18,12 +18,13 @@ export function createMajorUpgrade(
   return new MajorUpgradeJob(scope, 'MajorUpgrade', {
     name: cluster.name,
     image: cluster.image,
-    host: primaryHost,
+    host: scope.primaryHost,
     port: Spilo.POSTGRES_PORT,
     superuserUsername: { secretName: superuser.secretName, key: superuser.usernameKey },
     superuserPassword: { secretName: superuser.secretName, key: superuser.passwordKey },
     targetMajor: cluster.postgresVersion,
     instances: cluster.instances,
+    memberHosts: Array.from({ length: cluster.instances }, (_, i) => `${scope.memberHost(i)}:${Spilo.POSTGRES_PORT}`),
     archivePrefixVariable: archivePrefixVariable(cluster),
     options,
     labels,

@@ -26,6 +26,8 @@ export interface MajorUpgradeJobProps {
   readonly targetMajor: number;
   /** The declared number of members (Spilo's in-place upgrade checks that all of them run). */
   readonly instances: number;
+  /** `host:port` of every member (the headless Service's names), to check that each runs the declared pod template. */
+  readonly memberHosts: string[];
   /** The envdir file where Spilo keeps the archive location (WALG_S3_PREFIX, WALG_GS_PREFIX). */
   readonly archivePrefixVariable: string;
   readonly options: MajorUpgradeOptions;
@@ -42,6 +44,8 @@ export interface MajorUpgradeJobProps {
 /** Where Spilo keeps things inside a member (configure_spilo.py, inplace_upgrade.py, postgres_backup.sh). */
 const SPILO_WALE_ENV_DIR = '/run/etc/wal-e.d/env';
 const SPILO_PATRONI_URL = 'http://127.0.0.1:8008';
+/** The environment the member container was started with (PID 1 of the container runs as the same user). */
+const POD_ENV_COMMAND = "tr '\\000' '\\n' < /proc/1/environ";
 /** A base backup as Spilo's postgres_backup.sh takes one, but on the primary whatever WALG_BACKUP_FROM_REPLICA says. */
 const SPILO_BACKUP_COMMAND = `PGHOST=/var/run/postgresql envdir ${SPILO_WALE_ENV_DIR} wal-g backup-push`;
 /** Spilo's in-place upgrade on the leader (what postgres-operator runs with kubectl exec); its argument is the member count. */
@@ -73,6 +77,8 @@ export class MajorUpgradeJob extends Construct {
       { name: 'PGAAS_TARGET_MAJOR', value: String(props.targetMajor) },
       { name: 'PGAAS_INSTANCES', value: String(props.instances) },
       { name: 'PGAAS_MAX_LAG_BYTES', value: String(props.options.maximumLagBytes ?? SPILO_MAXIMUM_UPGRADE_LAG) },
+      { name: 'PGAAS_MEMBER_HOSTS', value: props.memberHosts.join(' ') },
+      { name: 'PGAAS_POD_ENV_COMMAND', value: POD_ENV_COMMAND },
       { name: 'PGAAS_PATRONI_URL', value: SPILO_PATRONI_URL },
       { name: 'PGAAS_WALE_ENV_DIR', value: SPILO_WALE_ENV_DIR },
       { name: 'PGAAS_ARCHIVE_PREFIX_VAR', value: props.archivePrefixVariable },

@@ -61,12 +61,30 @@ SELECT problem FROM (
 ) problems;
 SQL
 ) || { log "the pre-check could not run"; exit 4; }
+# Every member runs the declared pod template (its container started with PGVERSION=<target>): a StatefulSet
+# rollout still replacing pods would stop members in the middle of the upgrade.
+for member in $PGAAS_MEMBER_HOSTS; do
+  host=$(echo "$member" | cut -d: -f1)
+  port=$(echo "$member" | cut -d: -f2)
+  # A replica is read-only (no temporary table to COPY FROM into): the program writes beside the data directory.
+  started=$(PGHOST="$host" PGPORT="$port" qv -v cmd="$PGAAS_POD_ENV_COMMAND > ../pgaas-pod-environ" <<'SQL'
+COPY (SELECT 1) TO PROGRAM :'cmd';
+SELECT coalesce(substring(pg_read_file(regexp_replace(current_setting('data_directory'), '/[^/]*$', '') || '/pgaas-pod-environ')
+  FROM '(?n)^PGVERSION=(.*)$'), 'unset');
+SQL
+  ) || started="unknown (no answer)"
+  if [ "$started" != "$target" ]; then
+    problems="$problems
+member $host runs a pod started with PGVERSION $started, not $target: the StatefulSet rollout has not finished"
+    problems=$(echo "$problems" | sed '/^$/d')
+  fi
+done
 if [ -n "$problems" ]; then
   log "the pre-check failed, nothing was changed:"
   echo "$problems" | sed 's/^/  - /'
   exit 4
 fi
-log "pre-check passed: $instances members running, replicas streaming within $PGAAS_MAX_LAG_BYTES bytes, no prepared transactions, archiving to .../wal/$running"
+log "pre-check passed: $instances members running the declared pod template, replicas streaming within $PGAAS_MAX_LAG_BYTES bytes, no prepared transactions, archiving to .../wal/$running"
 
 log "taking a fresh base backup of PostgreSQL $running before anything changes (log: $upgrade_log)"
 started=$(date +%s)

@@ -22,6 +22,8 @@ import { spiloWalPrefix } from '../spilo-wal-prefix';
  *   archive_command: envdir <env> wal-g wal-push %p | wal-push.sh: copies the segment to <buckets>/<prefix path>/
  *   (to object storage)                             | wal_005/ and logs "<PG_VERSION of the pushing server> <prefix>
  *                                                   | <segment>" (archive_command runs in the data directory)
+ *   /proc/1/environ (the container's environment)  | <member>/pod-environ, written with the envdir from the
+ *                                                   | StatefulSet's current template (a member (re)started on it)
  *   envdir <env> wal-g backup-push <PGDATA>         | backup-push.sh: records a base backup of the running major
  *                                                   | under the prefix (no data copied)
  *   python3 /scripts/inplace_upgrade.py <members>   | inplace-upgrade.sh hands the request (its PGVERSION and
@@ -142,7 +144,13 @@ export class SpiloStandIns {
     const owner = fs.statSync(member.dir);
     for (let d = this.envDir(member); d !== member.dir; d = path.dirname(d)) fs.chownSync(d, owner.uid, owner.gid);
     writeServiceFile(path.join(this.envDir(member), 'WALG_S3_PREFIX'), prefix + '\n', 0o644);
+    this.writePodEnvironment(member, env);
     return prefix;
+  }
+
+  /** The environment the member's container was started with (/proc/1/environ in a pod), one NAME=value a line. */
+  public writePodEnvironment(member: PatroniMember, env: Record<string, string>): void {
+    writeServiceFile(path.join(member.dir, 'pod-environ'), Object.entries(env).map(([k, v]) => `${k}=${v.split('\n')[0]}\n`).join(''), 0o644);
   }
 
   /** Spilo's archiving (archive_mode on, archive_command through the envdir), applied with a reload and a restart. */
@@ -167,8 +175,11 @@ export class SpiloStandIns {
   }
 
   /** The Job's env for the stand-ins on `leader` (what the Spilo defaults are in a pod). */
-  public jobEnv(leader: PatroniMember): Record<string, string> {
+  public jobEnv(leader: PatroniMember, members: PatroniMember[]): Record<string, string> {
     return {
+      PGAAS_MEMBER_HOSTS: members.map((m) => `127.0.0.1:${m.pgPort}`).join(' '),
+      // The backend's working directory is the data directory; the member's "pod" environment is beside it.
+      PGAAS_POD_ENV_COMMAND: 'cat ../pod-environ',
       PGAAS_PATRONI_URL: leader.restUrl,
       PGAAS_WALE_ENV_DIR: this.envDir(leader),
       PGAAS_BACKUP_COMMAND: `/bin/sh ${path.join(this.dir, 'backup-push.sh')} ${this.envDir(leader)}`,

@@ -42,7 +42,7 @@ function jobOf(objects: any[], component: string): any {
 }
 
 async function runUpgradeJob(objects: any[], leader: PatroniMember) {
-  const env = { PGHOST: '127.0.0.1', PGPORT: String(leader.pgPort), PGAAS_UPGRADE_TIMEOUT_SECONDS: '600', ...standIns.jobEnv(leader) };
+  const env = { PGHOST: '127.0.0.1', PGPORT: String(leader.pgPort), PGAAS_UPGRADE_TIMEOUT_SECONDS: '600', ...standIns.jobEnv(leader, k8s.cluster.members) };
   return runJobContainer(plane, jobOf(objects, 'major-upgrade'), { env, timeoutMs: 900_000 });
 }
 
@@ -105,6 +105,21 @@ describe('raising postgresVersion from 14 to 15 through GitOps', () => {
     await leader.query('SELECT pg_switch_wal()');
     await waitFor('a 14 segment in the archive', () => standIns.pushes().length > 0, 60_000, 500);
     expect(standIns.pushes().every(([major, prefix]) => major === 14 && prefix.endsWith('/wal/14'))).toBe(true);
+  }, 120_000);
+
+  test('the pre-check refuses while a member still runs a pod of the old template, and changes nothing', async () => {
+    const leader = await k8s.cluster.waitForLeader();
+    const replica = k8s.cluster.members.find((m) => m !== leader)!;
+    standIns.writePodEnvironment(replica, { PGVERSION: '14' });
+    try {
+      const result = await runUpgradeJob(second, leader);
+      expect(result.status).toBe(4);
+      expect(result.stdout).toContain('member 127.0.0.1 runs a pod started with PGVERSION 14, not 15: the StatefulSet rollout has not finished');
+      expect(standIns.backups()).toEqual([]);
+      expect(standIns.request()).toBeUndefined();
+    } finally {
+      await standIns.writeEnvDir(plane, k8s, replica);
+    }
   }, 120_000);
 
   test('the pre-check refuses a cluster with a member down, and changes nothing', async () => {

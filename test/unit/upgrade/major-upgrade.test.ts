@@ -49,6 +49,7 @@ describe('the major upgrade Job', () => {
       PGAAS_MAX_LAG_BYTES: String(16 * 1024 * 1024),
       PGAAS_ARCHIVE_PREFIX_VAR: 'WALG_S3_PREFIX',
       PGAAS_UPGRADE_COMMAND: 'python3 /scripts/inplace_upgrade.py',
+      PGAAS_MEMBER_HOSTS: 'orders-db-0.orders-db-headless.shop.svc:5432 orders-db-1.orders-db-headless.shop.svc:5432 orders-db-2.orders-db-headless.shop.svc:5432',
       PGPASSWORD: { secretKeyRef: { name: 'postgres.orders-db.credentials.postgresql.acid.zalan.do', key: 'password' } },
     });
     expect(upgradeEnv(objectsOf({ backup: { storage: gcs } })).PGAAS_ARCHIVE_PREFIX_VAR).toBe('WALG_GS_PREFIX');
