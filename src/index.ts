@@ -87,3 +87,8 @@ export type { ClusterMonitoringOptions, AlertThresholds } from './monitoring/pro
 // synth/: synthesis in linear time for apps with many charts
 export { FleetApp } from './synth/fleet-app';
 export { LinearSynth } from './synth/linear-synth';
+
+// upgrade/: the declarative major version upgrade
+export { MajorUpgradeJob } from './upgrade/major-upgrade-job';
+export type { MajorUpgradeJobProps } from './upgrade/major-upgrade-job';
+export type { MajorUpgradeOptions } from './upgrade/props';

@@ -138,6 +138,8 @@ const IRSA_TOKEN_FILE = '/var/run/secrets/eks.amazonaws.com/serviceaccount/token
 interface StorageService {
   /** The location variable of Spilo and WAL-G: WALG_S3_PREFIX, WALG_GS_PREFIX or WALG_AZ_PREFIX. */
   readonly prefixVariable: string;
+  /** Spilo's bucket variable, from which it derives a cluster's own location (WAL_S3_BUCKET, WAL_GS_BUCKET); none for Azure. */
+  readonly bucketVariable?: string;
   /** The service's options as Spilo reads them (with its prefix). */
   spiloOptions(prefix: SpiloEnvPrefix): k8s.EnvVar[];
   /** The service's options for WAL-G run directly. */
@@ -183,6 +185,7 @@ export class BackupStorage {
     const roleArn = props.credentials.serviceAccountAnnotations[IRSA_ANNOTATION];
     const service: StorageService = {
       prefixVariable: 'WALG_S3_PREFIX',
+      bucketVariable: 'WAL_S3_BUCKET',
       spiloOptions: (prefix) => {
         const env: k8s.EnvVar[] = region ? [{ name: `${prefix}AWS_REGION`, value: region }] : [];
         if (endpoint) {
@@ -223,7 +226,7 @@ export class BackupStorage {
     validatePrefix(errors, props.prefix);
     validateCredentials(errors, props.credentials, BackupStorageProvider.GCS, [Kind.GCS_SERVICE_ACCOUNT_KEY, Kind.WORKLOAD_IDENTITY]);
     errors.throwIfAny();
-    const service: StorageService = { prefixVariable: 'WALG_GS_PREFIX', spiloOptions: () => [], walgOptions: () => [], spiloIdentity: () => [] };
+    const service: StorageService = { prefixVariable: 'WALG_GS_PREFIX', bucketVariable: 'WAL_GS_BUCKET', spiloOptions: () => [], walgOptions: () => [], spiloIdentity: () => [] };
     return new BackupStorage(BackupStorageProvider.GCS, 'gs', props.bucket, normalizePrefix(props.prefix), props.credentials, service, {});
   }
 
@@ -287,6 +290,36 @@ export class BackupStorage {
    */
   public _spiloArchive(namespace: string, clusterName: string, postgresVersion?: number): string {
     return this.url('spilo', namespace, clusterName, 'wal', ...postgresVersion === undefined ? [] : [String(postgresVersion)]);
+  }
+
+  /**
+   * Spilo's variables for a cluster's own archive. For S3 and GCS the location is not written out: Spilo derives it
+   * (configure_spilo.py write_wale_environment) as `<scheme>://{WAL_*_BUCKET}/spilo/{WAL_BUCKET_SCOPE_PREFIX}{SCOPE}/wal/{PGVERSION}`
+   * with PGVERSION the major of the binaries it picked for the data directory it starts on (PG_VERSION), so the
+   * path is that of the major actually running, never the one declared: after `postgresVersion` is raised the
+   * old major keeps archiving into its own path until the upgrade switches it (Spilo's inplace_upgrade.py
+   * rewrites the `/spilo/.../wal/<major>` prefix once the new major runs). The result is the same path as
+   * {@link _spiloArchive}. Azure: Spilo cannot derive it (its template names an `az://` scheme and a bucket variable
+   * it never reads), so the location is explicit, with the declared major (`followsDataDirectory` false).
+   * @internal
+   */
+  public _spiloOwnArchive(
+    namespace: string, clusterName: string, postgresVersion: number, volumeName: string,
+  ): { access: StorageAccess; followsDataDirectory: boolean } {
+    if (!this.service.bucketVariable) {
+      return { access: this._spiloAccess(this._spiloArchive(namespace, clusterName, postgresVersion), '', volumeName), followsDataDirectory: false };
+    }
+    const credentials = this.credentials._access('', volumeName);
+    const env: k8s.EnvVar[] = [
+      // Spilo formats '<scheme>://{bucket}/spilo/...': the bucket variable may carry the storage's prefix.
+      { name: this.service.bucketVariable, value: [this.bucket, ...this.prefix ? [this.prefix] : []].join('/') },
+      // Spilo's default is '<namespace>-'; a separate path segment keeps namespaces apart as before.
+      { name: 'WAL_BUCKET_SCOPE_PREFIX', value: `${namespace}/` },
+      ...this.service.spiloOptions(''),
+      ...credentials.env,
+      ...this.service.spiloIdentity(''),
+    ];
+    return { access: { ...credentials, env }, followsDataDirectory: true };
   }
 
   /**

@@ -40,6 +40,12 @@ export interface SpiloBackupEnvironment {
    * @default - no archiving
    */
   readonly archivePrefix?: string;
+  /**
+   * Whether Spilo derives the archive path from the major of the data directory it runs (S3, GCS), so that raising
+   * `postgresVersion` never makes the old major archive into the new major's path.
+   * @default - no archiving
+   */
+  readonly archiveFollowsDataDirectory?: boolean;
 }
 
 /** Spilo's default base backup schedule. */
@@ -62,11 +68,13 @@ export function resolveSpiloBackup(props: SpiloBackupEnvironmentProps): Validate
   const parts: StorageAccess[] = [];
   const env: k8s.EnvVar[] = [];
   let archivePrefix: string | undefined;
+  let archiveFollowsDataDirectory: boolean | undefined;
   const backup = props.backup;
   if (backup) {
     const archive = continuousArchive(backup, cluster);
     problems.push(...archive.problems.map((p) => ({ ...p, property: `backup.${p.property}` })));
     archivePrefix = archive.value.archivePrefix;
+    archiveFollowsDataDirectory = archive.value.followsDataDirectory;
     env.push(...archive.value.env);
     parts.push(archive.value.access);
   }
@@ -89,6 +97,7 @@ export function resolveSpiloBackup(props: SpiloBackupEnvironmentProps): Validate
       volumeMounts: merged.volumeMounts,
       serviceAccountAnnotations: merged.serviceAccountAnnotations,
       archivePrefix,
+      archiveFollowsDataDirectory,
     },
     problems,
   };
@@ -107,7 +116,7 @@ function clusterIdentityProblems(cluster: SpiloClusterIdentity): Problem[] {
 /** The cluster's own archive: Spilo's settings, the storage access and the WAL-G prefix (problems relative to `backup`). */
 function continuousArchive(
   backup: ContinuousBackupProps, cluster: SpiloClusterIdentity,
-): Validated<{ env: k8s.EnvVar[]; access: StorageAccess; archivePrefix: string }> {
+): Validated<{ env: k8s.EnvVar[]; access: StorageAccess; archivePrefix: string; followsDataDirectory: boolean }> {
   const schedule = backup.schedule ?? DEFAULT_SCHEDULE;
   const retention = backup.retention ?? DEFAULT_RETENTION;
   const problems: Problem[] = [...check('schedule', schedule, cronProblem(schedule))];
@@ -126,7 +135,8 @@ function continuousArchive(
     { name: 'BACKUP_NUM_TO_RETAIN', value: String(retention) },
     ...backup.backupFromReplica ? [{ name: 'WALG_BACKUP_FROM_REPLICA', value: 'true' }] : [],
   ];
-  return { value: { env, access: backup.storage._spiloAccess(archivePrefix, '', BACKUP_VOLUME), archivePrefix }, problems };
+  const own = backup.storage._spiloOwnArchive(cluster.namespace, cluster.clusterName, cluster.postgresVersion, BACKUP_VOLUME);
+  return { value: { env, access: own.access, archivePrefix, followsDataDirectory: own.followsDataDirectory }, problems };
 }
 
 /** Spilo's backup and bootstrap settings as one value: the defaults, the variables it manages, its paths. */
@@ -141,6 +151,7 @@ export class SpiloBackup {
    * extra environment, where they would override or duplicate the computed ones.
    */
   public static readonly MANAGED_ENV: string[] = [
+    'WAL_S3_BUCKET', 'WAL_GS_BUCKET', 'WAL_BUCKET_SCOPE_PREFIX', 'WAL_BUCKET_SCOPE_SUFFIX',
     'USE_WALG_BACKUP', 'USE_WALG_RESTORE', 'BACKUP_SCHEDULE', 'BACKUP_NUM_TO_RETAIN', 'WALG_BACKUP_FROM_REPLICA',
     'CLONE_METHOD', 'CLONE_SCOPE', 'CLONE_TARGET_TIME', 'CLONE_TARGET_INCLUSIVE', 'USE_PAUSE_AT_RECOVERY_TARGET',
     'CLONE_USE_WALG_RESTORE', 'CLONE_HOST', 'CLONE_PORT', 'CLONE_USER', 'CLONE_PASSWORD',

@@ -33,6 +33,7 @@ import { NETWORK_GROUP_LABEL } from '../private/names';
 import { reportAtSynth, reportResolved } from '../private/tree-report';
 import { problem, ValidationErrors } from '../private/validation';
 import { SpiloTls } from '../tls/server-tls';
+import { createMajorUpgrade } from '../upgrade/cluster-upgrade';
 
 /**
  * A highly available PostgreSQL cluster: Spilo (Patroni + PostgreSQL) in a StatefulSet, with
@@ -206,6 +207,7 @@ export class PostgresCluster extends Construct implements IPostgresCluster, kplu
     this.statefulSet.addDependency(clusterDynamicConfig(this, cluster, this.jobLabels('dynamic-config', 'database')).configMap);
     this.secretGenerator = this.provisionCredentials(cluster, metadata);
     this.bootstrap = this.createBootstrap(cluster);
+    createMajorUpgrade(this, cluster, this.jobLabels('major-upgrade', 'bootstrap'));
     this.networkPolicy = this.createNetworkPolicy(cluster, objectLabels);
     VolumeExpansion.forCluster(this, cluster, this.jobLabels('volume-expansion', 'volumes'), this.networkPolicy)?.job.addDependency(this.statefulSet);
     createPasswordSync(this, cluster, this.primaryHost, this.networkPolicy);

@@ -77,6 +77,7 @@ export const CLUSTER_PROPS_SCHEMA: PropSchema = {
     source: { instanceOf: ClusterBootstrap, example: 'ClusterBootstrap.pointInTime(...) / cloneFrom(...) / standby(...)' },
     networkPolicy: 'object',
     monitoring: 'object',
+    majorUpgrade: { fields: { types: { fromVersion: 'integer', maximumLagBytes: 'integer' } } },
     gitOpsOrdering: { enumOf: GitOpsOrdering, name: 'GitOpsOrdering' },
     labels: 'record',
     annotations: 'record',

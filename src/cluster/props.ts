@@ -14,6 +14,7 @@ import { ApiServerEndpoint, BackupEndpoint, DnsEgress, NetworkPeer } from '../ne
 import { ConnectionPoolerOptions } from '../pooler/props';
 import { PodPlacementOptions } from '../scheduling/pod-placement';
 import { ClientCertificateOptions, ServerTls } from '../tls/server-tls';
+import { MajorUpgradeOptions } from '../upgrade/props';
 
 /**
  * Properties of {@link PostgresCluster}. Placement (anti-affinity, zone spread, node selector,
@@ -177,6 +178,12 @@ export interface PostgresClusterProps extends PodPlacementOptions {
    * @default - initdb: an empty cluster
    */
   readonly source?: ClusterBootstrap;
+  /**
+   * Upgrade the running cluster in place when `postgresVersion` is raised (a Job keyed on the target major: a
+   * pre-check, a fresh base backup, Spilo's in-place upgrade). Needs `backup` on S3 or GCS.
+   * @default - no upgrade Job: raising postgresVersion keeps the old major running
+   */
+  readonly majorUpgrade?: MajorUpgradeOptions;
   /**
    * NetworkPolicies: default-deny for every pod of the bundle with explicit allows (see DatabaseNetworkPolicy).
    * @default - on, with API server egress to any address on ports 443 and 6443 (narrow it with `apiServer`)

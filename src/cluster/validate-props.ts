@@ -33,6 +33,7 @@ import { checkPropTypes } from '../private/runtime-types';
 import { Problem, Rules, Validated, ValidationErrors, validateAnnotationKeys, validateLabels } from '../private/validation';
 import { Placement } from '../scheduling/pod-placement';
 import { SpiloTls, SpiloTlsConfig } from '../tls/server-tls';
+import { majorUpgradeProblems } from '../upgrade/validate-upgrade';
 
 /** Where the cluster is being defined: facts of the construct tree the props are checked against. */
 export interface ClusterContext {
@@ -204,6 +205,8 @@ export function resolveClusterProps(props: PostgresClusterProps, context: Cluste
   if (props.rbac && Object.keys(backup.serviceAccountAnnotations).length > 0) {
     errors.add('backup.storage.credentials', 'workloadIdentity', 'needs the annotations on the ServiceAccount: pass them as serviceAccountAnnotations of the shared PatroniRbac, or let the cluster create its own');
   }
+  const archiving = { archiving: backup.archivePrefix !== undefined, archiveFollowsDataDirectory: backup.archiveFollowsDataDirectory ?? false };
+  errors.addProblems(majorUpgradeProblems(props.majorUpgrade, { postgresVersion, imageVersions: supported, ...archiving }));
   const tls = resolveTls(props, poolerRole);
   errors.addProblems(tls.problems);
 
@@ -226,10 +229,8 @@ export function resolveClusterProps(props: PostgresClusterProps, context: Cluste
 
   const credentialsGenerated = bindings.some((b) => b.generatedSecret !== undefined);
   const bootstrapped = bootstrapSpec.roles?.length || bootstrapSpec.databases?.length || poolerRole !== undefined;
-  const networkPolicy = (props.networkPolicy?.enabled ?? true)
-    ? clusterNetworkPolicy(props, names, { secretGenerator: credentialsGenerated && !props.secretGenerator, bootstrap: !!bootstrapped },
-      monitoring?.value)
-    : undefined;
+  const jobs = { secretGenerator: credentialsGenerated && !props.secretGenerator, bootstrap: !!bootstrapped || props.majorUpgrade !== undefined };
+  const networkPolicy = (props.networkPolicy?.enabled ?? true) ? clusterNetworkPolicy(props, names, jobs, monitoring?.value) : undefined;
   // Checked once the names it derives from are valid (a problem of the cluster name otherwise).
   if (networkPolicy && !nameProblem) errors.addProblems(validateDatabaseNetworkPolicy(networkPolicy), 'networkPolicy');
 
@@ -285,11 +286,8 @@ export function resolveClusterProps(props: PostgresClusterProps, context: Cluste
 function resolveBackup(
   props: PostgresClusterProps, namespace: string, postgresVersion: number, instances: number,
 ): Validated<SpiloBackupEnvironment> {
-  return resolveSpiloBackup({
-    cluster: { clusterName: props.name, namespace, postgresVersion, instances },
-    backup: props.backup,
-    bootstrap: props.source,
-  });
+  const cluster = { clusterName: props.name, namespace, postgresVersion, instances };
+  return resolveSpiloBackup({ cluster, backup: props.backup, bootstrap: props.source });
 }
 
 /** The pooler's options with what the cluster decides for it. */

@@ -286,6 +286,8 @@ export interface MemberRuntime {
   readonly patroni?: string;
   /** Extra environment (KUBECONFIG for the Kubernetes DCS). */
   readonly env?: Record<string, string>;
+  /** postgresql.bin_dir, for another major than Debian's. @default PG_BIN (PostgreSQL 15) */
+  readonly binDir?: string;
 }
 
 /** Patroni's Kubernetes DCS section, as Spilo writes it from the pod's KUBERNETES_* env. */
@@ -348,7 +350,7 @@ export class PatroniMember {
         listen: `127.0.0.1,127.0.0.2:${this.pgPort}`,
         connect_address: `127.0.0.2:${this.pgPort}`,
         data_dir: this.dataDir,
-        bin_dir: PG_BIN,
+        bin_dir: this.runtime.binDir ?? PG_BIN,
         pgpass: path.join(this.dir, 'pgpass'),
         use_unix_socket: true,
         authentication: {

@@ -71,6 +71,8 @@ export interface StartKubePatroniOptions {
    * @default false
    */
   readonly standby?: boolean;
+  /** postgresql.bin_dir of every member, for another major than Debian's. @default PG_BIN (PostgreSQL 15) */
+  readonly binDir?: string;
 }
 
 /** Waits until GET /cluster reports `member` with one of `roles` in state running or streaming. */
@@ -174,7 +176,7 @@ export async function startKubePatroniCluster(
     const token = await plane.serviceAccountToken(namespace, pod.spec.serviceAccountName);
     const kubeconfig = path.join(dir, 'kubeconfig');
     writeServiceFile(kubeconfig, plane.kubeconfig({ token }, namespace));
-    const member = new PatroniMember(spec, name, dir, await freePort(), await freePort(), { patroni, env: { KUBECONFIG: kubeconfig } });
+    const member = new PatroniMember(spec, name, dir, await freePort(), await freePort(), { patroni, env: { KUBECONFIG: kubeconfig }, binDir: options.binDir });
     // kubernetes.context: outside a pod Patroni reads KUBECONFIG and picks this context (its default is 'kind-kind').
     member.configure({ kubernetes: { ...kubernetesDcsFromEnv(env, kubelet.podIp(name)), context: 'test' } }, secrets);
     cluster.members.push(member);

@@ -2,6 +2,7 @@ import { Chart, Size, Testing } from 'cdk8s';
 import {
   BackupSchedule, BackupStorage, BackupTarget, ClusterBootstrap, PatroniRbac, PostgresCluster, PostgresClusterProps, StorageCredentials,
 } from '../../../src';
+import { spiloWalPrefix } from '../../harness/spilo-wal-prefix';
 import { envOf, findObject, spiloContainer, synth, testChart } from '../../harness/synth';
 
 const s3 = (credentials = StorageCredentials.awsAccessKey('pg-s3')) => BackupStorage.s3({ bucket: 'acme-pg', prefix: 'prod', region: 'eu-central-1', credentials });
@@ -19,7 +20,8 @@ describe('PostgresCluster with continuous archiving', () => {
       USE_WALG_RESTORE: 'true',
       BACKUP_SCHEDULE: '0 3 * * *',
       BACKUP_NUM_TO_RETAIN: '7',
-      WALG_S3_PREFIX: 's3://acme-pg/prod/spilo/shop/shop-db/wal/17',
+      WAL_S3_BUCKET: 'acme-pg/prod',
+      WAL_BUCKET_SCOPE_PREFIX: 'shop/',
       AWS_REGION: 'eu-central-1',
     });
     expect(env.AWS_SECRET_ACCESS_KEY).toEqual({ secretKeyRef: { name: 'pg-s3', key: 'AWS_SECRET_ACCESS_KEY' } });
@@ -29,7 +31,8 @@ describe('PostgresCluster with continuous archiving', () => {
     const chart = testChart('shop');
     new PostgresCluster(chart, 'a', { name: 'a-db', backup: { storage: s3() } });
     new PostgresCluster(chart, 'b', { name: 'b-db', backup: { storage: s3() } });
-    const prefixes = synth(chart).filter((o) => o.kind === 'StatefulSet').map((sts) => envOf(sts.spec.template.spec.containers[0]).WALG_S3_PREFIX);
+    const prefixes = synth(chart).filter((o) => o.kind === 'StatefulSet').map((sts) => spiloWalPrefix(envOf(sts.spec.template.spec.containers[0]), undefined));
+    expect(prefixes).toEqual(['s3://acme-pg/prod/spilo/shop/a-db/wal/17', 's3://acme-pg/prod/spilo/shop/b-db/wal/17']);
     expect(new Set(prefixes).size).toBe(2);
   });
 

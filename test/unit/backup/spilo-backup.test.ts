@@ -61,7 +61,8 @@ describe('continuous archiving', () => {
       USE_WALG_RESTORE: 'true',
       BACKUP_SCHEDULE: '15 2 * * *',
       BACKUP_NUM_TO_RETAIN: '7',
-      WALG_S3_PREFIX: 's3://acme-pg/prod/spilo/shop/orders-db/wal/17',
+      WAL_S3_BUCKET: 'acme-pg/prod',
+      WAL_BUCKET_SCOPE_PREFIX: 'shop/',
       AWS_REGION: 'eu-central-1',
       WALG_S3_SSE: 'AES256',
       AWS_ACCESS_KEY_ID: secret('pg-s3', 'AWS_ACCESS_KEY_ID'),
@@ -86,7 +87,8 @@ describe('continuous archiving', () => {
 
   test('S3-compatible endpoint: path style through WALE_S3_ENDPOINT, SSE disabled, no region needed', () => {
     expect(env({ backup: { storage: minio() } })).toMatchObject({
-      WALG_S3_PREFIX: 's3://pg-wal/spilo/shop/orders-db/wal/17',
+      WAL_S3_BUCKET: 'pg-wal',
+      WAL_BUCKET_SCOPE_PREFIX: 'shop/',
       AWS_ENDPOINT: 'https://minio.storage.svc:9000',
       WALE_S3_ENDPOINT: 'https+path://minio.storage.svc:9000',
       WALG_DISABLE_S3_SSE: 'true',
@@ -113,7 +115,7 @@ describe('continuous archiving', () => {
     const result = spiloEnvironment({ cluster, backup: { storage, backupFromReplica: true } });
     expect(result.serviceAccountAnnotations).toEqual({ 'eks.amazonaws.com/role-arn': IRSA });
     const variables = envMap(result);
-    expect(variables).toMatchObject({ WALG_S3_PREFIX: 's3://acme-pg/spilo/shop/orders-db/wal/17', WALG_BACKUP_FROM_REPLICA: 'true' });
+    expect(variables).toMatchObject({ WAL_S3_BUCKET: 'acme-pg', WAL_BUCKET_SCOPE_PREFIX: 'shop/', WALG_BACKUP_FROM_REPLICA: 'true' });
     expect(Object.keys(variables).filter((n) => n.startsWith('AWS_'))).toEqual(['AWS_REGION']);
   });
 
@@ -124,7 +126,8 @@ describe('continuous archiving', () => {
       USE_WALG_RESTORE: 'true',
       BACKUP_SCHEDULE: '0 1 * * *',
       BACKUP_NUM_TO_RETAIN: '5',
-      WALG_GS_PREFIX: 'gs://acme-pg/spilo/shop/orders-db/wal/17',
+      WAL_GS_BUCKET: 'acme-pg',
+      WAL_BUCKET_SCOPE_PREFIX: 'shop/',
       GOOGLE_APPLICATION_CREDENTIALS: '/etc/pgaas/backup-credentials/key.json',
     });
     expect(result.volumes).toEqual([{ name: 'backup-credentials', secret: { secretName: 'pg-gcs', items: [{ key: 'key.json', path: 'key.json' }], defaultMode: 0o440 } }]);
@@ -171,7 +174,8 @@ describe('point-in-time recovery', () => {
       CLONE_AWS_ACCESS_KEY_ID: secret('pg-s3', 'AWS_ACCESS_KEY_ID'),
       CLONE_AWS_SECRET_ACCESS_KEY: secret('pg-s3', 'AWS_SECRET_ACCESS_KEY'),
       // The new cluster archives to its own path.
-      WALG_S3_PREFIX: 's3://acme-pg/prod/spilo/shop/orders-restored/wal/17',
+      WAL_S3_BUCKET: 'acme-pg/prod',
+      WAL_BUCKET_SCOPE_PREFIX: 'shop/',
     });
     expect(variables).not.toHaveProperty('CLONE_TARGET_INCLUSIVE');
     expect(variables).not.toHaveProperty('USE_PAUSE_AT_RECOVERY_TARGET');
@@ -250,7 +254,8 @@ describe('standby cluster', () => {
       STANDBY_WALG_S3_PREFIX: 's3://acme-pg/prod/spilo/eu/orders-db/wal/17',
       STANDBY_AWS_REGION: 'eu-central-1',
       STANDBY_AWS_ACCESS_KEY_ID: secret('pg-s3', 'AWS_ACCESS_KEY_ID'),
-      WALG_S3_PREFIX: 's3://pg-wal/spilo/shop/orders-db/wal/17',
+      WAL_S3_BUCKET: 'pg-wal',
+      WAL_BUCKET_SCOPE_PREFIX: 'shop/',
     });
   });
 
