@@ -1,6 +1,6 @@
 import { k8s } from 'cdk8s-plus-27';
 import { GKE_ANNOTATION, IRSA_ANNOTATION, StorageCredentials, StorageCredentialsKind } from './storage-credentials';
-import { SpiloEnvPrefix, StorageAccess } from './storage-env';
+import { normalizePrefix, SpiloEnvPrefix, StorageAccess, validatePrefix } from './storage-env';
 import { checkPropTypes, PropSchema } from '../private/runtime-types';
 import { Rules, ValidationErrors, validateAnnotationKeys } from '../private/validation';
 
@@ -126,7 +126,6 @@ const GCS_BUCKET = /^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/;
 const AZURE_CONTAINER = /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/;
 const AZURE_ACCOUNT = /^[a-z0-9]{3,24}$/;
 // Path segments that need no escaping in any of the three URL schemes nor in a shell.
-const PREFIX_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-[0-9]+$/;
 const ANY_REGION = /^[a-z0-9][a-z0-9-]*$/;
 const ENDPOINT = /^(https?):\/\/([A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\])(:[0-9]{1,5})?\/?$/;
@@ -349,18 +348,6 @@ export class BackupStorage {
     const credentials = this.credentials._access('', volumeName);
     return { ...credentials, env: [...this.service.walgOptions(), ...credentials.env] };
   }
-}
-
-function validatePrefix(errors: ValidationErrors, prefix: string | undefined): void {
-  if (prefix === undefined) return;
-  const segments = normalizePrefix(prefix).split('/');
-  if (normalizePrefix(prefix) === '' || segments.some((s) => !PREFIX_SEGMENT.test(s) || s === '..' || s === '.')) {
-    errors.add('prefix', prefix, 'must be a path of segments made of letters, digits, \'.\', \'_\' and \'-\' separated by \'/\' (each starting with a letter or digit)');
-  }
-}
-
-function normalizePrefix(prefix: string | undefined): string {
-  return (prefix ?? '').replace(/^\/+|\/+$/g, '');
 }
 
 const Kind = StorageCredentialsKind;

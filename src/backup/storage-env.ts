@@ -1,5 +1,6 @@
 // Internal: not part of the jsii API (do not re-export from src/index.ts).
 import { k8s } from 'cdk8s-plus-27';
+import { ValidationErrors } from '../private/validation';
 
 /** Environment, volumes and ServiceAccount annotations that give one container access to a storage. */
 export interface StorageAccess {
@@ -47,4 +48,19 @@ export function mergeAccess(parts: StorageAccess[], conflict: (key: string, valu
     volumeMounts: parts.flatMap((p) => p.volumeMounts),
     serviceAccountAnnotations: annotations,
   };
+}
+
+/** A storage prefix: path segments of letters, digits, '.', '_' and '-'. */
+const PREFIX_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+export function validatePrefix(errors: ValidationErrors, prefix: string | undefined): void {
+  if (prefix === undefined) return;
+  const segments = normalizePrefix(prefix).split('/');
+  if (normalizePrefix(prefix) === '' || segments.some((s) => !PREFIX_SEGMENT.test(s) || s === '..' || s === '.')) {
+    errors.add('prefix', prefix, 'must be a path of segments made of letters, digits, \'.\', \'_\' and \'-\' separated by \'/\' (each starting with a letter or digit)');
+  }
+}
+
+export function normalizePrefix(prefix: string | undefined): string {
+  return (prefix ?? '').replace(/^\/+|\/+$/g, '');
 }

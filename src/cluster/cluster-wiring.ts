@@ -43,3 +43,8 @@ export function namespaceOf(construct: unknown): string | undefined {
 }
 
 export { createPasswordSync } from './cluster-password-sync';
+
+// The day-2 objects a cluster assembles (re-exported so that postgres-cluster.ts stays one import for its wiring).
+export { clusterDynamicConfig } from './dynamic-config-job';
+export { VolumeExpansion } from './volume-expansion';
+export { createMajorUpgrade } from '../upgrade/cluster-upgrade';

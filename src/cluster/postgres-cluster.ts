@@ -3,9 +3,8 @@ import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ConnectionEnvOptions, IPostgresCluster, PostgresClusterAttributes } from './cluster-ref';
-import { clusterMonitoringProps, createPasswordSync, namespaceOf } from './cluster-wiring';
+import { clusterDynamicConfig, clusterMonitoringProps, createMajorUpgrade, createPasswordSync, namespaceOf, VolumeExpansion } from './cluster-wiring';
 import { clusterConnectionEnv, connectToCluster } from './connection-env';
-import { clusterDynamicConfig } from './dynamic-config-job';
 import { ImportedPostgresCluster } from './imported-cluster';
 import { PatroniRbac } from './patroni-rbac';
 import { ResolvedPatroniSettings } from './patroni-settings';
@@ -14,7 +13,6 @@ import { Spilo, SpiloLabels } from './spilo-contract';
 import { clusterObjectLabels, memberSelector, spiloStatefulSetSpec, statefulSetExemptions } from './spilo-pod';
 import { SpiloStatefulSet } from './spilo-stateful-set';
 import { ResolvedCluster, resolveClusterProps } from './validate-props';
-import { VolumeExpansion } from './volume-expansion';
 import { EXEMPTION_REASONS, exemptionAnnotations } from '../audit/exemptions';
 import { PolicyCheck } from '../audit/policy-rules';
 import { membersSelector } from '../connect/members-peer';
@@ -33,7 +31,6 @@ import { NETWORK_GROUP_LABEL } from '../private/names';
 import { reportAtSynth, reportResolved } from '../private/tree-report';
 import { problem, ValidationErrors } from '../private/validation';
 import { SpiloTls } from '../tls/server-tls';
-import { createMajorUpgrade } from '../upgrade/cluster-upgrade';
 
 /**
  * A highly available PostgreSQL cluster: Spilo (Patroni + PostgreSQL) in a StatefulSet, with
@@ -211,7 +208,6 @@ export class PostgresCluster extends Construct implements IPostgresCluster, kplu
     this.networkPolicy = this.createNetworkPolicy(cluster, objectLabels);
     VolumeExpansion.forCluster(this, cluster, this.jobLabels('volume-expansion', 'volumes'), this.networkPolicy)?.job.addDependency(this.statefulSet);
     createPasswordSync(this, cluster, this.primaryHost, this.networkPolicy);
-
     if (cluster.connectionPooler) {
       this.connectionPooler = ConnectionPooler._create(this, 'Pooler', { ...cluster.connectionPooler, cluster: this }, cluster.monitoring?.poolerExporterImage);
       for (const tier of [this.connectionPooler.primary, this.connectionPooler.replica]) {

@@ -176,7 +176,8 @@ export async function startKubePatroniCluster(
     const token = await plane.serviceAccountToken(namespace, pod.spec.serviceAccountName);
     const kubeconfig = path.join(dir, 'kubeconfig');
     writeServiceFile(kubeconfig, plane.kubeconfig({ token }, namespace));
-    const member = new PatroniMember(spec, name, dir, await freePort(), await freePort(), { patroni, env: { KUBECONFIG: kubeconfig }, binDir: options.binDir });
+    const runtime = { patroni, env: { KUBECONFIG: kubeconfig }, binDir: options.binDir };
+    const member = new PatroniMember(spec, name, dir, await freePort(), await freePort(), runtime);
     // kubernetes.context: outside a pod Patroni reads KUBECONFIG and picks this context (its default is 'kind-kind').
     member.configure({ kubernetes: { ...kubernetesDcsFromEnv(env, kubelet.podIp(name)), context: 'test' } }, secrets);
     cluster.members.push(member);
