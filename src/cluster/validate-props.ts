@@ -259,7 +259,8 @@ export function resolveClusterProps(props: PostgresClusterProps, context: Cluste
       name: props.name,
       namespace: namespace ?? '',
       names,
-      instances,
+      // With problems nothing is written, and the objects are built best-effort: from a count that cannot exhaust memory.
+      instances: errors.problems.length > 0 ? Math.min(instancesValid ? instances : 1, 16) : instances,
       postgresVersion,
       image,
       imagePullSecrets: props.imagePullSecrets ?? [],

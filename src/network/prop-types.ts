@@ -10,7 +10,7 @@ export const DNS_EGRESS_SCHEMA: PropSchema = { types: { peers, port: 'integer' }
 /** {@link BackupEndpoint} at run time. */
 export const BACKUP_ENDPOINT_SCHEMA: PropSchema = { required: ['cidrs'], types: { cidrs: 'string[]', except: 'string[]', port: 'integer' } };
 /** {@link PoolerNetworkOptions} at run time. */
-export const POOLER_NETWORK_SCHEMA: PropSchema = { required: ['podLabels'], types: { podLabels: 'record', port: 'integer', allowFrom: peers } };
+export const POOLER_NETWORK_SCHEMA: PropSchema = { required: ['podLabels'], types: { podLabels: 'record', port: 'integer', metricsPort: 'integer', allowFrom: peers } };
 
 /** {@link DatabaseNetworkPolicyProps} at run time (test/unit/private/construct-prop-types.test.ts compares the two). */
 export const NETWORK_POLICY_SCHEMA: PropSchema = {

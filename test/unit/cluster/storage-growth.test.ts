@@ -50,7 +50,7 @@ describe('storage growth', () => {
     expect(policy.spec.ingress).toBeUndefined();
     expect(policy.spec.egress.flatMap((r: any) => r.ports.map((p: any) => p.port))).toEqual(expect.arrayContaining([443, 6443]));
     // The max_wal_size default follows the real volume size.
-    expect(spiloConfiguration(out).postgresql.parameters.max_wal_size).toBe('2560MB');
+    expect(spiloConfiguration(out).bootstrap.dcs.postgresql.parameters.max_wal_size).toBe('2560MB');
   });
 
   test('the Job and its RBAC pass the library\'s rule set, every exemption needed', () => {
