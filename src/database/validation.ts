@@ -93,8 +93,9 @@ function roleProblems(role: RoleProps, i: number, known: Set<string>, absent: Se
   return [
     ...check(`roles[${i}].name`, role.name, roleNameProblem(role.name)),
     ...check(`roles[${i}].connectionLimit`, limit, limitValid ? undefined : 'must be an integer >= -1 (-1 means no limit)'),
-    ...(role.memberOf ?? []).flatMap((group, j) => check(`roles[${i}].memberOf[${j}]`, group, membershipProblem(role, group, known, absent))),
-    ...listedTwice(`roles[${i}].memberOf`, role.memberOf ?? [], 'role'),
+    // An absent role's memberOf is reported once, as having no effect.
+    ...(role.absent ? [] : role.memberOf ?? []).flatMap((group, j) => check(`roles[${i}].memberOf[${j}]`, group, membershipProblem(role, group, known, absent))),
+    ...listedTwice(`roles[${i}].memberOf`, role.absent ? [] : role.memberOf ?? [], 'role'),
     ...roleStateProblems(role, i, known),
   ];
 }
