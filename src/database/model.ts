@@ -4,6 +4,10 @@ import { DatabaseBootstrapSpec, DatabaseProps, RoleProps } from './roles';
 export interface ResolvedRole {
   readonly name: string;
   readonly login: boolean;
+  readonly superuser: boolean;
+  readonly inherit: boolean;
+  /** Undefined: the password never expires. */
+  readonly validUntil?: string;
   readonly createDb: boolean;
   readonly createRole: boolean;
   readonly replication: boolean;
@@ -13,6 +17,14 @@ export interface ResolvedRole {
   /** Property path that declared (or generated) the role, for error messages. */
   readonly source: string;
   readonly generated: boolean;
+}
+
+/** A role declared absent: dropped by the bootstrap. */
+export interface AbsentRole {
+  readonly name: string;
+  readonly reassignOwnedTo?: string;
+  /** Property path that declared it, for error messages. */
+  readonly source: string;
 }
 
 export interface PreparedRoles {
@@ -57,6 +69,9 @@ function declaredRole(role: RoleProps, index: number): ResolvedRole {
   return {
     name: role.name,
     login: role.login ?? true,
+    superuser: role.superuser ?? false,
+    inherit: role.inherit ?? true,
+    validUntil: role.validUntil,
     createDb: role.createDb ?? false,
     createRole: role.createRole ?? false,
     replication: role.replication ?? false,
@@ -72,6 +87,8 @@ function generatedRole(name: string, login: boolean, memberOf: string[], source:
   return {
     name,
     login,
+    superuser: false,
+    inherit: true,
     createDb: false,
     createRole: false,
     replication: false,
@@ -102,9 +119,9 @@ function rolesOfPreparedDatabase(db: DatabaseProps, index: number): ResolvedRole
   return roles;
 }
 
-/** Every role the bootstrap manages, declared ones first, in a stable order. */
+/** Every role the bootstrap keeps present, declared ones first, in a stable order. */
 export function resolveRoles(spec: DatabaseBootstrapSpec): ResolvedRole[] {
-  const roles = (spec.roles ?? []).map(declaredRole);
+  const roles = (spec.roles ?? []).flatMap((role, i) => role.absent ? [] : [declaredRole(role, i)]);
   (spec.databases ?? []).forEach((db, i) => {
     if (db.prepared) roles.push(...rolesOfPreparedDatabase(db, i));
   });
@@ -112,6 +129,12 @@ export function resolveRoles(spec: DatabaseBootstrapSpec): ResolvedRole[] {
     roles.push(generatedRole(spec.poolerRole, true, [], 'poolerRole'));
   }
   return roles;
+}
+
+/** The roles declared absent, in declaration order. */
+export function resolveAbsentRoles(spec: DatabaseBootstrapSpec): AbsentRole[] {
+  return (spec.roles ?? []).flatMap((role, i) => role.absent
+    ? [{ name: role.name, reassignOwnedTo: role.reassignOwnedTo, source: `roles[${i}]` }] : []);
 }
 
 export function resolveDatabase(db: DatabaseProps): ResolvedDatabase {

@@ -1,8 +1,10 @@
 /**
  * A role (user or group) the bootstrap Job creates and keeps in the declared state.
  *
- * Attributes are converged on every run; memberships are only ever added
- * (removing an entry from `memberOf` does not revoke it) and roles are never dropped.
+ * Attributes are converged on every run (an attribute removed from the
+ * declaration returns to its default); a membership removed from `memberOf`
+ * is revoked when the library granted it; a role removed from the declaration
+ * is left as it is, and one declared `absent` is dropped.
  */
 export interface RoleProps {
   /**
@@ -12,11 +14,51 @@ export interface RoleProps {
   readonly name: string;
 
   /**
+   * Drop the role: its sessions are terminated, what it owns is reassigned to
+   * `reassignOwnedTo` (without it, a role that owns objects is refused), its
+   * privileges and default privileges are removed, then it is dropped. Only a
+   * role the library created or adopted is dropped; any other fails the Job
+   * with the reason. No other property but `reassignOwnedTo` may be set.
+   * @default false
+   */
+  readonly absent?: boolean;
+
+  /**
+   * With `absent`: the declared role that receives the objects the dropped
+   * role owns (tables, schemas, databases, ...), in every database the
+   * bootstrap manages.
+   * @default - none: dropping a role that owns objects fails the Job
+   */
+  readonly reassignOwnedTo?: string;
+
+  /**
    * Whether the role can log in. A login role gets its password from the
    * environment variable named by `BootstrapSql.passwordEnvName(name)`.
    * @default true
    */
   readonly login?: boolean;
+
+  /**
+   * SUPERUSER: the role bypasses every permission check. Superusers are never
+   * served to the connection pooler.
+   * @default false
+   */
+  readonly superuser?: boolean;
+
+  /**
+   * INHERIT: the role uses the privileges of the roles it is a member of
+   * without SET ROLE.
+   * @default true
+   */
+  readonly inherit?: boolean;
+
+  /**
+   * VALID UNTIL: the moment the role's password stops working, as an ISO 8601
+   * timestamp with a time zone (`2027-01-31T00:00:00Z`,
+   * `2027-01-31T01:00:00+01:00`), or `infinity`.
+   * @default - the password never expires
+   */
+  readonly validUntil?: string;
 
   /**
    * CREATEDB: the role may create databases.
@@ -58,6 +100,9 @@ export interface RoleProps {
 
 /**
  * A database the bootstrap Job creates, with its schemas and extensions.
+ *
+ * Its owner follows the declaration (a removed owner returns to the
+ * superuser). A database removed from the declaration is kept, never dropped.
  */
 export interface DatabaseProps {
   /**

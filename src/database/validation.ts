@@ -1,6 +1,7 @@
 // Internal: synth-time checks of a DatabaseBootstrapSpec; BootstrapSql.problems is the public entry.
 import { identifierProblem, RESERVED_DATABASES, RESERVED_ROLES, RESERVED_SCHEMAS } from './identifiers';
-import { preparedRoles, ResolvedRole, resolveRoles } from './model';
+import { preparedRoles, resolveAbsentRoles, ResolvedRole, resolveRoles } from './model';
+import { absentReferenceProblem, roleStateProblems } from './role-state-validation';
 import { DatabaseBootstrapSpec, DatabaseProps, RoleProps } from './roles';
 import { ALL_PREDEFINED_ROLES } from '../postgres/catalog';
 import { check, Problem } from '../private/validation';
@@ -60,7 +61,7 @@ function listedTwice(property: string, values: readonly string[], what: string):
   return [...duplicates(values, (v) => v)].map(([value]) => ({ property, value, rule: `is listed more than once; list each ${what} once` }));
 }
 
-function duplicateRoles(roles: ResolvedRole[]): Problem[] {
+function duplicateRoles(roles: ReadonlyArray<{ name: string; source: string; generated: boolean }>): Problem[] {
   return [...duplicates(roles, (r) => r.name)].map(([name, group]) => {
     const [first, ...rest] = group.map((r) => r.generated ? `${r.source} (generated)` : r.source);
     return {
@@ -77,22 +78,25 @@ function duplicateRoles(roles: ResolvedRole[]): Problem[] {
  */
 export const PREDEFINED_ROLES: readonly string[] = ALL_PREDEFINED_ROLES;
 
-function membershipProblem(role: RoleProps, group: string, known: Set<string>): string | undefined {
+function membershipProblem(role: RoleProps, group: string, known: Set<string>, absent: Set<string>): string | undefined {
   if (group === role.name) return 'is the role itself; a role cannot be a member of itself';
+  if (absent.has(group)) return absentReferenceProblem(group, absent);
   if (!known.has(group) && !PREDEFINED_ROLES.includes(group)) {
     return `is not a declared role nor a role generated for a prepared database or the pooler, nor one of PostgreSQL's predefined roles (${PREDEFINED_ROLES.join(', ')})`;
   }
   return undefined;
 }
 
-function roleProblems(role: RoleProps, i: number, known: Set<string>): Problem[] {
+function roleProblems(role: RoleProps, i: number, known: Set<string>, absent: Set<string>): Problem[] {
   const limit = role.connectionLimit;
   const limitValid = limit === undefined || (Number.isInteger(limit) && limit >= -1);
   return [
     ...check(`roles[${i}].name`, role.name, roleNameProblem(role.name)),
     ...check(`roles[${i}].connectionLimit`, limit, limitValid ? undefined : 'must be an integer >= -1 (-1 means no limit)'),
-    ...(role.memberOf ?? []).flatMap((group, j) => check(`roles[${i}].memberOf[${j}]`, group, membershipProblem(role, group, known))),
-    ...listedTwice(`roles[${i}].memberOf`, role.memberOf ?? [], 'role'),
+    // An absent role's memberOf is reported once, as having no effect.
+    ...(role.absent ? [] : role.memberOf ?? []).flatMap((group, j) => check(`roles[${i}].memberOf[${j}]`, group, membershipProblem(role, group, known, absent))),
+    ...listedTwice(`roles[${i}].memberOf`, role.absent ? [] : role.memberOf ?? [], 'role'),
+    ...roleStateProblems(role, i, known),
   ];
 }
 
@@ -117,7 +121,7 @@ function membershipCycles(roles: ResolvedRole[]): Problem[] {
   return problems;
 }
 
-function ownerProblem(db: DatabaseProps, owner: string, declared: Set<string>, preparedOwners: Set<string>): string | undefined {
+function ownerProblem(db: DatabaseProps, owner: string, declared: Set<string>, preparedOwners: Set<string>, absent: Set<string>): string | undefined {
   if (db.prepared) {
     const own = preparedRoles(db).owner;
     return owner === own ? undefined
@@ -125,6 +129,7 @@ function ownerProblem(db: DatabaseProps, owner: string, declared: Set<string>, p
   }
   const invalid = identifierProblem(owner);
   if (invalid !== undefined) return invalid;
+  if (absent.has(owner)) return absentReferenceProblem(owner, absent);
   if (!declared.has(owner) && !preparedOwners.has(owner)) return 'is not a declared role nor the <db>_owner role of a prepared database';
   return undefined;
 }
@@ -153,7 +158,7 @@ function databaseNameProblems(db: DatabaseProps, i: number): Problem[] {
   return problems;
 }
 
-function databaseProblems(db: DatabaseProps, i: number, declared: Set<string>, preparedOwners: Set<string>): Problem[] {
+function databaseProblems(db: DatabaseProps, i: number, declared: Set<string>, preparedOwners: Set<string>, absent: Set<string>): Problem[] {
   const at = (property: string) => `databases[${i}].${property}`;
   // A UTF codeset must be UTF-8 (glibc spells it UTF-8 or utf8): "en_US.UTF-9" is no locale of any image.
   const codeset = db.locale === undefined ? undefined : /\.([^@]+)/.exec(db.locale)?.[1];
@@ -162,7 +167,7 @@ function databaseProblems(db: DatabaseProps, i: number, declared: Set<string>, p
     ...databaseNameProblems(db, i),
     ...check(at('defaultUsers'), true, db.defaultUsers && !db.prepared
       ? 'requires prepared: true; default users are members of the prepared <db>_owner/_reader/_writer roles' : undefined),
-    ...db.owner === undefined ? [] : check(at('owner'), db.owner, ownerProblem(db, db.owner, declared, preparedOwners)),
+    ...db.owner === undefined ? [] : check(at('owner'), db.owner, ownerProblem(db, db.owner, declared, preparedOwners, absent)),
     ...db.encoding === undefined ? [] : check(at('encoding'), db.encoding, encodingProblem(db.encoding)),
     ...check(at('locale'), db.locale, localeValid ? undefined
       : 'is not a valid locale name: use language[_territory][.codeset][@modifier] (e.g. "C", "C.UTF-8", "en_US.UTF-8")'),
@@ -186,14 +191,16 @@ function duplicateDatabases(dbs: readonly DatabaseProps[]): Problem[] {
 export function validateSpec(spec: DatabaseBootstrapSpec): Problem[] {
   const roles = resolveRoles(spec);
   const known = new Set(roles.map((r) => r.name));
-  const declared = new Set((spec.roles ?? []).map((r) => r.name));
+  const absentRoles = resolveAbsentRoles(spec);
+  const absent = new Set(absentRoles.map((r) => r.name));
+  const declared = new Set((spec.roles ?? []).filter((r) => !r.absent).map((r) => r.name));
   const dbs = spec.databases ?? [];
   const preparedOwners = new Set(dbs.filter((db) => db.prepared).map((db) => preparedRoles(db).owner));
   const problems = [
-    ...(spec.roles ?? []).flatMap((role, i) => roleProblems(role, i, known)),
+    ...(spec.roles ?? []).flatMap((role, i) => roleProblems(role, i, known, absent)),
     ...spec.poolerRole === undefined ? [] : check('poolerRole', spec.poolerRole, roleNameProblem(spec.poolerRole)),
-    ...duplicateRoles(roles),
-    ...dbs.flatMap((db, i) => databaseProblems(db, i, declared, preparedOwners)),
+    ...duplicateRoles([...roles, ...absentRoles.map((r) => ({ name: r.name, source: `${r.source}.name`, generated: false }))]),
+    ...dbs.flatMap((db, i) => databaseProblems(db, i, declared, preparedOwners, absent)),
     ...duplicateDatabases(dbs),
   ];
   // A cycle through invalid names would only repeat those problems.

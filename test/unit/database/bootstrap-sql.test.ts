@@ -78,11 +78,12 @@ describe('render', () => {
     expect(sql).not.toMatch(/(ROLE|TO|OWNER|AUTHORIZATION) (app|user|shop_owner|shop_reader|shop_writer|pooler)\b/);
   });
 
-  test('reads passwords only from the environment and never drops anything', () => {
+  test('reads passwords only from the environment, drops nothing without an absent role, revokes only recorded memberships', () => {
     for (const { passwordEnv } of BootstrapSql.loginRoles(SPEC)) expect(sql).toContain(`\\getenv pgaas_password ${passwordEnv}\n`);
     expect(sql).not.toContain('PGAAS_PASSWORD_GROUP_ONLY');
     expect(sql).not.toMatch(/\bDROP\b/);
-    expect(sql).not.toMatch(/REVOKE (?!ALL ON (SCHEMA|FUNCTION) "pgaas_pooler")/);
+    expect(sql).not.toMatch(/REVOKE (?!ALL ON (SCHEMA|FUNCTION) "pgaas_pooler"|%I FROM %I)/);
+    expect(sql).toMatch(/format\('REVOKE %I FROM %I', g.rolname, m.rolname\) FROM "pgaas_bootstrap"."managed_memberships"/);
     expect(sql).not.toMatch(/\\set ECHO (all|queries|errors)/);
   });
 
