@@ -219,9 +219,9 @@ function pgidOf(pid: number): number | undefined {
   }
 }
 
-function killQuietly(pid: number): void {
+function killQuietly(pid: number, signal: NodeJS.Signals = 'SIGKILL'): void {
   try {
-    process.kill(pid, 'SIGKILL');
+    process.kill(pid, signal);
   } catch {
     // gone
   }
@@ -447,6 +447,30 @@ export class PatroniMember {
       killQuietly(postmaster);
     }
     killProcessesUnder(this.dir);
+  }
+
+  /**
+   * What the container runtime does when a pod is deleted: SIGTERM to Patroni (which stops PostgreSQL
+   * with a fast shutdown and releases its leader lock), then, after `graceMs`, kill -9 of what is left.
+   * Resolves once Patroni has exited.
+   */
+  public async terminate(graceMs = 30_000): Promise<void> {
+    const child = this.child;
+    if (!child || !this.running) return;
+    this.expectExit = true;
+    const exited = new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      if (child.exitCode !== null || child.signalCode !== null) resolve();
+    });
+    killQuietly(child.pid!, 'SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<'timeout'>((resolve) => timer = setTimeout(() => resolve('timeout'), graceMs));
+    const outcome = await Promise.race([exited, grace]);
+    clearTimeout(timer);
+    // When the container's main process ends, the runtime kills whatever else runs in it (here: a
+    // postmaster Patroni did not stop); after the grace period, everything.
+    this.kill();
+    if (outcome === 'timeout') await exited;
   }
 
   /** GET a REST endpoint of this member (undefined when it does not answer). */
