@@ -5,7 +5,8 @@ import { clustersFromManifests, normalizeSetting, PatroniCluster, synthesizeClus
 /*
  * Every example's synthesized configuration, run by real Patroni + PostgreSQL. One member per cluster
  * is enough to prove Patroni accepts the configuration and PostgreSQL runs with every parameter of the
- * manifest; replication and failover are covered in failover.test.ts.
+ * manifest; replication, failover and switchover are covered on the Kubernetes DCS with Patroni 4 in
+ * test/integration/kube/ (patroni-k8s.test.ts, rollout.test.ts).
  */
 
 const EXAMPLE_TIMEOUT = 600_000;
