@@ -1,3 +1,4 @@
+import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Chart, Testing, Yaml } from 'cdk8s';
@@ -24,9 +25,31 @@ export async function deployPostgresCluster(plane: ControlPlane, namespace: stri
   const file = path.join(plane.dir, `${namespace}-${props.name}.yaml`);
   fs.writeFileSync(file, Yaml.stringify(...objects));
   plane.kubectlOk(['apply', '--server-side', `--field-manager=${GITOPS_FIELD_MANAGER}`, '-f', file]);
-  const generator = objects.find((o) => o.kind === 'Job' && (o.spec.template.spec.containers[0].env ?? []).some((e: any) => e.name === 'PGAAS_CREDENTIAL_SPECS'));
-  const generated = await runJobContainer(plane, generator);
-  if (generated.status !== 0) throw new Error(`the secret generator Job failed (${generated.status}): ${generated.stderr}`);
+  await runSecretGenerators(plane, objects);
   const k8s = await startKubePatroniCluster(plane, namespace, props.name);
   return { objects, k8s };
+}
+
+/**
+ * What the External Secrets Operator would do for the bundle's ExternalSecrets (no operator runs
+ * here): create each target Secret, its template rendered with a random value for every remote key.
+ */
+export async function renderExternalSecrets(plane: ControlPlane, objects: any[]): Promise<void> {
+  for (const external of objects.filter((o) => o.kind === 'ExternalSecret')) {
+    const values = Object.fromEntries((external.spec.data ?? []).map((d: any) => [d.secretKey, randomBytes(18).toString('base64url')]));
+    const template: Record<string, string> = external.spec.target.templateData ?? values;
+    const stringData = Object.fromEntries(Object.entries(template).map(([key, value]) => [key, value.replace(/\{\{\s*\.(\w+)\s*\}\}/g, (_, name) => values[name] ?? '')]));
+    await plane.admin.expect('POST', `/api/v1/namespaces/${external.metadata.namespace}/secrets`, {
+      apiVersion: 'v1', kind: 'Secret', metadata: { name: external.spec.target.name }, stringData,
+    }, { accept: [409] });
+  }
+}
+
+/** Runs every secret generator Job of `objects` with its own ServiceAccount token; throws when one fails. */
+export async function runSecretGenerators(plane: ControlPlane, objects: any[]): Promise<void> {
+  const generators = objects.filter((o) => o.kind === 'Job' && (o.spec.template.spec.containers[0].env ?? []).some((e: any) => e.name === 'PGAAS_CREDENTIAL_SPECS'));
+  for (const generator of generators) {
+    const result = await runJobContainer(plane, generator);
+    if (result.status !== 0) throw new Error(`the secret generator Job ${generator.metadata.name} failed (${result.status}): ${result.stderr}`);
+  }
 }

@@ -59,6 +59,8 @@ export function kubernetesDcsFromEnv(env: Record<string, string>, podIp: string)
 
 export interface StartKubePatroniOptions {
   readonly memberTimeoutMs?: number;
+  /** Members to start: those of the lowest ordinals (the other pods stay unready). @default every replica */
+  readonly members?: number;
   readonly nodes?: number;
 }
 
@@ -99,7 +101,7 @@ export async function startKubePatroniCluster(
     }, 60_000, 250);
 
     const timeout = options.memberTimeoutMs ?? 180_000;
-    for (const [i, name] of names.entries()) {
+    for (const [i, name] of names.slice(0, options.members ?? replicas).entries()) {
       const pod = await plane.admin.get(`/api/v1/namespaces/${namespace}/pods/${name}`);
       const container = (pod.spec.containers as any[]).find((c) => (c.env ?? []).some((e: any) => e.name === 'SPILO_CONFIGURATION'));
       const env = await resolveContainerEnv(plane.admin, pod, container, kubelet.podIp(name));
@@ -157,7 +159,7 @@ export async function startKubePatroniCluster(
     await waitFor('every member in the leader\'s failsafe topology', async () => {
       const lock = await plane.admin.request('GET', `/api/v1/namespaces/${namespace}/configmaps/${running.spec.scope}-leader`);
       const failsafe = JSON.parse(lock.body?.metadata?.annotations?.failsafe ?? '{}');
-      return names.every((name) => name in failsafe);
+      return names.slice(0, options.members ?? replicas).every((name) => name in failsafe);
     }, 60_000, 500);
   }
   return {
