@@ -1,121 +1,177 @@
 /*
- * Failover speed, measured with real Patroni 3.0.2 + PostgreSQL 15 members (the integration test harness).
+ * Failover, switchover and rollout speed on the Kubernetes DCS: the bundle applied to a real API server
+ * (test/harness/kube), real Patroni 4.0.4 + PostgreSQL 15 members authenticated as the bundle's
+ * ServiceAccount, the StatefulSet controller rolling the pods and the kubelet's part (preStop hook,
+ * SIGTERM, pod re-creation) played by PodLifecycle.
  *
  *   npm run bench   (ts-node --project bench/tsconfig.json bench/failover.ts)
  *
- * For each profile, RUNS times (env FAILOVER_BENCH_RUNS, default 5):
- *  - unplanned failover: kill -9 of the leader's Patroni and PostgreSQL -> first write acknowledged by the new leader;
- *  - planned switchover: POST /switchover -> first write acknowledged by the new leader.
+ * For each profile, 3 members, RUNS times (env FAILOVER_BENCH_RUNS, default 5):
+ *  - with synchronous mode on: unplanned failover (kill -9 of the leader's Patroni and PostgreSQL) to
+ *    the first write acknowledged by the new leader; planned switchover (POST /switchover to the
+ *    synchronous standby) to the first acknowledged write; acknowledged writes lost (must be 0);
+ *  - with asynchronous replication (the library's default, set through PATCH /config): a rolling
+ *    update (`kubectl rollout restart`) with the leader at each ordinal in turn: switchovers (the
+ *    leader's timeline increments) and the total time writes were refused.
  * Writes come from one client at a time (psql per INSERT through a multi-host "primary Service"
  * connection string), so the resolution is one write round trip (≈0.1 s here).
  * FAILOVER_BENCH_PROFILES=default,fast selects profiles.
  */
-import { PatroniProfile, PatroniSettings } from '../src';
-import { PatroniCluster, PatroniMember, synthesizeCluster, Writer } from '../test/harness/patroni';
+import { PatroniProfile, PatroniSettings, SynchronousMode } from '../src';
+import { ControlPlane } from '../test/harness/kube/control-plane';
+import { deployPostgresCluster } from '../test/harness/kube/deploy';
+import { KubePatroniCluster } from '../test/harness/kube/patroni-cluster';
+import { PodLifecycle } from '../test/harness/kube/pod-lifecycle';
+import { placeLeader, rollingRestart, settled, writesRefusedMs } from '../test/harness/kube/rollout';
+import { PatroniMember, Writer } from '../test/harness/patroni';
 import { waitFor } from '../test/harness/processes';
 
 interface Profile { readonly name: string; readonly description: string; readonly patroni: PatroniSettings }
 
 const PROFILES: Profile[] = [
   { name: 'default', description: 'ttl 30, loop_wait 10, retry_timeout 10', patroni: {} },
-  {
-    name: 'fast',
-    description: 'ttl 20, loop_wait 5, retry_timeout 5',
-    patroni: { profile: PatroniProfile.FAST_FAILOVER },
-  },
+  { name: 'fast', description: 'ttl 20, loop_wait 5, retry_timeout 5', patroni: { profile: PatroniProfile.FAST_FAILOVER } },
 ];
+const ORDINALS = [0, 1, 2];
 
-interface Sample { readonly failoverMs: number; readonly switchoverMs: number; readonly lostWrites: number }
+interface Sample {
+  readonly failoverMs: number;
+  readonly switchoverMs: number;
+  readonly lostWrites: number;
+  /** By the leader's ordinal before the rollout. */
+  readonly rollouts: Record<number, { readonly switchovers: number; readonly refusedMs: number; readonly durationMs: number }>;
+}
 
-let current: PatroniCluster | undefined;
+let plane: ControlPlane | undefined;
+let cluster: KubePatroniCluster | undefined;
+let lifecycle: PodLifecycle | undefined;
+const cleanUp = async () => {
+  await lifecycle?.stop();
+  cluster?.cluster.stop();
+  plane?.stop();
+  lifecycle = cluster = plane = undefined;
+};
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    current?.stop();
-    process.exit(130);
-  });
+  process.on(signal, () => void cleanUp().finally(() => process.exit(130)));
 }
 
 function log(message: string): void {
   process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 }
 
-async function allStreaming(cluster: PatroniCluster): Promise<PatroniMember> {
-  const leader = await cluster.waitForLeader({ timeoutMs: 180_000 });
-  for (const member of cluster.members.filter((m) => m !== leader)) await cluster.waitForReplica(member, { timeoutMs: 240_000 });
+async function setSynchronousMode(k8s: KubePatroniCluster, on: boolean): Promise<PatroniMember> {
+  const leader = await settled(k8s);
+  const auth = k8s.cluster.spec.restApi;
+  const response = await fetch(`${leader.restUrl}/config`, {
+    method: 'PATCH',
+    headers: { 'Content-Type': 'application/json', ...auth ? { Authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` } : {} },
+    body: JSON.stringify({ synchronous_mode: on }),
+  });
+  if (response.status !== 200) throw new Error(`PATCH /config answered ${response.status}: ${await response.text()}`);
+  await waitFor(`synchronous mode ${on ? 'on' : 'off'}`, async () => {
+    const state = await k8s.cluster.clusterState();
+    const standbys = (state ?? []).filter((m) => m.role === 'sync_standby' && m.state !== 'stopped').length;
+    return on ? standbys === 1 && (await leader.tryQuery('SHOW synchronous_standby_names')) !== '' : standbys === 0;
+  }, 120_000, 500);
   return leader;
 }
 
-async function measure(cluster: PatroniCluster): Promise<Sample> {
-  // Unplanned: crash the leader.
-  let leader = await allStreaming(cluster);
-  let writer = await Writer.create(cluster);
+async function measure(k8s: KubePatroniCluster, pods: PodLifecycle): Promise<Sample> {
+  // Unplanned, synchronous: crash the leader.
+  let leader = await setSynchronousMode(k8s, true);
+  let writer = await Writer.create(k8s.cluster);
   writer.start();
   await waitFor('10 acknowledged writes', () => writer.acknowledged().length >= 10, 60_000, 50);
   const killedAt = Date.now();
   leader.kill();
-  const newLeader = await cluster.waitForLeader({ not: leader, timeoutMs: 180_000 });
+  const newLeader = await k8s.cluster.waitForLeader({ not: leader, timeoutMs: 180_000 });
   const afterKill = await writer.waitForWriteAfter(killedAt, newLeader, 180_000);
   await writer.stop();
-  // Asynchronous replication may lose the last writes; counted, not asserted.
   const lostWrites = (await writer.missingOn(newLeader)).length;
   leader.start();
-  leader = await allStreaming(cluster);
+  leader = await setSynchronousMode(k8s, true);
 
-  // Planned: switch over to the replica with the least lag.
-  const state = (await cluster.clusterState())!;
-  const candidate = cluster.member(state.filter((m) => m.name !== leader.name && typeof m.lag === 'number')
-    .sort((a, b) => (a.lag as number) - (b.lag as number))[0].name);
-  writer = await Writer.create(cluster);
+  // Planned: switch over to the synchronous standby.
+  const standby = k8s.cluster.member((await k8s.cluster.clusterState())!.find((m) => m.role === 'sync_standby')!.name);
+  writer = await Writer.create(k8s.cluster);
   writer.start();
   await waitFor('10 acknowledged writes', () => writer.acknowledged().length >= 10, 60_000, 50);
   const postedAt = Date.now();
-  const response = await cluster.switchover(leader, candidate);
+  const response = await k8s.cluster.switchover(leader, standby);
   if (response.status !== 200) throw new Error(`switchover answered ${response.status}: ${response.text}`);
-  const afterSwitchover = await writer.waitForWriteAfter(postedAt, candidate, 180_000);
+  const afterSwitchover = await writer.waitForWriteAfter(postedAt, standby, 180_000);
   await writer.stop();
-  return { failoverMs: afterKill.endedAt - killedAt, switchoverMs: afterSwitchover.endedAt - postedAt, lostWrites };
+
+  // Rollouts, asynchronous (in synchronous mode only the synchronous standby may take over).
+  await setSynchronousMode(k8s, false);
+  const rollouts: Sample['rollouts'] = {};
+  for (const ordinal of ORDINALS) {
+    await placeLeader(k8s, ordinal);
+    writer = await Writer.create(k8s.cluster);
+    writer.start();
+    await waitFor('10 acknowledged writes', () => writer.acknowledged().length >= 10, 60_000, 50);
+    const startedAt = Date.now();
+    const result = await rollingRestart(plane!, k8s, pods);
+    await writer.stop();
+    const missing = await writer.missingOn(await k8s.cluster.waitForLeader());
+    if (missing.length > 0) throw new Error(`rollout with the leader at ordinal ${ordinal} lost acknowledged writes ${missing.join(', ')}`);
+    const refusedMs = writesRefusedMs(writer.attempts, startedAt, Date.now());
+    rollouts[ordinal] = { switchovers: result.switchovers, refusedMs, durationMs: result.durationMs };
+  }
+  return { failoverMs: afterKill.endedAt - killedAt, switchoverMs: afterSwitchover.endedAt - postedAt, lostWrites, rollouts };
 }
 
-function stats(values: number[]): string {
+function stats(values: number[], unit: 's' | '' = 's'): string {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-  const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-  return `median ${s(median)}, min ${s(sorted[0])}, max ${s(sorted[sorted.length - 1])}`;
+  const f = (v: number) => unit === 's' ? (v / 1000).toFixed(1) : String(v);
+  return `${f(median)} (${f(sorted[0])}–${f(sorted[sorted.length - 1])})${unit ? ' s' : ''}`;
 }
 
 async function main(): Promise<void> {
   const runs = Number(process.env.FAILOVER_BENCH_RUNS ?? 5);
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`FAILOVER_BENCH_RUNS must be a positive integer, got ${process.env.FAILOVER_BENCH_RUNS}`);
   const wanted = (process.env.FAILOVER_BENCH_PROFILES ?? PROFILES.map((p) => p.name).join(',')).split(',');
-  const results: Array<[Profile, Sample[]]> = [];
+  const results: Array<[Profile, Sample[], number]> = [];
   for (const profile of PROFILES.filter((p) => wanted.includes(p.name))) {
-    log(`profile ${profile.name} (${profile.description}): starting 3 members`);
-    current = await PatroniCluster.start(synthesizeCluster({ name: `bench-${profile.name}`, instances: 3, patroni: profile.patroni }));
+    log(`profile ${profile.name} (${profile.description}): control plane and 3 members`);
+    plane = await ControlPlane.start({ crds: false });
     const samples: Sample[] = [];
+    const startedAt = Date.now();
     try {
+      const namespace = `bench-${profile.name}`;
+      await plane.createNamespace(namespace, 'restricted');
+      cluster = (await deployPostgresCluster(plane, namespace, { name: 'bench-db', instances: 3, patroni: { ...profile.patroni, synchronousMode: SynchronousMode.ON } })).k8s;
+      lifecycle = await PodLifecycle.start(plane, cluster);
       for (let i = 1; i <= runs; i++) {
-        const sample = await measure(current);
+        const runStartedAt = Date.now();
+        const sample = await measure(cluster, lifecycle);
         samples.push(sample);
-        log(`profile ${profile.name} run ${i}/${runs}: failover ${sample.failoverMs} ms, switchover ${sample.switchoverMs} ms, lost writes ${sample.lostWrites}`);
+        log(`profile ${profile.name} run ${i}/${runs} (${Math.round((Date.now() - runStartedAt) / 1000)} s): failover ${sample.failoverMs} ms, switchover ${sample.switchoverMs} ms, lost ${sample.lostWrites}, rollouts ${JSON.stringify(sample.rollouts)}`);
       }
     } finally {
-      current.stop();
-      current = undefined;
+      await cleanUp();
     }
-    results.push([profile, samples]);
+    results.push([profile, samples, Date.now() - startedAt]);
   }
-  console.log(`\nFailover benchmark (Patroni 3.0.2, PostgreSQL 15, etcd; 3 members, asynchronous replication; ${runs} runs per profile)`);
-  for (const [profile, samples] of results) {
-    console.log(`\n${profile.name} (${profile.description})`);
-    console.log(`  kill -9 leader -> first acknowledged write: ${stats(samples.map((s) => s.failoverMs))}`);
-    console.log(`  POST /switchover -> first acknowledged write: ${stats(samples.map((s) => s.switchoverMs))}`);
-    console.log(`  acknowledged writes lost at failover (asynchronous): ${samples.map((s) => s.lostWrites).join(', ')}`);
+  console.log(`\nKubernetes DCS, Patroni 4.0.4, PostgreSQL 15, 3 members; median (min–max) of ${runs} runs per profile`);
+  console.log('\n| | ' + results.map(([p]) => `${p.name} (${p.description})`).join(' | ') + ' |');
+  console.log('|---|' + results.map(() => '---|').join(''));
+  const row = (what: string, f: (samples: Sample[]) => string) => console.log(`| ${what} | ${results.map(([, s]) => f(s)).join(' | ')} |`);
+  row('kill -9 of the leader → first acknowledged write (synchronous)', (s) => stats(s.map((x) => x.failoverMs)));
+  row('planned switchover → first acknowledged write (synchronous)', (s) => stats(s.map((x) => x.switchoverMs)));
+  row('acknowledged writes lost at failover (synchronous)', (s) => s.map((x) => x.lostWrites).join(', '));
+  for (const ordinal of ORDINALS) {
+    row(`rolling update, leader at ordinal ${ordinal}: switchovers`, (s) => stats(s.map((x) => x.rollouts[ordinal].switchovers), ''));
+    row(`rolling update, leader at ordinal ${ordinal}: writes refused (total)`, (s) => stats(s.map((x) => x.rollouts[ordinal].refusedMs)));
+    row(`rolling update, leader at ordinal ${ordinal}: duration`, (s) => stats(s.map((x) => x.rollouts[ordinal].durationMs)));
   }
+  for (const [profile, samples, ms] of results) console.log(`\n${profile.name}: ${samples.length} runs in ${Math.round(ms / 1000)} s (cluster start included)`);
 }
 
-main().catch((e) => {
-  current?.stop();
+main().catch(async (e) => {
   console.error(e);
+  await cleanUp();
   process.exit(1);
 });

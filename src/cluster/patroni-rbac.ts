@@ -31,10 +31,15 @@ export interface PatroniRbacProps {
  * with exactly the verbs Patroni uses, and a RoleBinding. One PatroniRbac can serve several
  * clusters in a namespace; each cluster registers its scope so the Role names its ConfigMaps.
  *
- * Patroni (patroni/dcs/kubernetes.py, ConfigMaps mode) lists and watches ConfigMaps and Pods by
- * label, creates its `<scope>-leader|config|failover|sync` ConfigMaps, patches/updates them and its
- * own Pod (role label and member annotation). It needs no Endpoints or Services in this mode, and
- * never deletes anything except through `patronictl remove`, which is deliberately not granted.
+ * Patroni 4 (patroni/dcs/kubernetes.py, ConfigMaps mode) lists and watches ConfigMaps and Pods by
+ * label, creates its `<scope>-leader|config|failover|sync` ConfigMaps, patches them and its own Pod
+ * (role label and member annotation), and reads the leader ConfigMap only after a conflicting
+ * update (409). It never replaces (`update`) an object, needs no Endpoints or Services in this mode,
+ * and never deletes anything except through `patronictl remove`, which is deliberately not granted.
+ * The preStop hook, with the same token, reads pods and the cluster's own StatefulSet (by name) to
+ * prefer a member already on the update revision during a rollout.
+ * The API server's audit log of a real cluster (bootstrap, failover, switchovers, rollouts) shows
+ * exactly these requests: test/integration/kube/rollout.test.ts.
  *
  * @example
  * const rbac = new PatroniRbac(chart, 'patroni', { name: 'patroni' });
@@ -104,9 +109,15 @@ export class PatroniRbac extends Construct {
       { apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'list', 'watch'] },
     ];
     if (configMapNames.length > 0) {
-      rules.push({ apiGroups: [''], resources: ['configmaps'], resourceNames: configMapNames, verbs: ['get', 'patch', 'update'] });
+      // get: Patroni re-reads the leader ConfigMap after a 409 on its update (Kubernetes.update_leader).
+      rules.push({ apiGroups: [''], resources: ['configmaps'], resourceNames: configMapNames, verbs: ['get', 'patch'] });
     }
-    rules.push({ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'patch', 'update'] });
+    // get: the preStop hook reads its own pod and the candidates' (revision labels).
+    rules.push({ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'patch'] });
+    if (this.clusters.length > 0) {
+      // The preStop hook reads its StatefulSet's status.updateRevision (named: the StatefulSet is the scope).
+      rules.push({ apiGroups: ['apps'], resources: ['statefulsets'], resourceNames: this.clusters, verbs: ['get'] });
+    }
     return rules;
   }
 }

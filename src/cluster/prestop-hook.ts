@@ -13,14 +13,25 @@
  *    quorum_standby) in state running/streaming, with a known lag <= maximum_lag_on_failover and
  *    without the nofailover tag; in synchronous mode only synchronous standbys qualify. The one with
  *    the least lag is chosen. No candidate: do nothing (Patroni's own shutdown handles it).
+ *  - Rollouts: among the candidates, those whose pod already runs the StatefulSet's update revision
+ *    (pod label `controller-revision-hash` = the StatefulSet's `status.updateRevision`) come first.
+ *    The StatefulSet controller replaces pods from the highest ordinal down, so without this the
+ *    leader could hand over to a member the same rollout stops next, and switch over twice. It reads
+ *    its own pod (for the owning StatefulSet), the StatefulSet and the candidates' pods with the
+ *    pod's ServiceAccount token (Patroni's: `get` pods is granted anyway, `get` on the cluster's own
+ *    StatefulSet by name is the one extra grant). Any failure there only drops the preference.
  *  - POST $PATRONI_URL/switchover {"leader": <self>, "candidate": <chosen>} and wait until this member
- *    is no longer the leader, at most the timeout.
+ *    is no longer the leader and its PostgreSQL runs again as a replica, at most the timeout (a
+ *    SIGTERM while Patroni restarts PostgreSQL after the demotion makes Patroni 4.0.4 exit without
+ *    stopping it).
  *  - Always exit 0: a preStop hook must never keep a pod from terminating; it only delays it, and the
  *    timeout keeps that delay below terminationGracePeriodSeconds.
  *
  * Environment: PATRONI_URL (default http://localhost:8008); PATRONI_RESTAPI_USERNAME and
  * PATRONI_RESTAPI_PASSWORD for REST API basic authentication (Patroni's own variable names);
- * PRESTOP_LOG_FILE (default /proc/1/fd/1, i.e. the container's log, when writable; else stdout).
+ * PRESTOP_LOG_FILE (default /proc/1/fd/1, i.e. the container's log, when writable; else stdout);
+ * PGAAS_SA_DIR (default the pod's /var/run/secrets/kubernetes.io/serviceaccount) and PGAAS_API_URL
+ * (default https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT), as the bundle's Jobs read them.
  */
 export class PreStopHook {
   /** Seconds the hook waits for the switchover when no timeout is given. */
@@ -76,6 +87,10 @@ export class PreStopHook {
     '    if not candidates:',
     '        log("leader %s has no healthy replica to hand over to: leaving it to Patroni" % name)',
     '        return',
+    '    updated = on_update_revision(name, [m["name"] for m in candidates])',
+    '    if updated:',
+    '        log("on the StatefulSet\'s update revision: %s" % ", ".join(sorted(updated)))',
+    '        candidates = [m for m in candidates if m["name"] in updated] or candidates',
     '    candidate = min(candidates, key=lambda m: m["lag"])["name"]',
     '    log("switching over from %s to %s" % (name, candidate))',
     '    status, text = request("/switchover", {"leader": name, "candidate": candidate})',
@@ -83,15 +98,59 @@ export class PreStopHook {
     // 503 "status unknown" means Patroni stopped polling, not that the switchover failed: keep watching.
     '    if status >= 300 and "unknown" not in text.lower():',
     '        return',
+    // Then also until PostgreSQL runs again (as a replica): SIGTERM while Patroni restarts it after the
+    // demotion makes Patroni 4.0.4 exit without stopping it (found by the rollout test).
+    '    demoted = False',
     '    while time.monotonic() < deadline:',
     '        try:',
-    '            if get_json("/patroni").get("role") not in ("master", "primary"):',
-    '                log("%s is no longer the leader" % name)',
-    '                return',
+    '            me = get_json("/patroni")',
+    '            if me.get("role") not in ("master", "primary"):',
+    '                if not demoted:',
+    '                    log("%s is no longer the leader" % name)',
+    '                    demoted = True',
+    '                if me.get("state") in ("running", "streaming"):',
+    '                    log("%s runs as a replica" % name)',
+    '                    return',
     '        except Exception:',
     '            pass',
     '        time.sleep(1)',
+    '    if demoted:',
+    '        return',
     '    log("timed out after %ss waiting for the switchover" % timeout)',
+    '',
+    'def on_update_revision(name, candidates):',
+    '    # Names of the candidates whose pod runs the StatefulSet\'s update revision; empty when unknown.',
+    '    try:',
+    '        import ssl',
+    '        sa_dir = os.environ.get("PGAAS_SA_DIR", "").strip() or "/var/run/secrets/kubernetes.io/serviceaccount"',
+    '        api = os.environ.get("PGAAS_API_URL", "").strip()',
+    '        if not api:',
+    '            host = os.environ["KUBERNETES_SERVICE_HOST"]',
+    '            api = "https://%s:%s" % ("[%s]" % host if ":" in host else host, os.environ.get("KUBERNETES_SERVICE_PORT", "443"))',
+    '        with open(os.path.join(sa_dir, "token")) as f:',
+    '            token = f.read().strip()',
+    '        with open(os.path.join(sa_dir, "namespace")) as f:',
+    '            namespace = f.read().strip()',
+    '        context = ssl.create_default_context(cafile=os.path.join(sa_dir, "ca.crt"))',
+    '',
+    '        def get(path):',
+    '            req = urllib.request.Request(api.rstrip("/") + path, headers={"Authorization": "Bearer " + token, "Accept": "application/json"})',
+    '            with urllib.request.urlopen(req, timeout=5, context=context) as response:',
+    '                return json.loads(response.read().decode())',
+    '',
+    '        pods = "/api/v1/namespaces/%s/pods/" % namespace',
+    '        owners = get(pods + name)["metadata"].get("ownerReferences") or []',
+    '        owner = next((o["name"] for o in owners if o.get("kind") == "StatefulSet"), None)',
+    '        if owner is None:',
+    '            return set()',
+    '        revision = get("/apis/apps/v1/namespaces/%s/statefulsets/%s" % (namespace, owner)).get("status", {}).get("updateRevision")',
+    '        if not revision:',
+    '            return set()',
+    '        return set(c for c in candidates',
+    '                   if (get(pods + c)["metadata"].get("labels") or {}).get("controller-revision-hash") == revision)',
+    '    except Exception as e:',
+    '        log("cannot tell the members\' revisions (%r): choosing by lag only" % e)',
+    '        return set()',
     '',
     'def log(message):',
     '    line = "pgaas-prestop: %s\\n" % message',

@@ -222,9 +222,9 @@ function pgidOf(pid: number): number | undefined {
   }
 }
 
-function killQuietly(pid: number): void {
+function killQuietly(pid: number, signal: NodeJS.Signals = 'SIGKILL'): void {
   try {
-    process.kill(pid, 'SIGKILL');
+    process.kill(pid, signal);
   } catch {
     // gone
   }
@@ -454,6 +454,30 @@ export class PatroniMember {
     killProcessesUnder(this.dir);
   }
 
+  /**
+   * What the container runtime does when a pod is deleted: SIGTERM to Patroni (which stops PostgreSQL
+   * with a fast shutdown and releases its leader lock), then, after `graceMs`, kill -9 of what is left.
+   * Resolves once Patroni has exited.
+   */
+  public async terminate(graceMs = 30_000): Promise<void> {
+    const child = this.child;
+    if (!child || !this.running) return;
+    this.expectExit = true;
+    const exited = new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      if (child.exitCode !== null || child.signalCode !== null) resolve();
+    });
+    killQuietly(child.pid!, 'SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<'timeout'>((resolve) => timer = setTimeout(() => resolve('timeout'), graceMs));
+    const outcome = await Promise.race([exited, grace]);
+    clearTimeout(timer);
+    // When the container's main process ends, the runtime kills whatever else runs in it (here: a
+    // postmaster Patroni did not stop); after the grace period, everything.
+    this.kill();
+    if (outcome === 'timeout') await exited;
+  }
+
   /** GET a REST endpoint of this member (undefined when it does not answer). */
   public async get(endpoint: string): Promise<RestResponse | undefined> {
     return rest(`${this.restUrl}${endpoint}`);
@@ -499,24 +523,6 @@ export class PatroniMember {
 
   public markStopped(): void {
     this.expectExit = true;
-  }
-
-  /**
-   * What the container runtime does when a pod stops: SIGTERM to Patroni, which shuts PostgreSQL
-   * down and exits; SIGKILL after `timeoutMs` (the grace period). Resolves when it is gone.
-   */
-  public async terminate(timeoutMs = 60_000): Promise<void> {
-    this.expectExit = true;
-    const child = this.child;
-    if (child?.pid === undefined || !this.running) return;
-    try {
-      process.kill(child.pid, 'SIGTERM');
-    } catch {
-      // gone
-    }
-    const deadline = Date.now() + timeoutMs;
-    while (this.running && Date.now() < deadline) await sleep(100);
-    if (this.running || this.postmasterPid() !== undefined) this.kill();
   }
 }
 

@@ -35,7 +35,11 @@ export class KubeClient {
     const url = new URL(path, this.server);
     const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
     const headers: Record<string, string> = { Accept: 'application/json' };
-    if (payload !== undefined) headers['Content-Type'] = contentType;
+    if (payload !== undefined) {
+      headers['Content-Type'] = contentType;
+      // Without a length Node sends a DELETE body chunked, and the API server ignores it (DeleteOptions lost).
+      headers['Content-Length'] = String(Buffer.byteLength(payload));
+    }
     if (this.credentials.kind === 'token') headers.Authorization = `Bearer ${this.credentials.token}`;
     return new Promise((resolve, reject) => {
       const request = https.request(url, { method, headers, agent: this.agent, timeout: timeoutMs }, (response) => {

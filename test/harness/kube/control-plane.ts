@@ -33,6 +33,12 @@ export const GITOPS_FIELD_MANAGER = 'gitops-sync';
 export interface ControlPlaneOptions {
   /** Install the cert-manager, External Secrets and Prometheus Operator CRDs. @default true */
   readonly crds?: boolean;
+  /**
+   * Write the API server's audit log (every request at the Metadata level: user, verb, resource,
+   * subresource, name, status and the authorization decision) to `<dir>/apiserver/audit.log`.
+   * @default false
+   */
+  readonly auditLog?: boolean;
 }
 
 function spawnLogged(command: string, args: string[], logFile: string, cwd: string): ChildProcess {
@@ -60,7 +66,7 @@ export class ControlPlane {
     const crdFiles = options.crds === false ? [] : ensureCrdFiles();
     const root = serviceTempDir('kube');
     registerCleanupRoot(root);
-    const plane = new ControlPlane(root, binaries, createPki(path.join(root, 'pki')), await freePort());
+    const plane = new ControlPlane(root, binaries, createPki(path.join(root, 'pki')), await freePort(), options.auditLog === true);
     try {
       plane.etcd = await EtcdServer.start({ parentDir: root });
       await plane.startApiServer();
@@ -91,6 +97,7 @@ export class ControlPlane {
     public readonly binaries: KubeBinaries,
     public readonly pki: ControlPlanePki,
     public readonly port: number,
+    private readonly audit = false,
   ) {
     this.server = `https://127.0.0.1:${port}`;
     this.adminKubeconfig = path.join(dir, 'admin.kubeconfig');
@@ -124,6 +131,7 @@ export class ControlPlane {
       '--profiling=false',
       '--enable-priority-and-fairness=false',
       '--v=1',
+      ...this.audit ? this.auditFlags(dir) : [],
     ], logFile, dir);
     this.apiserver = child;
     await waitFor('kube-apiserver /readyz', async () => {
@@ -134,6 +142,28 @@ export class ControlPlane {
         return false;
       }
     }, 120_000, 250);
+  }
+
+  /** The audit log (with `auditLog: true`): one JSON event per line, appended across API server restarts. */
+  public get auditLogFile(): string {
+    return path.join(this.dir, 'apiserver', 'audit.log');
+  }
+
+  /** Every audit event so far (with `auditLog: true`), in order. */
+  public auditEvents(): any[] {
+    if (!this.audit) throw new Error('this control plane was started without auditLog: true');
+    if (!fs.existsSync(this.auditLogFile)) return [];
+    return fs.readFileSync(this.auditLogFile, 'utf8').split('\n').filter((line) => line.trim()).map((line) => JSON.parse(line));
+  }
+
+  private auditFlags(dir: string): string[] {
+    const policy = path.join(dir, 'audit-policy.yaml');
+    // Metadata for every request, one event per request (at ResponseComplete, which carries the status).
+    fs.writeFileSync(policy, [
+      'apiVersion: audit.k8s.io/v1', 'kind: Policy', 'omitStages: [RequestReceived, ResponseStarted]', 'rules:', '- level: Metadata', '',
+    ].join('\n'));
+    // Batching off: an event is on disk when the request has been answered.
+    return [`--audit-policy-file=${policy}`, `--audit-log-path=${this.auditLogFile}`, '--audit-log-mode=blocking', '--audit-log-maxsize=0'];
   }
 
   /** Kills kube-apiserver (SIGKILL, like a lost control plane); etcd and the controller manager keep running. */

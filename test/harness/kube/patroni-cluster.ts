@@ -64,6 +64,8 @@ export function kubernetesDcsFromEnv(env: Record<string, string>, podIp: string)
 
 export interface StartKubePatroniOptions {
   readonly memberTimeoutMs?: number;
+  /** Members to start: those of the lowest ordinals (the other pods stay unready). @default every replica */
+  readonly members?: number;
   readonly nodes?: number;
   /**
    * The cluster is a standby cluster (bootstrap.dcs.standby_cluster): member 0 must become the standby
@@ -125,7 +127,7 @@ export async function startKubePatroniCluster(
       return names.every((name) => pods.some((p) => p.metadata.name === name && p.spec.nodeName && p.status?.podIP));
     }, 60_000, 250);
 
-    for (const [i, name] of names.entries()) {
+    for (const [i, name] of names.slice(0, options.members ?? replicas).entries()) {
       const member = await startMember(name);
       if (options.standby) await waitForRole(cluster!, member, i === 0 ? ['standby_leader'] : ['replica'], timeout);
       else if (i === 0) await cluster!.waitForLeader({ timeoutMs: timeout, expected: member });
@@ -194,7 +196,7 @@ export async function startKubePatroniCluster(
     await waitFor('every member in the leader\'s failsafe topology', async () => {
       const lock = await plane.admin.request('GET', `/api/v1/namespaces/${namespace}/configmaps/${running.spec.scope}-leader`);
       const failsafe = JSON.parse(lock.body?.metadata?.annotations?.failsafe ?? '{}');
-      return names.every((name) => name in failsafe);
+      return names.slice(0, options.members ?? replicas).every((name) => name in failsafe);
     }, 60_000, 500);
   }
   return {

@@ -1,8 +1,12 @@
+import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Testing, Yaml } from 'cdk8s';
 import { EXAMPLES } from '../../../examples';
 import { ControlPlane, GITOPS_FIELD_MANAGER } from '../../harness/kube/control-plane';
+import { renderExternalSecrets, runSecretGenerators } from '../../harness/kube/deploy';
+import { startKubePatroniCluster } from '../../harness/kube/patroni-cluster';
+import { normalizeSetting } from '../../harness/patroni';
 import { waitFor } from '../../harness/processes';
 
 /*
@@ -139,6 +143,61 @@ describe.each(EXAMPLES.map((e) => [e.name, e] as const))('example %s on a real A
     expect(changed).toEqual([]);
   }, 300_000);
 });
+
+describe.each(EXAMPLES.map((e) => [e.name, e] as const))('example %s run by Patroni 4 on the Kubernetes DCS', (name, example) => {
+  test('every cluster\'s first member starts from its pod (Patroni accepts the configuration) and PostgreSQL runs with the manifest\'s parameters', async () => {
+    // Applied by the describe above; its Secrets come from the bundle's generator Jobs and, for
+    // ExternalSecrets, from a stand-in for the External Secrets Operator.
+    const objects = Testing.synth(example.build(Testing.app()));
+    await renderExternalSecrets(plane, objects);
+    await runSecretGenerators(plane, objects);
+    const statefulSets = objects.filter((o) => o.kind === 'StatefulSet' && o.spec.template.spec.containers.some((c: any) => (c.env ?? []).some((e: any) => e.name === 'SPILO_CONFIGURATION')));
+    expect(statefulSets.length).toBeGreaterThan(0);
+    for (const sts of statefulSets) await createSecretsManagedElsewhere(sts);
+    for (const sts of statefulSets) {
+      const k8s = await startKubePatroniCluster(plane, sts.metadata.namespace, sts.metadata.name, { members: 1 });
+      try {
+        const spec = k8s.cluster.spec;
+        const leader = await k8s.cluster.waitForLeader();
+        expect(leader.droppedParameters()).toEqual([]);
+        const names = Object.keys(spec.allParameters).sort();
+        const shown = (await leader.query(names.map((n) => `SELECT current_setting('${n}')`).join(' UNION ALL '))).split('\n');
+        const actual = Object.fromEntries(names.map((n, i) => [n, normalizeSetting(shown[i])]));
+        const expected = Object.fromEntries(names.map((n) => [n, normalizeSetting(String(spec.allParameters[n]))]));
+        expect(actual).toEqual(expected);
+        for (const parameter of ['shared_buffers', 'work_mem', 'max_connections', 'password_encryption']) expect(names).toContain(parameter);
+        // The bootstrap.dcs settings reached Patroni's dynamic configuration (the -config ConfigMap).
+        const config = (await leader.get('/config'))!.body;
+        for (const key of ['ttl', 'loop_wait', 'retry_timeout', 'maximum_lag_on_failover', 'failsafe_mode', 'synchronous_mode']) {
+          expect({ key, value: config[key] }).toEqual({ key, value: spec.dcs[key] });
+        }
+        expect(await leader.query('SHOW ssl')).toBe('on');
+      } catch (e) {
+        throw k8s.cluster.withLogs(e);
+      } finally {
+        k8s.cluster.stop();
+      }
+    }
+    // eslint-disable-next-line no-console
+    console.log(`example ${name}: ${statefulSets.map((s) => s.metadata.name).join(', ')} ran on Patroni 4`);
+  }, 600_000);
+});
+
+/**
+ * Secrets an example names but neither generates nor gets from an ExternalSecret (`Credentials.fromSecret`:
+ * Sealed Secrets, SOPS, kubectl), created as their owner would: user names as Spilo's defaults, random passwords.
+ */
+async function createSecretsManagedElsewhere(sts: any): Promise<void> {
+  const namespace = sts.metadata.namespace;
+  const refs = (sts.spec.template.spec.containers as any[]).flatMap((c) => (c.env ?? []) as any[])
+    .filter((e) => e.valueFrom?.secretKeyRef && !e.valueFrom.secretKeyRef.optional);
+  for (const secretName of new Set(refs.map((e) => e.valueFrom.secretKeyRef.name))) {
+    if ((await plane.admin.request('GET', `/api/v1/namespaces/${namespace}/secrets/${secretName}`)).status !== 404) continue;
+    const stringData = Object.fromEntries(refs.filter((e) => e.valueFrom.secretKeyRef.name === secretName).map((e) => [e.valueFrom.secretKeyRef.key,
+      e.name === 'PGUSER_SUPERUSER' ? 'postgres' : e.name === 'PGUSER_STANDBY' ? 'standby' : randomBytes(18).toString('base64url')]));
+    await plane.admin.expect('POST', `/api/v1/namespaces/${namespace}/secrets`, { apiVersion: 'v1', kind: 'Secret', metadata: { name: secretName }, stringData });
+  }
+}
 
 function withoutVersion(o: any): any {
   return { ...o, metadata: { ...o.metadata, resourceVersion: undefined } };

@@ -10,11 +10,13 @@ describe('PatroniRbac', () => {
     const role = findObject(synth(chart), 'Role');
     expect(role.rules).toEqual([
       { apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'list', 'watch'] },
-      { apiGroups: [''], resources: ['configmaps'], resourceNames: ['orders-db-leader', 'orders-db-config', 'orders-db-failover', 'orders-db-sync'], verbs: ['get', 'patch', 'update'] },
-      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'patch', 'update'] },
+      { apiGroups: [''], resources: ['configmaps'], resourceNames: ['orders-db-leader', 'orders-db-config', 'orders-db-failover', 'orders-db-sync'], verbs: ['get', 'patch'] },
+      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'patch'] },
+      { apiGroups: ['apps'], resources: ['statefulsets'], resourceNames: ['orders-db'], verbs: ['get'] },
     ]);
     const verbs = role.rules.flatMap((r: any) => r.verbs);
     expect(verbs).not.toContain('delete');
+    expect(verbs).not.toContain('update');
     expect(role.rules.flatMap((r: any) => r.resources)).not.toContain('endpoints');
   });
 
