@@ -164,10 +164,15 @@ export class SpiloStandIns {
     writeServiceFile(member.configFile, JSON.stringify(config, undefined, 2) + '\n');
     const reloaded = await member.post('/reload', {});
     if (reloaded?.status !== 202) throw new Error(`reload of ${member.name}: ${reloaded?.status} ${reloaded?.text}`);
-    // The reload is asynchronous: restart only once Patroni has applied it (archive_mode then awaits a restart).
-    await waitFor(`${member.name} to apply the reload`, async () => (await member.get('/patroni'))?.body?.pending_restart === true, 60_000, 500);
-    const restarted = await member.post('/restart', {}, 120_000);
-    if (restarted?.status !== 200) throw new Error(`restart of ${member.name}: ${restarted?.status} ${restarted?.text}`);
+    // The reload is asynchronous: wait until Patroni has applied it. archive_mode then awaits a restart, unless the
+    // cluster's dynamic configuration already turned it on (the bundle declares Spilo's archive_mode there).
+    const command = config.postgresql.parameters.archive_command;
+    await waitFor(`${member.name} to apply the reload`, async () => (await member.get('/patroni'))?.body?.pending_restart === true
+      || (await member.tryQuery('SHOW archive_command')) === command, 60_000, 500);
+    if ((await member.get('/patroni'))?.body?.pending_restart === true) {
+      const restarted = await member.post('/restart', {}, 120_000);
+      if (restarted?.status !== 200) throw new Error(`restart of ${member.name}: ${restarted?.status} ${restarted?.text}`);
+    }
     await waitFor(`${member.name} to archive`, async () => (await member.tryQuery('SHOW archive_mode')) === 'on', 60_000, 500)
       .catch((e) => {
         throw new Error(`${e}: Patroni log:\n${member.logTail(30)}`);

@@ -161,7 +161,11 @@ describe.each(EXAMPLES.map((e) => [e.name, e] as const))('example %s run by Patr
         const leader = await k8s.cluster.waitForLeader();
         expect(leader.droppedParameters()).toEqual([]);
         const names = Object.keys(spec.allParameters).sort();
-        const shown = (await leader.query(names.map((n) => `SELECT current_setting('${n}')`).join(' UNION ALL '))).split('\n');
+        // A Unix-socket session shows 0 for the tcp_keepalives_* settings: read what the server applied from its file.
+        const setting = (n: string) => n.startsWith('tcp_keepalives_')
+          ? `(SELECT setting FROM pg_file_settings WHERE name = '${n}' AND applied)`
+          : `current_setting('${n}')`;
+        const shown = (await leader.query(names.map((n) => `SELECT ${setting(n)}`).join(' UNION ALL '))).split('\n');
         const actual = Object.fromEntries(names.map((n, i) => [n, normalizeSetting(shown[i])]));
         const expected = Object.fromEntries(names.map((n) => [n, normalizeSetting(String(spec.allParameters[n]))]));
         expect(actual).toEqual(expected);
