@@ -1,5 +1,5 @@
 import { absentRoleChecks, convergeMemberships, disableAbsentRole, dropAbsentRole, releaseAbsentRole, trackingTables, trackRoles } from './declarative-sql';
-import { ident, isValidIdentifier, literal, POOLER_SCHEMA, psqlConninfoArg } from './identifiers';
+import { gexec, ident, isValidIdentifier, literal, POOLER_SCHEMA, psqlConninfoArg, roleOid } from './identifiers';
 import { AbsentRole, PreparedRoles, resolveAbsentRoles, ResolvedDatabase, resolveDatabase, ResolvedRole, resolveRoles } from './model';
 import { DatabaseBootstrapSpec, LoginRole } from './roles';
 import { validateSpec } from './validation';
@@ -8,15 +8,6 @@ import { formatValue, Problem } from '../private/validation';
 const PASSWORD_ENV_PREFIX = 'PGAAS_PASSWORD_';
 const PASSWORD_VAR = 'pgaas_password';
 const INITIAL_DATABASE_VAR = 'pgaas_initial_database';
-
-/** Every change goes through this: the statement only runs when the guard query returns it. */
-function gexec(query: string): string {
-  return `${query}\n\\gexec`;
-}
-
-function roleOid(name: string): string {
-  return `(SELECT oid FROM pg_catalog.pg_roles WHERE rolname = ${literal(name)})`;
-}
 
 function namespaceOid(name: string): string {
   return `(SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = ${literal(name)})`;

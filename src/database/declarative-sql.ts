@@ -1,17 +1,13 @@
 // Internal: the parts of the bootstrap SQL that take away what the declaration no longer holds
 // (memberships, roles declared absent), and the record of what the library manages that makes
 // taking away safe: it never revokes a membership nor drops a role it did not grant or create.
-import { ident, literal } from './identifiers';
+import { gexec, ident, literal, roleOid } from './identifiers';
 import { AbsentRole, ResolvedRole } from './model';
 
 /** Schema, in the database the bootstrap connects to first (`postgres`), of the library's own records. */
 export const TRACKING_SCHEMA = 'pgaas_bootstrap';
 const MANAGED_ROLES = `${ident(TRACKING_SCHEMA)}.${ident('managed_roles')}`;
 const MANAGED_MEMBERSHIPS = `${ident(TRACKING_SCHEMA)}.${ident('managed_memberships')}`;
-
-function gexec(query: string): string {
-  return `${query}\n\\gexec`;
-}
 
 const inList = (names: readonly string[]): string => names.map(literal).join(', ');
 
@@ -67,10 +63,6 @@ export function convergeMemberships(roles: readonly ResolvedRole[]): string[] {
       + ' (SELECT FROM pg_catalog.pg_auth_members a WHERE a.roleid = t.roleid AND a.member = t.member);',
   );
   return statements;
-}
-
-function roleOid(name: string): string {
-  return `(SELECT oid FROM pg_catalog.pg_roles WHERE rolname = ${literal(name)})`;
 }
 
 const AUTHID = "'pg_catalog.pg_authid'::pg_catalog.regclass";

@@ -68,3 +68,13 @@ export function psqlConninfoArg(key: string, value: string): string {
   const conninfo = `${key}='${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
   return `'${conninfo.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
 }
+
+/** A guarded change: psql runs the statement(s) the query returns, so a query that returns no row changes nothing. */
+export function gexec(query: string): string {
+  return `${query}\n\\gexec`;
+}
+
+/** The oid of a role by name (NULL when it does not exist), as an SQL expression. */
+export function roleOid(name: string): string {
+  return `(SELECT oid FROM pg_catalog.pg_roles WHERE rolname = ${literal(name)})`;
+}

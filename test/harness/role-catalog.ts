@@ -8,10 +8,11 @@ import { PostgresServer } from './postgres';
 export function roleCatalog(server: PostgresServer, databases: readonly string[]): Record<string, string> {
   const dump: Record<string, string> = {
     pg_roles: server.query(`SELECT rolname, rolsuper, rolinherit, rolcreaterole, rolcreatedb, rolcanlogin, rolreplication,
-      rolbypassrls, rolconnlimit, rolvaliduntil, rolpassword IS NOT NULL, xmin FROM pg_authid ORDER BY 1`),
+      rolbypassrls, rolconnlimit, rolvaliduntil, rolpassword, xmin FROM pg_authid ORDER BY 1`),
     pg_auth_members: server.query(`SELECT roleid::regrole, member::regrole, grantor::regrole, admin_option, xmin
       FROM pg_auth_members ORDER BY 1, 2, 3`),
-    pg_database: server.query('SELECT datname, datdba::regrole, datacl, datconnlimit, xmin FROM pg_database ORDER BY 1'),
+    pg_database: server.query(`SELECT datname, datdba::regrole, pg_encoding_to_char(encoding), datcollate, datctype, datacl,
+      datconnlimit, xmin FROM pg_database ORDER BY 1`),
     pg_db_role_setting: server.query(`SELECT d.datname, s.setrole::regrole, s.setconfig, s.xmin FROM pg_db_role_setting s
       LEFT JOIN pg_database d ON d.oid = s.setdatabase ORDER BY 1, 2`),
   };

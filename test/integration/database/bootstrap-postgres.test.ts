@@ -5,6 +5,7 @@ import { BootstrapSql } from '../../../src/database/bootstrap-sql';
 import { DatabaseBootstrapSpec } from '../../../src/database/roles';
 import { PostgresServer } from '../../harness/postgres';
 import { runAsService, writeServiceFile } from '../../harness/processes';
+import { roleCatalog } from '../../harness/role-catalog';
 
 const SPEC: DatabaseBootstrapSpec = {
   roles: [
@@ -62,30 +63,13 @@ function expectDenied(result: { status: number | null; stderr: string }, pattern
   expect(result.stderr).toMatch(pattern);
 }
 
-/**
- * Catalog state the bootstrap manages. xmin is included where PostgreSQL only
- * changes it through a real UPDATE, so even a no-op rewrite would show.
- */
+/** Catalog state the bootstrap manages (roleCatalog), plus the extensions and the pooler's functions. */
 function snapshot(): Record<string, string> {
-  const cluster: Record<string, string> = {
-    roles: server.query(`SELECT a.rolname, a.rolsuper, a.rolinherit, a.rolcreaterole, a.rolcreatedb, a.rolcanlogin,
-      a.rolreplication, a.rolbypassrls, a.rolconnlimit, a.rolvaliduntil, a.rolpassword, a.xmin FROM pg_authid a ORDER BY 1`),
-    members: server.query(`SELECT roleid::regrole, member::regrole, grantor::regrole, admin_option, xmin
-      FROM pg_auth_members ORDER BY 1, 2, 3`),
-    databases: server.query(`SELECT datname, datdba::regrole, pg_encoding_to_char(encoding), datcollate, datctype,
-      datacl, datconnlimit, xmin FROM pg_database ORDER BY 1`),
-    roleSettings: server.query(`SELECT d.datname, s.setrole::regrole, s.setconfig, s.xmin FROM pg_db_role_setting s
-      LEFT JOIN pg_database d ON d.oid = s.setdatabase ORDER BY 1, 2`),
-  };
+  const cluster = roleCatalog(server, DATABASES);
   for (const db of DATABASES) {
-    cluster[`${db}.namespaces`] = server.query('SELECT nspname, nspowner::regrole, nspacl, xmin FROM pg_namespace ORDER BY 1', { database: db });
-    cluster[`${db}.defaultAcl`] = server.query(`SELECT defaclrole::regrole, defaclnamespace::regnamespace, defaclobjtype, defaclacl, xmin
-      FROM pg_default_acl ORDER BY 1, 2, 3`, { database: db });
     cluster[`${db}.extensions`] = server.query('SELECT extname, extversion, extnamespace::regnamespace, xmin FROM pg_extension ORDER BY 1', { database: db });
     cluster[`${db}.poolerFunctions`] = server.query(`SELECT oid::regprocedure, proowner::regrole, prosrc, proconfig, proacl, prosecdef, xmin
       FROM pg_proc WHERE pronamespace IN (SELECT oid FROM pg_namespace WHERE nspname = 'pgaas_pooler') ORDER BY 1`, { database: db });
-    cluster[`${db}.relationAcls`] = server.query(`SELECT c.oid::regclass, c.relowner::regrole, c.relacl FROM pg_class c
-      JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') ORDER BY 1`, { database: db });
   }
   return cluster;
 }
