@@ -75,7 +75,8 @@ export class DynamicConfigJob extends Construct {
       ...PatroniRestApi.env(props.apiCredentials),
     ];
     const command = ['python3', `${MOUNT}/${DYNAMIC_CONFIG_KEYS.script}`, `${MOUNT}/${DYNAMIC_CONFIG_KEYS.configuration}`, `${MOUNT}/${DYNAMIC_CONFIG_KEYS.restartParameters}`];
-    const name = hashedName(props.jobName, contentHash(data, env, command, props.image));
+    // The pod's labels too: a Job's template is immutable, so a Job moved to another network group needs a new name.
+    const name = hashedName(props.jobName, contentHash(data, env, command, props.image, props.podLabels));
     this.job = new k8s.KubeJob(this, 'Job', {
       metadata: {
         name,
@@ -112,8 +113,8 @@ export class DynamicConfigJob extends Construct {
 }
 
 /**
- * The cluster's dynamic configuration ConfigMap and Job. `labels` put the Job's pods in the members'
- * NetworkPolicy group: that policy already admits REST API calls (8008) within the group.
+ * The cluster's dynamic configuration ConfigMap and Job. `labels` put the Job's pods in a NetworkPolicy group
+ * of their own, which the members admit on the REST API port only (`admitDayTwoJobs`).
  */
 export function clusterDynamicConfig(scope: Construct, cluster: ResolvedCluster, labels: Record<string, string>): DynamicConfigJob {
   const namespace = cluster.namespace;
@@ -131,7 +132,7 @@ export function clusterDynamicConfig(scope: Construct, cluster: ResolvedCluster,
     labels,
     podLabels: labels,
     imagePullSecrets: cluster.props.imagePullSecrets,
-    networkIsolated: false,
+    networkIsolated: cluster.networkPolicy !== undefined,
     ordering: cluster.ordering,
   });
 }

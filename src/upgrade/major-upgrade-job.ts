@@ -87,7 +87,8 @@ export class MajorUpgradeJob extends Construct {
       { name: 'PGAAS_UPGRADE_TIMEOUT_SECONDS', value: '3600' },
     ];
     const command = ['bash', '-c', MAJOR_UPGRADE_SCRIPT, 'major-upgrade'];
-    const name = hashedName(`${props.name}-upgrade`, contentHash(props.targetMajor, env, command, props.image));
+    // The pod's labels too: a Job's template is immutable, so a Job moved to another network group needs a new name.
+    const name = hashedName(`${props.name}-upgrade`, contentHash(props.targetMajor, env, command, props.image, props.labels ?? {}));
     const ordering = orderingAnnotations(props.ordering ?? GitOpsOrdering.NONE, 'bootstrap');
     const exemptions = spiloJobExemptions(false, props.networkIsolated ?? false);
     this.job = new k8s.KubeJob(this, 'Job', {
