@@ -1,6 +1,6 @@
 // The Python source of the secret generator Job (rendered by SecretGeneratorScript, secret-generator-script.ts).
-import { ENSURE_SECRET_SOURCE } from './secret-generator-python-ensure';
 import { PYTHON_COMMON_SOURCE } from './python-common';
+import { ENSURE_SECRET_SOURCE } from './secret-generator-python-ensure';
 /*
  * The script itself. String.raw keeps Python backslashes as written; the source must contain
  * no backtick and no dollar-brace (the tests check that backslashes survive and that it compiles).
