@@ -22,6 +22,7 @@ describe('objects and names', () => {
       'ConfigMap/orders-db-secrets-script',
       expect.stringMatching(/^Job\/orders-db-config-[0-9a-f]{10}$/),
       expect.stringMatching(/^Job\/orders-db-secrets-[0-9a-f]{10}$/),
+      'NetworkPolicy/orders-db-config',
       'NetworkPolicy/orders-db-database',
       'NetworkPolicy/orders-db-secrets',
       'PodDisruptionBudget/orders-db',
@@ -414,7 +415,7 @@ describe('secrets, labels and escape hatches', () => {
   test('apiObjects gives access to every object for JSON patches', () => {
     const { construct } = cluster({ instances: 2 });
     expect(construct.apiObjects.map((o) => o.kind).sort()).toEqual([
-      'ConfigMap', 'ConfigMap', 'Job', 'Job', 'NetworkPolicy', 'NetworkPolicy', 'PodDisruptionBudget', 'Role', 'Role', 'RoleBinding', 'RoleBinding',
+      'ConfigMap', 'ConfigMap', 'Job', 'Job', 'NetworkPolicy', 'NetworkPolicy', 'NetworkPolicy', 'PodDisruptionBudget', 'Role', 'Role', 'RoleBinding', 'RoleBinding',
       'Service', 'Service', 'Service', 'ServiceAccount', 'ServiceAccount', 'StatefulSet',
     ]);
     expect(construct.statefulSet.kind).toBe('StatefulSet');
