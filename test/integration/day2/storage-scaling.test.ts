@@ -7,7 +7,7 @@ import { ControlPlane, GITOPS_FIELD_MANAGER } from '../../harness/kube/control-p
 import { GitOpsSync } from '../../harness/kube/gitops';
 import { runJobContainer } from '../../harness/kube/job-runner';
 import { KubePatroniCluster, startKubePatroniCluster } from '../../harness/kube/patroni-cluster';
-import { terminateMemberPod } from '../../harness/kube/pod-termination';
+import { terminateMemberPod } from '../../harness/kube/pod-lifecycle';
 import { FakeStorage } from '../../harness/kube/storage';
 import { Writer } from '../../harness/patroni';
 import { waitFor } from '../../harness/processes';
