@@ -20,10 +20,11 @@
 import { PatroniProfile, PatroniSettings, SynchronousMode } from '../src';
 import { ControlPlane } from '../test/harness/kube/control-plane';
 import { deployPostgresCluster } from '../test/harness/kube/deploy';
+import { disruptUnderWrites, killLeader, switchover } from '../test/harness/kube/failover';
 import { KubePatroniCluster } from '../test/harness/kube/patroni-cluster';
 import { PodLifecycle } from '../test/harness/kube/pod-lifecycle';
-import { placeLeader, rollingRestart, settled, writesRefusedMs } from '../test/harness/kube/rollout';
-import { PatroniMember, Writer } from '../test/harness/patroni';
+import { placeLeader, rollingRestart, settled } from '../test/harness/kube/rollout';
+import { PatroniMember } from '../test/harness/patroni';
 import { waitFor } from '../test/harness/processes';
 
 interface Profile { readonly name: string; readonly description: string; readonly patroni: PatroniSettings }
@@ -61,13 +62,8 @@ function log(message: string): void {
 
 async function setSynchronousMode(k8s: KubePatroniCluster, on: boolean): Promise<PatroniMember> {
   const leader = await settled(k8s);
-  const auth = k8s.cluster.spec.restApi;
-  const response = await fetch(`${leader.restUrl}/config`, {
-    method: 'PATCH',
-    headers: { 'Content-Type': 'application/json', ...auth ? { Authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` } : {} },
-    body: JSON.stringify({ synchronous_mode: on }),
-  });
-  if (response.status !== 200) throw new Error(`PATCH /config answered ${response.status}: ${await response.text()}`);
+  const response = await leader.patch('/config', { synchronous_mode: on });
+  if (response?.status !== 200) throw new Error(`PATCH /config answered ${response?.status}: ${response?.text}`);
   await waitFor(`synchronous mode ${on ? 'on' : 'off'}`, async () => {
     const state = await k8s.cluster.clusterState();
     const standbys = (state ?? []).filter((m) => m.role === 'sync_standby' && m.state !== 'stopped').length;
@@ -78,47 +74,30 @@ async function setSynchronousMode(k8s: KubePatroniCluster, on: boolean): Promise
 
 async function measure(k8s: KubePatroniCluster, pods: PodLifecycle): Promise<Sample> {
   // Unplanned, synchronous: crash the leader.
-  let leader = await setSynchronousMode(k8s, true);
-  let writer = await Writer.create(k8s.cluster);
-  writer.start();
-  await waitFor('10 acknowledged writes', () => writer.acknowledged().length >= 10, 60_000, 50);
-  const killedAt = Date.now();
-  leader.kill();
-  const newLeader = await k8s.cluster.waitForLeader({ not: leader, timeoutMs: 180_000 });
-  const afterKill = await writer.waitForWriteAfter(killedAt, newLeader, 180_000);
-  await writer.stop();
-  const lostWrites = (await writer.missingOn(newLeader)).length;
+  const leader = await setSynchronousMode(k8s, true);
+  const failover = await disruptUnderWrites(k8s.cluster, () => killLeader(k8s.cluster, leader, 180_000), { writes: 10, timeoutMs: 180_000 });
   leader.start();
-  leader = await setSynchronousMode(k8s, true);
+  const current = await setSynchronousMode(k8s, true);
 
   // Planned: switch over to the synchronous standby.
   const standby = k8s.cluster.member((await k8s.cluster.clusterState())!.find((m) => m.role === 'sync_standby')!.name);
-  writer = await Writer.create(k8s.cluster);
-  writer.start();
-  await waitFor('10 acknowledged writes', () => writer.acknowledged().length >= 10, 60_000, 50);
-  const postedAt = Date.now();
-  const response = await k8s.cluster.switchover(leader, standby);
-  if (response.status !== 200) throw new Error(`switchover answered ${response.status}: ${response.text}`);
-  const afterSwitchover = await writer.waitForWriteAfter(postedAt, standby, 180_000);
-  await writer.stop();
+  const planned = await disruptUnderWrites(k8s.cluster, () => switchover(k8s.cluster, current, standby), { writes: 10, timeoutMs: 180_000 });
 
   // Rollouts, asynchronous (in synchronous mode only the synchronous standby may take over).
   await setSynchronousMode(k8s, false);
   const rollouts: Sample['rollouts'] = {};
   for (const ordinal of ORDINALS) {
     await placeLeader(k8s, ordinal);
-    writer = await Writer.create(k8s.cluster);
-    writer.start();
-    await waitFor('10 acknowledged writes', () => writer.acknowledged().length >= 10, 60_000, 50);
-    const startedAt = Date.now();
-    const result = await rollingRestart(plane!, k8s, pods);
-    await writer.stop();
-    const missing = await writer.missingOn(await k8s.cluster.waitForLeader());
-    if (missing.length > 0) throw new Error(`rollout with the leader at ordinal ${ordinal} lost acknowledged writes ${missing.join(', ')}`);
-    const refusedMs = writesRefusedMs(writer.attempts, startedAt, Date.now());
-    rollouts[ordinal] = { switchovers: result.switchovers, refusedMs, durationMs: result.durationMs };
+    const result = await disruptUnderWrites(k8s.cluster, () => rollingRestart(plane!, k8s, pods), { writes: 10 });
+    if (result.missing.length > 0) throw new Error(`rollout with the leader at ordinal ${ordinal} lost acknowledged writes ${result.missing.join(', ')}`);
+    rollouts[ordinal] = { switchovers: result.switchovers, refusedMs: result.refusedMs, durationMs: result.durationMs };
   }
-  return { failoverMs: afterKill.endedAt - killedAt, switchoverMs: afterSwitchover.endedAt - postedAt, lostWrites, rollouts };
+  return {
+    failoverMs: failover.firstWrite.endedAt - failover.startedAt,
+    switchoverMs: planned.firstWrite.endedAt - planned.startedAt,
+    lostWrites: failover.missing.length,
+    rollouts,
+  };
 }
 
 function stats(values: number[], unit: 's' | '' = 's'): string {

@@ -488,6 +488,11 @@ export class PatroniMember {
     return rest(`${this.restUrl}${endpoint}`, { method: 'POST', body, timeoutMs, auth: this.cluster.restApi });
   }
 
+  /** PATCH a REST endpoint (/config) with the cluster's API credentials. */
+  public async patch(endpoint: string, body: unknown, timeoutMs = 60_000): Promise<RestResponse | undefined> {
+    return rest(`${this.restUrl}${endpoint}`, { method: 'PATCH', body, timeoutMs, auth: this.cluster.restApi });
+  }
+
   /** POST without credentials (to show that unsafe endpoints refuse it). */
   public async postAnonymously(endpoint: string, body: unknown): Promise<RestResponse | undefined> {
     return rest(`${this.restUrl}${endpoint}`, { method: 'POST', body });

@@ -19,15 +19,21 @@ export interface DeployedCluster {
  * (with its ServiceAccount token), then a Patroni 4 member for each pod the StatefulSet controller created.
  */
 export async function deployPostgresCluster(plane: ControlPlane, namespace: string, props: PostgresClusterProps): Promise<DeployedCluster> {
+  const objects = applyPostgresCluster(plane, namespace, props);
+  await runSecretGenerators(plane, objects);
+  const k8s = await startKubePatroniCluster(plane, namespace, props.name);
+  return { objects, k8s };
+}
+
+/** The first step of deployPostgresCluster alone: synthesized and applied; answers the objects. */
+export function applyPostgresCluster(plane: ControlPlane, namespace: string, props: PostgresClusterProps): any[] {
   const chart = new Chart(Testing.app(), namespace, { namespace });
   new PostgresCluster(chart, 'db', props);
   const objects = Testing.synth(chart);
   const file = path.join(plane.dir, `${namespace}-${props.name}.yaml`);
   fs.writeFileSync(file, Yaml.stringify(...objects));
   plane.kubectlOk(['apply', '--server-side', `--field-manager=${GITOPS_FIELD_MANAGER}`, '-f', file]);
-  await runSecretGenerators(plane, objects);
-  const k8s = await startKubePatroniCluster(plane, namespace, props.name);
-  return { objects, k8s };
+  return objects;
 }
 
 /**

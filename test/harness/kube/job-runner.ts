@@ -35,12 +35,7 @@ export async function runJobContainer(plane: ControlPlane, job: any, options: Ru
   const container = podSpec.containers[0];
   const dir = serviceTempDir('job');
   try {
-    const saDir = path.join(dir, 'serviceaccount');
-    fs.mkdirSync(saDir);
-    fs.chownSync(saDir, fs.statSync(dir).uid, fs.statSync(dir).gid);
-    writeServiceFile(path.join(saDir, 'token'), await plane.serviceAccountToken(namespace, podSpec.serviceAccountName ?? 'default'));
-    writeServiceFile(path.join(saDir, 'ca.crt'), fs.readFileSync(plane.pki.caCert, 'utf8'));
-    writeServiceFile(path.join(saDir, 'namespace'), namespace);
+    const saDir = await writeServiceAccountDir(plane, dir, namespace, podSpec.serviceAccountName ?? 'default');
 
     const mounts: Array<[string, string]> = [];
     for (const mount of container.volumeMounts ?? []) {
@@ -68,4 +63,18 @@ export async function runJobContainer(plane: ControlPlane, job: any, options: Ru
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The projected ServiceAccount volume of a pod (token, ca.crt, namespace), as the directory
+ * `serviceaccount` in `dir` owned by the service user: the bundle's scripts read it at PGAAS_SA_DIR.
+ */
+export async function writeServiceAccountDir(plane: ControlPlane, dir: string, namespace: string, serviceAccount: string): Promise<string> {
+  const saDir = path.join(dir, 'serviceaccount');
+  fs.mkdirSync(saDir);
+  fs.chownSync(saDir, fs.statSync(dir).uid, fs.statSync(dir).gid);
+  writeServiceFile(path.join(saDir, 'token'), await plane.serviceAccountToken(namespace, serviceAccount));
+  writeServiceFile(path.join(saDir, 'ca.crt'), fs.readFileSync(plane.pki.caCert, 'utf8'));
+  writeServiceFile(path.join(saDir, 'namespace'), namespace);
+  return saDir;
 }

@@ -1,17 +1,17 @@
 import * as fs from 'fs';
-import * as path from 'path';
 import { ControlPlane } from './control-plane';
+import { writeServiceAccountDir } from './job-runner';
 import { resolveContainerEnv } from './kubelet';
 import { KubePatroniCluster } from './patroni-cluster';
 import { HookResult, runPreStopHook } from '../patroni';
-import { serviceTempDir, sleep, writeServiceFile } from '../processes';
+import { serviceTempDir, sleep, waitFor } from '../processes';
 
 /*
- * The kubelet's part in deleting and recreating the pods of a running Patroni cluster (pod deletion,
- * `kubectl rollout restart`, a rolling update of the StatefulSet), on top of FakeKubelet (which binds
- * pods and reports their status):
+ * The kubelet's part in deleting (and recreating) the pods of a running Patroni cluster (pod deletion,
+ * `kubectl rollout restart`, a rolling update or a scale-down of the StatefulSet), on top of
+ * FakeKubelet (which binds pods and reports their status):
  *
- *   kubelet, at pod deletion                        | harness
+ *   kubelet, at pod deletion                        | harness (terminatePod)
  *   ------------------------------------------------+---------------------------------------------------
  *   runs the container's preStop exec command       | the same command (from the pod being deleted), as
  *                                                   | the service user, with the container's env
@@ -21,11 +21,13 @@ import { serviceTempDir, sleep, writeServiceFile } from '../processes';
  *   SIGTERM to the container, SIGKILL after the     | PatroniMember.terminate(rest of the grace period)
  *   terminationGracePeriodSeconds                   |
  *   confirms the deletion (DELETE, grace 0)         | the same, with the pod's uid as precondition
- *   starts the containers of the recreated pod      | the member starts again with its data directory
- *   (same name, same volume)                        | and configuration (the PVC is the member's dir);
- *                                                   | its pod template change is not re-read: tests
+ *   starts the containers of the recreated pod      | PodLifecycle: the member starts again with its data
+ *   (same name, same volume)                        | directory and configuration (the PVC is the member's
+ *                                                   | dir); its pod template change is not re-read: tests
  *                                                   | roll templates whose change Patroni does not see
  *                                                   | (an annotation, as `kubectl rollout restart`)
+ *   a pod deleted for good (scale-down)             | terminateMemberPod: no restart, the member leaves
+ *                                                   | the cluster
  */
 
 export interface PodLifecycleEvent {
@@ -39,6 +41,73 @@ export interface PodLifecycleEvent {
   readonly leaderLock?: string;
 }
 
+/** A preStop hook the harness ran, as PodLifecycle.hooks lists them. */
+export interface PreStopRun {
+  readonly pod: string;
+  readonly hook: HookResult;
+  readonly at: number;
+  readonly leaderLock?: string;
+}
+
+/** The preStop hooks among `events`, in order. */
+export function preStopRuns(events: readonly PodLifecycleEvent[]): PreStopRun[] {
+  return events.filter((e) => e.kind === 'preStop').map((e) => ({ pod: e.pod, hook: e.hook!, at: e.at, leaderLock: e.leaderLock }));
+}
+
+/**
+ * What the kubelet does for a member's pod that has a deletionTimestamp (the table above): the
+ * preStop hook (when the container has one and the member runs), SIGTERM for the rest of the grace
+ * period, then the deletion confirmed. `record` gets every step as it happens.
+ */
+export async function terminatePod(
+  plane: ControlPlane, k8s: KubePatroniCluster, pod: any, record: (event: PodLifecycleEvent) => void,
+): Promise<void> {
+  const { name, uid, namespace } = pod.metadata;
+  const member = k8s.cluster.member(name);
+  const deadline = Date.now() + 1000 * (pod.spec.terminationGracePeriodSeconds ?? 30);
+  const container = (pod.spec.containers as any[]).find((c) => c.lifecycle?.preStop?.exec?.command);
+  if (container && member.running) {
+    const env = await resolveContainerEnv(plane.admin, pod, container, k8s.kubelet.podIp(name));
+    const dir = serviceTempDir('prestop');
+    try {
+      const saDir = await writeServiceAccountDir(plane, dir, namespace, pod.spec.serviceAccountName);
+      const hookEnv = { ...env, PGAAS_SA_DIR: saDir, PGAAS_API_URL: plane.server };
+      const hook = await runPreStopHook(container.lifecycle.preStop.exec.command, member.restUrl, hookEnv);
+      const lock = await plane.admin.request('GET', `/api/v1/namespaces/${namespace}/configmaps/${k8s.cluster.spec.scope}-leader`);
+      record({ pod: name, uid, kind: 'preStop', at: Date.now(), hook, leaderLock: lock.body?.metadata?.annotations?.leader });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  await member.terminate(Math.max(1_000, deadline - Date.now()));
+  record({ pod: name, uid, kind: 'stopped', at: Date.now() });
+  await plane.admin.expect('DELETE', `/api/v1/namespaces/${namespace}/pods/${name}`, {
+    apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0, preconditions: { uid },
+  }, { accept: [404, 409] });
+  record({ pod: name, uid, kind: 'deleted', at: Date.now() });
+}
+
+/**
+ * A member's pod the StatefulSet controller deletes for good (a scale-down): waits for its
+ * deletionTimestamp, terminates it as the kubelet does (terminatePod) and drops its member from the
+ * cluster. Returns the preStop hook's result.
+ */
+export async function terminateMemberPod(plane: ControlPlane, k8s: KubePatroniCluster, podName: string): Promise<HookResult> {
+  let pod: any;
+  await waitFor(`the deletion of pod ${podName}`, async () => {
+    pod = (await plane.admin.request('GET', `/api/v1/namespaces/${k8s.namespace}/pods/${podName}`)).body;
+    return pod?.metadata?.deletionTimestamp !== undefined;
+  }, 60_000, 250);
+  const events: PodLifecycleEvent[] = [];
+  await terminatePod(plane, k8s, pod, (event) => events.push(event));
+  const member = k8s.cluster.member(podName);
+  k8s.cluster.members.splice(k8s.cluster.members.indexOf(member), 1);
+  const [run] = preStopRuns(events);
+  if (!run) throw new Error(`pod ${podName} ran no preStop hook`);
+  return run.hook;
+}
+
+/** The kubelet for every pod of the cluster's StatefulSet: deleted pods terminated, recreated ones started. */
 export class PodLifecycle {
   /** Starts acting on the cluster's pods; the pods running now are taken as started. */
   public static async start(plane: ControlPlane, k8s: KubePatroniCluster, intervalMs = 250): Promise<PodLifecycle> {
@@ -65,8 +134,20 @@ export class PodLifecycle {
   }
 
   /** The preStop hook results so far, in order. */
-  public hooks(): Array<{ pod: string; hook: HookResult; at: number; leaderLock?: string }> {
-    return this.events.filter((e) => e.kind === 'preStop').map((e) => ({ pod: e.pod, hook: e.hook!, at: e.at, leaderLock: e.leaderLock }));
+  public hooks(): PreStopRun[] {
+    return preStopRuns(this.events);
+  }
+
+  /**
+   * Deletes a pod (`kubectl delete pod`) and waits until the StatefulSet controller has recreated it
+   * and its member has started again; returns that pod's events since the deletion.
+   */
+  public async deletePod(name: string, timeoutMs = 180_000): Promise<PodLifecycleEvent[]> {
+    const deletedAt = Date.now();
+    await this.plane.admin.expect('DELETE', `/api/v1/namespaces/${this.k8s.namespace}/pods/${name}`);
+    const since = () => this.events.filter((e) => e.pod === name && e.at > deletedAt);
+    await waitFor(`${name} recreated and started`, () => since().some((e) => e.kind === 'started'), timeoutMs, 250);
+    return since();
   }
 
   private async pods(): Promise<any[]> {
@@ -81,7 +162,10 @@ export class PodLifecycle {
         for (const pod of await this.pods()) {
           const { name, uid } = pod.metadata;
           if (pod.metadata.deletionTimestamp) {
-            if (!this.handling.has(uid)) this.handling.set(uid, this.terminate(pod).catch((e) => void this.errors.push(`${name}: ${e}`)));
+            if (!this.handling.has(uid)) {
+              const terminating = terminatePod(this.plane, this.k8s, pod, (event) => this.events.push(event));
+              this.handling.set(uid, terminating.catch((e) => void this.errors.push(`${name}: ${e}`)));
+            }
           } else if (this.started.get(name) !== uid && pod.spec.nodeName && pod.status?.podIP && !this.handling.has(`start-${uid}`)) {
             // A recreated pod, bound and given its IP by FakeKubelet: start its container (the member).
             this.handling.set(`start-${uid}`, this.startMember(pod).catch((e) => void this.errors.push(`${name}: ${e}`)));
@@ -92,37 +176,6 @@ export class PodLifecycle {
       }
       await sleep(intervalMs);
     }
-  }
-
-  private async terminate(pod: any): Promise<void> {
-    const { name, uid, namespace } = pod.metadata;
-    const member = this.k8s.cluster.member(name);
-    const deadline = Date.now() + 1000 * (pod.spec.terminationGracePeriodSeconds ?? 30);
-    const container = (pod.spec.containers as any[]).find((c) => c.lifecycle?.preStop?.exec?.command);
-    if (container && member.running) {
-      const env = await resolveContainerEnv(this.plane.admin, pod, container, this.k8s.kubelet.podIp(name));
-      const dir = serviceTempDir('prestop');
-      try {
-        const saDir = path.join(dir, 'serviceaccount');
-        fs.mkdirSync(saDir);
-        fs.chownSync(saDir, fs.statSync(dir).uid, fs.statSync(dir).gid);
-        writeServiceFile(path.join(saDir, 'token'), await this.plane.serviceAccountToken(namespace, pod.spec.serviceAccountName));
-        writeServiceFile(path.join(saDir, 'ca.crt'), fs.readFileSync(this.plane.pki.caCert, 'utf8'));
-        writeServiceFile(path.join(saDir, 'namespace'), namespace);
-        const hookEnv = { ...env, PGAAS_SA_DIR: saDir, PGAAS_API_URL: this.plane.server };
-        const hook = await runPreStopHook(container.lifecycle.preStop.exec.command, member.restUrl, hookEnv);
-        const lock = await this.plane.admin.request('GET', `/api/v1/namespaces/${namespace}/configmaps/${this.k8s.cluster.spec.scope}-leader`);
-        this.events.push({ pod: name, uid, kind: 'preStop', at: Date.now(), hook, leaderLock: lock.body?.metadata?.annotations?.leader });
-      } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
-      }
-    }
-    await member.terminate(Math.max(1_000, deadline - Date.now()));
-    this.events.push({ pod: name, uid, kind: 'stopped', at: Date.now() });
-    await this.plane.admin.expect('DELETE', `/api/v1/namespaces/${namespace}/pods/${name}`, {
-      apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0, preconditions: { uid },
-    }, { accept: [404, 409] });
-    this.events.push({ pod: name, uid, kind: 'deleted', at: Date.now() });
   }
 
   private async startMember(pod: any): Promise<void> {

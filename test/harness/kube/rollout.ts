@@ -1,7 +1,8 @@
 import { ControlPlane } from './control-plane';
+import { switchover } from './failover';
 import { KubePatroniCluster } from './patroni-cluster';
-import { PodLifecycle } from './pod-lifecycle';
-import { PatroniMember, WriteAttempt } from '../patroni';
+import { PodLifecycle, preStopRuns } from './pod-lifecycle';
+import { PatroniMember } from '../patroni';
 import { waitFor } from '../processes';
 
 /*
@@ -29,9 +30,7 @@ export async function placeLeader(k8s: KubePatroniCluster, ordinal: number): Pro
   const leader = await settled(k8s);
   const target = k8s.cluster.member(`${k8s.statefulSet}-${ordinal}`);
   if (leader === target) return leader;
-  const response = await k8s.cluster.switchover(leader, target);
-  if (response.status !== 200) throw new Error(`switchover ${leader.name} -> ${target.name} answered ${response.status}: ${response.text}`);
-  await k8s.cluster.waitForLeader({ expected: target, timeoutMs: 120_000 });
+  await switchover(k8s.cluster, leader, target);
   return settled(k8s);
 }
 
@@ -43,6 +42,8 @@ export interface RolloutResult {
   readonly order: string[];
   /** The preStop hooks' logs, by pod. */
   readonly hookLogs: Array<{ pod: string; stdout: string }>;
+  /** The leader once the cluster has settled again. */
+  readonly leader: PatroniMember;
 }
 
 /**
@@ -63,7 +64,7 @@ export async function rollingRestart(
     return status.observedGeneration >= generation && status.updateRevision === status.currentRevision
       && status.updatedReplicas === k8s.cluster.members.length && status.readyReplicas === k8s.cluster.members.length;
   }, timeoutMs, 500);
-  await settled(k8s);
+  const leader = await settled(k8s);
   const durationMs = Date.now() - startedAt;
   if (lifecycle.errors.length > 0) throw new Error(`pod lifecycle errors: ${lifecycle.errors.join('; ')}`);
   const events = lifecycle.events.slice(firstEvent);
@@ -71,27 +72,7 @@ export async function rollingRestart(
     switchovers: await leaderTimeline(k8s) - before,
     durationMs,
     order: events.filter((e) => e.kind === 'deleted').map((e) => e.pod),
-    hookLogs: events.filter((e) => e.kind === 'preStop').map((e) => ({ pod: e.pod, stdout: e.hook!.stdout })),
+    hookLogs: preStopRuns(events).map((run) => ({ pod: run.pod, stdout: run.hook.stdout })),
+    leader,
   };
-}
-
-/**
- * Total time writes were refused between `from` and `to`: for every run of failed attempts, from
- * the last acknowledged write before it to the first acknowledged one after it.
- */
-export function writesRefusedMs(attempts: readonly WriteAttempt[], from: number, to: number): number {
-  let total = 0;
-  let lastOk: number | undefined;
-  let failing = false;
-  for (const attempt of attempts.filter((a) => a.startedAt >= from && a.endedAt <= to)) {
-    if (!attempt.ok) {
-      failing = true;
-      continue;
-    }
-    if (failing) total += attempt.endedAt - (lastOk ?? from);
-    failing = false;
-    lastOk = attempt.endedAt;
-  }
-  if (failing) total += to - (lastOk ?? from);
-  return total;
 }

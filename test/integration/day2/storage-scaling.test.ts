@@ -4,12 +4,12 @@ import { Chart, Size, Testing, Yaml } from 'cdk8s';
 import { PostgresCluster, SynchronousMode } from '../../../src';
 import { PostgresClusterProps } from '../../../src/cluster/props';
 import { ControlPlane, GITOPS_FIELD_MANAGER } from '../../harness/kube/control-plane';
+import { disruptUnderWrites } from '../../harness/kube/failover';
 import { GitOpsSync } from '../../harness/kube/gitops';
 import { runJobContainer } from '../../harness/kube/job-runner';
 import { KubePatroniCluster, startKubePatroniCluster } from '../../harness/kube/patroni-cluster';
-import { terminateMemberPod } from '../../harness/kube/pod-termination';
+import { terminateMemberPod } from '../../harness/kube/pod-lifecycle';
 import { FakeStorage } from '../../harness/kube/storage';
-import { Writer } from '../../harness/patroni';
 import { waitFor } from '../../harness/processes';
 
 /*
@@ -269,26 +269,19 @@ describe('scaling with real Patroni 4 members', () => {
       return streaming.length === 2 && streaming.filter((m) => m.role === 'sync_standby').length === 1;
     };
     await waitFor('one synchronous standby, both replicas streaming', settled, 60_000, 500);
-    const writer = await Writer.create(k8s.cluster, 'scale_writes');
-    writer.start();
-    try {
-      await waitFor('30 acknowledged writes', () => writer.acknowledged().length >= 30, 60_000, 100);
-      const startedAt = Date.now();
+    const scaleDown = await disruptUnderWrites(k8s.cluster, async () => {
       sync.sync(synth(props(2, 1)));
       const hook = await terminateMemberPod(plane, k8s, target.name);
-      expect(hook.stdout).toMatch(new RegExp(`switching over from ${target.name} to ${NAME}-[01]`));
-      expect(hook.stdout).toContain(`${target.name} is no longer the leader`);
-      const newLeader = await k8s.cluster.waitForLeader({ not: target, timeoutMs: 60_000 });
-      const first = await writer.waitForWriteAfter(startedAt, newLeader);
-      await writer.stop();
-      expect(await writer.missingOn(newLeader)).toEqual([]);
-      const failed = writer.attempts.filter((a) => !a.ok && a.startedAt >= startedAt).length;
-      // eslint-disable-next-line no-console
-      console.log(`scale down 3 -> 2, leader on ${target.name}: hook ${hook.durationMs} ms, first write on ${newLeader.name} after ${first.endedAt - startedAt} ms, `
-        + `acknowledged ${writer.acknowledged().length}, failed attempts ${failed}\n${hook.stdout}`);
-    } finally {
-      await writer.stop();
-    }
+      return { hook, leader: await k8s.cluster.waitForLeader({ not: target, timeoutMs: 60_000 }) };
+    }, { table: 'scale_writes' });
+    const { hook, leader: newLeader, startedAt, firstWrite, writer } = scaleDown;
+    expect(hook.stdout).toMatch(new RegExp(`switching over from ${target.name} to ${NAME}-[01]`));
+    expect(hook.stdout).toContain(`${target.name} is no longer the leader`);
+    expect(scaleDown.missing).toEqual([]);
+    const failed = writer.attempts.filter((a) => !a.ok && a.startedAt >= startedAt).length;
+    // eslint-disable-next-line no-console
+    console.log(`scale down 3 -> 2, leader on ${target.name}: hook ${hook.durationMs} ms, first write on ${newLeader.name} after ${firstWrite.endedAt - startedAt} ms, `
+      + `acknowledged ${writer.acknowledged().length}, failed attempts ${failed}\n${hook.stdout}`);
     expect((await getClaim(`pgdata-${target.name}`)).metadata.deletionTimestamp).toBeUndefined();
     await waitFor('the PDB at 2 members', async () => {
       const s = await pdbStatus();

@@ -1,12 +1,12 @@
-import * as fs from 'fs';
-import * as path from 'path';
-import { Chart, Testing, Yaml } from 'cdk8s';
-import { PostgresCluster, SynchronousMode } from '../../../src';
-import { ControlPlane, GITOPS_FIELD_MANAGER } from '../../harness/kube/control-plane';
+import { SynchronousMode } from '../../../src';
+import { ControlPlane } from '../../harness/kube/control-plane';
+import { applyPostgresCluster } from '../../harness/kube/deploy';
+import { deleteLeaderPod, disruptUnderWrites, killLeader, rejoin, switchover } from '../../harness/kube/failover';
 import { runJobContainer } from '../../harness/kube/job-runner';
 import { KubePatroniCluster, startKubePatroniCluster } from '../../harness/kube/patroni-cluster';
 import { PodLifecycle } from '../../harness/kube/pod-lifecycle';
-import { PatroniMember, Writer } from '../../harness/patroni';
+import { settled } from '../../harness/kube/rollout';
+import { PatroniMember } from '../../harness/patroni';
 import { sleep, waitFor } from '../../harness/processes';
 
 /*
@@ -62,12 +62,7 @@ async function serviceEndpoints(service: string): Promise<string[]> {
 beforeAll(async () => {
   plane = await ControlPlane.start({ crds: false });
   await plane.createNamespace(NS, 'restricted');
-  const chart = new Chart(Testing.app(), 'ha', { namespace: NS });
-  new PostgresCluster(chart, 'db', { name: NAME, instances: 3, patroni: { synchronousMode: SynchronousMode.ON } });
-  objects = Testing.synth(chart);
-  const file = path.join(plane.dir, 'ha.yaml');
-  fs.writeFileSync(file, Yaml.stringify(...objects));
-  plane.kubectlOk(['apply', '--server-side', `--field-manager=${GITOPS_FIELD_MANAGER}`, '-f', file]);
+  objects = applyPostgresCluster(plane, NS, { name: NAME, instances: 3, patroni: { synchronousMode: SynchronousMode.ON } });
 }, 900_000);
 
 afterAll(async () => {
@@ -134,39 +129,29 @@ describe('Patroni 4 on the Kubernetes DCS with the bundle\'s ServiceAccount and 
     // that, Patroni 4 with failsafe_mode keeps every replica out of the race.
     const failsafe = JSON.parse((await plane.admin.get(`/api/v1/namespaces/${NS}/configmaps/${NAME}-leader`)).metadata.annotations.failsafe);
     expect(Object.keys(failsafe).sort()).toEqual(k8s.cluster.members.map((m) => m.name).sort());
-    const writer = await Writer.create(k8s.cluster);
-    writer.start();
-    try {
-      await waitFor('50 acknowledged writes', () => writer.acknowledged().length >= 50, 60_000, 100);
+    const failover = await disruptUnderWrites(k8s.cluster, async () => {
       const killedAt = Date.now();
-      old.kill();
-      const next = await k8s.cluster.waitForLeader({ not: old, timeoutMs: 120_000 });
-      const first = await writer.waitForWriteAfter(killedAt, next);
-      await waitFor('the primary Service to select the new leader', async () => JSON.stringify(await serviceEndpoints(NAME)) === JSON.stringify([next.name]), 60_000, 250);
-      const followedMs = Date.now() - killedAt;
-      await sleep(1_000);
-      await writer.stop();
-      // In synchronous mode Patroni promotes only the synchronous standby, which has every acknowledged commit.
-      expect(next).toBe(standby);
-      expect(await writer.missingOn(next)).toEqual([]);
-      expect(await podRole(next)).toBe('master');
-      expect((await plane.admin.get(`/api/v1/namespaces/${NS}/configmaps/${NAME}-leader`)).metadata.annotations.leader).toBe(next.name);
-      report('failover on the Kubernetes DCS (synchronous)', {
-        from: old.name,
-        to: next.name,
-        firstWriteMs: first.endedAt - killedAt,
-        primaryEndpointSliceMs: followedMs,
-        acknowledged: writer.acknowledged().length,
-      });
-    } finally {
-      await writer.stop();
-    }
+      const { leader } = await killLeader(k8s.cluster, old);
+      await waitFor('the primary Service to select the new leader', async () => JSON.stringify(await serviceEndpoints(NAME)) === JSON.stringify([leader.name]), 60_000, 250);
+      return { leader, followedMs: Date.now() - killedAt };
+    }, { writes: 50 });
+    const next = failover.leader;
+    // In synchronous mode Patroni promotes only the synchronous standby, which has every acknowledged commit.
+    expect(next).toBe(standby);
+    expect(failover.missing).toEqual([]);
+    expect(await podRole(next)).toBe('master');
+    expect((await plane.admin.get(`/api/v1/namespaces/${NS}/configmaps/${NAME}-leader`)).metadata.annotations.leader).toBe(next.name);
+    report('failover on the Kubernetes DCS (synchronous)', {
+      from: old.name,
+      to: next.name,
+      firstWriteMs: failover.firstWrite.endedAt - failover.startedAt,
+      primaryEndpointSliceMs: failover.followedMs,
+      acknowledged: failover.writer.acknowledged().length,
+    });
     // The killed member comes back as a replica of the new leader, on the new timeline.
-    const restartedAt = Date.now();
-    old.start();
-    await k8s.cluster.waitForReplica(old, { timeoutMs: 180_000 });
+    const rejoinMs = await rejoin(k8s.cluster, old);
     expect(new Set((await k8s.cluster.clusterState())!.map((m) => m.timeline)).size).toBe(1);
-    report('rejoin', { member: old.name, rejoinMs: Date.now() - restartedAt });
+    report('rejoin', { member: old.name, rejoinMs });
   }, 400_000);
 
   test('planned switchover to the synchronous standby: no acknowledged write lost; the REST API refuses it without credentials', async () => {
@@ -176,48 +161,27 @@ describe('Patroni 4 on the Kubernetes DCS with the bundle\'s ServiceAccount and 
     // The probes' endpoints stay open to the kubelet.
     expect((await leader.get('/readiness'))?.status).toBe(200);
     expect((await leader.get('/liveness'))?.status).toBe(200);
-    const writer = await Writer.create(k8s.cluster);
-    writer.start();
-    try {
-      await waitFor('30 acknowledged writes', () => writer.acknowledged().length >= 30, 60_000, 100);
-      const postedAt = Date.now();
-      const response = await k8s.cluster.switchover(leader, candidate);
-      expect(response.status).toBe(200);
-      const first = await writer.waitForWriteAfter(postedAt, candidate);
-      await sleep(1_000);
-      await writer.stop();
-      expect(await k8s.cluster.waitForLeader()).toBe(candidate);
-      expect(await writer.missingOn(candidate)).toEqual([]);
-      report('switchover (synchronous)', { from: leader.name, to: candidate.name, firstWriteMs: first.endedAt - postedAt });
-      await k8s.cluster.waitForReplica(leader, { timeoutMs: 180_000 });
-    } finally {
-      await writer.stop();
-    }
+    const planned = await disruptUnderWrites(k8s.cluster, () => switchover(k8s.cluster, leader, candidate));
+    expect(await k8s.cluster.waitForLeader()).toBe(candidate);
+    expect(planned.missing).toEqual([]);
+    report('switchover (synchronous)', { from: leader.name, to: candidate.name, firstWriteMs: planned.firstWrite.endedAt - planned.startedAt });
+    await k8s.cluster.waitForReplica(leader, { timeoutMs: 180_000 });
   }, 400_000);
 
   test('deleting the leader\'s pod: the kubelet\'s preStop hook hands over to the synchronous standby before the member stops', async () => {
-    const leader = await k8s.cluster.waitForLeader();
+    const leader = await settled(k8s);
     const standby = await syncStandby(leader);
-    for (const member of k8s.cluster.members.filter((m) => m !== leader)) await k8s.cluster.waitForReplica(member, { timeoutMs: 180_000 });
     const lifecycle = await PodLifecycle.start(plane, k8s);
-    const writer = await Writer.create(k8s.cluster);
-    writer.start();
     try {
-      await waitFor('30 acknowledged writes', () => writer.acknowledged().length >= 30, 60_000, 100);
-      const deletedAt = Date.now();
-      await plane.admin.expect('DELETE', `/api/v1/namespaces/${NS}/pods/${leader.name}`);
-      await waitFor(`${leader.name} recreated and started`, () => lifecycle.events.some((e) => e.pod === leader.name && e.kind === 'started'), 180_000, 250);
-      await k8s.cluster.waitForReplica(leader, { timeoutMs: 180_000 });
-      await writer.stop();
-      const [hook] = lifecycle.hooks();
+      const deletion = await disruptUnderWrites(k8s.cluster, () => deleteLeaderPod(k8s, lifecycle, leader));
+      const [hook] = deletion.hooks;
       expect(hook.hook.stdout).toMatch(`switching over from ${leader.name} to ${standby.name}`);
       expect(hook.leaderLock).toBe(standby.name);
-      expect(await k8s.cluster.waitForLeader()).toBe(standby);
-      expect(await writer.missingOn(standby)).toEqual([]);
+      expect(deletion.leader).toBe(standby);
+      expect(deletion.missing).toEqual([]);
       expect(lifecycle.errors).toEqual([]);
-      report('preStop at pod deletion (synchronous)', { from: leader.name, to: standby.name, hookMs: hook.hook.durationMs, podBackMs: Date.now() - deletedAt });
+      report('preStop at pod deletion (synchronous)', { from: leader.name, to: standby.name, hookMs: hook.hook.durationMs, podBackMs: deletion.durationMs });
     } finally {
-      await writer.stop();
       await lifecycle.stop();
     }
   }, 400_000);

@@ -1,11 +1,12 @@
 import { ControlPlane } from '../../harness/kube/control-plane';
 import { deployPostgresCluster } from '../../harness/kube/deploy';
+import { deleteLeaderPod, disruptUnderWrites, killLeader, rejoin } from '../../harness/kube/failover';
 import { runJobContainer } from '../../harness/kube/job-runner';
 import { KubePatroniCluster } from '../../harness/kube/patroni-cluster';
 import { PodLifecycle } from '../../harness/kube/pod-lifecycle';
-import { leaderTimeline, placeLeader, rollingRestart, settled, writesRefusedMs } from '../../harness/kube/rollout';
-import { execAsService, Writer } from '../../harness/patroni';
-import { sleep, waitFor } from '../../harness/processes';
+import { leaderTimeline, placeLeader, rollingRestart, settled } from '../../harness/kube/rollout';
+import { execAsService } from '../../harness/patroni';
+import { sleep } from '../../harness/processes';
 
 /*
  * Day-2 life of a running cluster on the real control plane, with Patroni 4.0.4 on the Kubernetes DCS:
@@ -102,37 +103,24 @@ describe('pod deletion: the kubelet runs the preStop hook, then stops the member
   test('the leader hands over before its member stops; no acknowledged write is lost', async () => {
     const leader = await settled(k8s);
     const timeline = await leaderTimeline(k8s);
-    const writer = await Writer.create(k8s.cluster);
-    writer.start();
-    try {
-      await waitFor('30 acknowledged writes', () => writer.acknowledged().length >= 30, 60_000, 100);
-      const deletedAt = Date.now();
-      await plane.admin.expect('DELETE', `/api/v1/namespaces/${NS}/pods/${leader.name}`);
-      await waitFor(`${leader.name} recreated and started`, () => lifecycle.events.some((e) => e.pod === leader.name && e.kind === 'started' && e.at > deletedAt), 180_000, 250);
-      const newLeader = await k8s.cluster.waitForLeader({ not: leader, timeoutMs: 120_000 });
-      await k8s.cluster.waitForReplica(leader, { timeoutMs: 180_000 });
-      await sleep(1_000);
-      await writer.stop();
-      const hook = lifecycle.hooks().filter((h) => h.pod === leader.name && h.at > deletedAt);
-      expect(hook).toHaveLength(1);
-      expect(hook[0].hook.stdout).toMatch(`switching over from ${leader.name} to ${newLeader.name}`);
-      expect(hook[0].hook.stdout).toMatch(`${leader.name} is no longer the leader`);
-      // When the hook returned (before SIGTERM), the lock was already the new leader's.
-      expect(hook[0].leaderLock).toBe(newLeader.name);
-      const stopped = lifecycle.events.find((e) => e.pod === leader.name && e.kind === 'stopped' && e.at > deletedAt)!;
-      expect(stopped.at).toBeGreaterThanOrEqual(hook[0].at);
-      expect(await leaderTimeline(k8s)).toBe(timeline + 1);
-      expect(await writer.missingOn(newLeader)).toEqual([]);
-      log('preStop at pod deletion', {
-        from: leader.name,
-        to: newLeader.name,
-        hookMs: hook[0].hook.durationMs,
-        writesRefusedMs: writesRefusedMs(writer.attempts, deletedAt, Date.now()),
-        acknowledged: writer.acknowledged().length,
-      });
-    } finally {
-      await writer.stop();
-    }
+    const deletion = await disruptUnderWrites(k8s.cluster, () => deleteLeaderPod(k8s, lifecycle, leader));
+    const newLeader = deletion.leader;
+    expect(deletion.hooks).toHaveLength(1);
+    const [hook] = deletion.hooks;
+    expect(hook.hook.stdout).toMatch(`switching over from ${leader.name} to ${newLeader.name}`);
+    expect(hook.hook.stdout).toMatch(`${leader.name} is no longer the leader`);
+    // When the hook returned (before SIGTERM), the lock was already the new leader's.
+    expect(hook.leaderLock).toBe(newLeader.name);
+    expect(deletion.stopped.at).toBeGreaterThanOrEqual(hook.at);
+    expect(await leaderTimeline(k8s)).toBe(timeline + 1);
+    expect(deletion.missing).toEqual([]);
+    log('preStop at pod deletion', {
+      from: leader.name,
+      to: newLeader.name,
+      hookMs: hook.hook.durationMs,
+      writesRefusedMs: deletion.refusedMs,
+      acknowledged: deletion.writer.acknowledged().length,
+    });
   }, 600_000);
 });
 
@@ -141,38 +129,25 @@ describe('rolling update by the StatefulSet controller (kubectl rollout restart)
   // replaced first, when no member runs the new revision yet, so it must switch over twice.
   test.each([1, 0, 2])('leader at ordinal %i: at most one switchover unless it is the highest ordinal, no acknowledged write lost', async (ordinal) => {
     await placeLeader(k8s, ordinal);
-    const writer = await Writer.create(k8s.cluster);
-    writer.start();
-    try {
-      await waitFor('20 acknowledged writes', () => writer.acknowledged().length >= 20, 60_000, 100);
-      const startedAt = Date.now();
-      const result = await rollingRestart(plane, k8s, lifecycle);
-      await writer.stop();
-      const leader = await k8s.cluster.waitForLeader();
-      expect(result.order).toEqual([2, 1, 0].map((i) => `${NAME}-${i}`));
-      expect(await writer.missingOn(leader)).toEqual([]);
-      expect(result.switchovers).toBe(ordinal === 2 ? 2 : 1);
-      log(`rolling update, leader at ordinal ${ordinal}`, {
-        switchovers: result.switchovers,
-        durationMs: result.durationMs,
-        writesRefusedMs: writesRefusedMs(writer.attempts, startedAt, Date.now()),
-        finalLeader: leader.name,
-        hooks: result.hookLogs.filter((h) => /switching over/.test(h.stdout)).map((h) => h.stdout.trim().split('\n').join(' | ')),
-      });
-    } finally {
-      await writer.stop();
-    }
+    const result = await disruptUnderWrites(k8s.cluster, () => rollingRestart(plane, k8s, lifecycle), { writes: 20 });
+    expect(result.order).toEqual([2, 1, 0].map((i) => `${NAME}-${i}`));
+    expect(result.missing).toEqual([]);
+    expect(result.switchovers).toBe(ordinal === 2 ? 2 : 1);
+    log(`rolling update, leader at ordinal ${ordinal}`, {
+      switchovers: result.switchovers,
+      durationMs: result.durationMs,
+      writesRefusedMs: result.refusedMs,
+      finalLeader: result.leader.name,
+      hooks: result.hookLogs.filter((h) => /switching over/.test(h.stdout)).map((h) => h.stdout.trim().split('\n').join(' | ')),
+    });
   }, 900_000);
 });
 
 describe('failover for the audit log', () => {
   test('kill -9 of the leader: a replica takes over, the killed member rejoins', async () => {
-    const old = await settled(k8s);
-    old.kill();
-    const next = await k8s.cluster.waitForLeader({ not: old, timeoutMs: 120_000 });
-    old.start();
-    await k8s.cluster.waitForReplica(old, { timeoutMs: 180_000 });
-    expect(next).not.toBe(old);
+    const { old, leader } = await killLeader(k8s.cluster, await settled(k8s));
+    await rejoin(k8s.cluster, old);
+    expect(leader).not.toBe(old);
   }, 400_000);
 });
 
