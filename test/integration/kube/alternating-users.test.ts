@@ -309,7 +309,8 @@ describe('alternating users on real PostgreSQL, PgBouncer and the API server', (
       expect(run.stdout).toContain(`switched to login '${next}' (rotation ${rotation}); '${activeBefore}' keeps its password`);
       // PATCH 1: only the inactive login's password and the pending mark; PATCH 2: the pair, once PostgreSQL accepted it.
       const annotation = (v: any, key: string) => v.metadata.annotations?.[key];
-      expect(versions.map((v) => [decode(v.data.username), annotation(v, SecretGeneratorScript.PENDING_ROTATION_ANNOTATION), annotation(v, SecretGeneratorScript.ROTATION_ANNOTATION)]))
+      const { PENDING_ROTATION_ANNOTATION: PENDING, ROTATION_ANNOTATION: DONE } = SecretGeneratorScript;
+      expect(versions.map((v) => [decode(v.data.username), annotation(v, PENDING), annotation(v, DONE)]))
         .toEqual([[activeBefore, undefined, rotation === 1 ? undefined : '1'], [activeBefore, String(rotation), rotation === 1 ? undefined : '1'], [next, undefined, String(rotation)]]);
       const [, pending, switched] = versions;
       expect(decode(pending.data.password)).toBe(decode(before.data.password));
