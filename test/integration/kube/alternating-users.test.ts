@@ -48,22 +48,30 @@ let syncVolumesPaused = false;
 const refreshers: NodeJS.Timeout[] = [];
 const observations: string[] = [];
 
-function synth(rotation: number): any[] {
+/** A second role, single-user until the last test switches it to alternating users (the migration). */
+const LEGACY = 'legacy_app';
+const LEGACY_SECRET = `legacy-app.${NAME}.credentials.postgresql.acid.zalan.do`;
+
+function synth(rotation: number, legacy = RotationStrategy.SINGLE_USER): any[] {
   const chart = new Chart(Testing.app(), 'alt', { namespace: NS });
   new PostgresCluster(chart, 'db', {
     name: NAME,
     instances: 1,
-    roles: [{ name: ROLE, connectionLimit: 40 }],
+    roles: [{ name: ROLE, connectionLimit: 40 }, { name: LEGACY }],
     databases: [{ name: 'shop', owner: ROLE }],
     connectionPooler: { replicas: 1 },
     passwordSync: true,
-    roleCredentials: { [ROLE]: Credentials.generated({ rotation, rotationStrategy: RotationStrategy.ALTERNATING_USERS }) },
+    roleCredentials: {
+      [ROLE]: Credentials.generated({ rotation, rotationStrategy: RotationStrategy.ALTERNATING_USERS }),
+      [LEGACY]: Credentials.generated({ rotationStrategy: legacy }),
+    },
   });
   return Testing.synth(chart);
 }
 
 const generatorJob = () => objects.find((o) => o.kind === 'Job' && o.spec.template.spec.containers[0].name === 'generate');
 const bootstrapJob = () => objects.find((o) => o.kind === 'Job' && o.spec.template.spec.containers[0].name === 'bootstrap');
+const findRole = () => objects.find((o) => o.kind === 'Role' && o.metadata.name === `${NAME}-secrets`);
 const syncDeployment = () => objects.find((o) => o.kind === 'Deployment' && o.metadata.name === `${NAME}-password-sync`);
 const decode = (value: string | undefined) => Buffer.from(value ?? '', 'base64').toString('utf8');
 
@@ -369,4 +377,31 @@ describe('alternating users on real PostgreSQL, PgBouncer and the API server', (
     expect(runs.map((r) => r.stdout).join('\n').match(/switched to login/g)).toHaveLength(1);
     observations.push(`interrupted rotation: ${runs.map((r) => r.stdout.split('\n').filter((l) => l.includes(SECRET.slice(0, 12))).pop()?.replace(/^pgaas-secrets: /, '')).join(' | ')}`);
   }, 300_000);
+
+  test('switching an existing single-user role: the Secret is converted (the first login takes over its password), the bootstrap makes the role NOLOGIN', async () => {
+    const before = await secret(LEGACY_SECRET);
+    const password = decode(before.data.password);
+    expect(decode(before.data.username)).toBe(LEGACY);
+    expect((await login(LEGACY, password, 'postgres')).ok).toBe(true);
+    objects = synth(3, RotationStrategy.ALTERNATING_USERS);
+    gitops.sync(objects);
+    expect(findRole().rules).toContainEqual({ apiGroups: [''], resources: ['secrets'], verbs: ['patch'], resourceNames: [SECRET, LEGACY_SECRET].sort() });
+    const run = await runGenerator();
+    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(run.stdout).toContain(`converted to alternating users, active login '${LEGACY}_a'`);
+    const converted = await secret(LEGACY_SECRET);
+    expect([decode(converted.data.username), decode(converted.data.password), decode(converted.data['password-a'])]).toEqual([`${LEGACY}_a`, password, password]);
+    expect(decode(converted.data['password-b'])).toMatch(/^[A-Za-z0-9]{64}$/);
+    // Until the bootstrap of that revision has run, the new pair is refused (the documented migration window).
+    expect((await login(`${LEGACY}_a`, password, 'postgres')).ok).toBe(false);
+    const bootstrap = await runJobContainer(plane, bootstrapJob(), { env: { PGHOST: server.host, PGPORT: String(server.port) } });
+    expect({ status: bootstrap.status, stderr: bootstrap.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(await login(`${LEGACY}_a`, password, 'pgbouncer')).toMatchObject({ ok: true, sessionUser: `${LEGACY}_a`, currentUser: LEGACY });
+    expect((await login(`${LEGACY}_b`, decode(converted.data['password-b']), 'postgres')).ok).toBe(true);
+    expect((await login(LEGACY, password, 'postgres')).ok).toBe(false);
+    // A second run changes nothing.
+    const again = await runGenerator();
+    expect(again.stdout).toContain(`exists, left untouched (active login '${LEGACY}_a')`);
+    expect((await secret(LEGACY_SECRET)).metadata.resourceVersion).toBe(converted.metadata.resourceVersion);
+  }, 180_000);
 });

@@ -49,6 +49,9 @@ describe('RotationStrategy.ALTERNATING_USERS', () => {
     expect(generatorPods).toMatchObject(policy.spec.podSelector.matchLabels);
     expect(JSON.stringify(policy.spec.egress)).toContain('5432');
     expect(unexpectedViolations(objects)).toEqual([]);
+    // The Job may patch that Secret even before a rotation (it converts a single-user Secret in place), and no other.
+    const patch = findObject(build(), 'Role', 'shop-db-secrets').rules.filter((r: any) => r.verbs.includes('patch'));
+    expect(patch).toEqual([{ apiGroups: [''], resources: ['secrets'], verbs: ['patch'], resourceNames: [SECRET] }]);
   });
 
   test('the bootstrap creates both logins from their keys of the one Secret; the sync follows the logins, not the NOLOGIN role', () => {
