@@ -7,6 +7,10 @@ export const ALTERNATING_SOURCE: string = String.raw`PENDING_ANNOTATION = "cdk8s
 ALTERNATING_SUFFIXES = ("a", "b")
 
 
+class PendingLogin(Exception):
+    """The inactive login has its new password in the Secret, and PostgreSQL does not accept it yet."""
+
+
 def alternating_logins(spec):
     """The two login roles of an alternating-users Secret: <role>_a and <role>_b."""
     return tuple("%s_%s" % (spec["username"], suffix) for suffix in ALTERNATING_SUFFIXES)
@@ -78,13 +82,15 @@ def guarded_patch(client, item, what, secret, patch, hidden):
     raise ApiError("PATCH %s: %s" % (item, api_message(status, reason, body, hidden)))
 
 
-def ensure_alternating(client, item, what, spec, secret):
+def ensure_alternating(client, item, what, spec, secret, wait=True):
     """Brings an existing alternating-users Secret to the spec's rotation; returns a log line; raises ApiError.
 
     A rotation gives the inactive login a new password (PATCH 1, with the rotation-pending annotation),
     waits until PostgreSQL accepts it, and only then switches username and password to it (PATCH 2). Both
     PATCHes carry the resourceVersion: after a 409 the Secret is read again and the work resumes from what
     it holds, so concurrent or interrupted runs rotate once. The previously active login keeps its password.
+    Without wait, a login PostgreSQL does not accept yet raises PendingLogin (main comes back to it after the
+    other Secrets, so that the sync's volumes of several Secrets refresh in the same kubelet cycle).
     """
     logins = alternating_logins(spec)
     for _ in range(6):
@@ -125,6 +131,8 @@ def ensure_alternating(client, item, what, spec, secret):
             log("%s: new password for the inactive login %r (rotation %d pending)" % (what, inactive, spec["rotation"]))
             secret = updated
             passwords[inactive] = decoded(secret)["password-" + suffix]
+        if not wait and not accepts_login(spec["alternatingUsers"], inactive, passwords[inactive]):
+            raise PendingLogin()
         wait_for_login(spec["alternatingUsers"], inactive, passwords[inactive], what)
         hidden = (passwords[inactive], b64(passwords[inactive]))
         patch = {

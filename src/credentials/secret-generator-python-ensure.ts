@@ -39,7 +39,7 @@ def rotate_secret(client, item, what, spec, secret):
     raise ApiError("PATCH %s answered 409 and the secret does not record rotation %d" % (item, spec["rotation"]))
 
 
-def ensure_secret(client, namespace, spec):
+def ensure_secret(client, namespace, spec, wait=True):
     """Makes sure the Secret exists (and records the spec's rotation); returns a log line; raises ApiError."""
     name = spec["name"]
     what = "secret %r in namespace %r" % (name, namespace)
@@ -50,7 +50,7 @@ def ensure_secret(client, namespace, spec):
     if status == 200:
         existing = json.loads(body.decode("utf-8"))
         if spec["alternatingUsers"]:
-            return ensure_alternating(client, item, what, spec, existing)
+            return ensure_alternating(client, item, what, spec, existing, wait)
         if recorded_rotation(existing) < spec["rotation"]:
             return rotate_secret(client, item, what, spec, existing)
         return "%s: exists, left untouched" % what

@@ -366,7 +366,18 @@ def main():
 
     log("ensuring %d secret(s) in namespace %r via %s" % (len(specs), namespace, client.base_url))
     failed = []
+    # Alternating users whose new login PostgreSQL does not accept yet are finished after the others: their
+    # waits for the password sync then overlap instead of adding up.
+    deferred = []
     for spec in specs:
+        try:
+            log(ensure_secret(client, namespace, spec, wait=False))
+        except PendingLogin:
+            deferred.append(spec)
+        except (ApiError, ConfigError) as error:
+            failed.append(spec["name"])
+            log_error("secret %r in namespace %r: %s" % (spec["name"], namespace, error))
+    for spec in deferred:
         try:
             log(ensure_secret(client, namespace, spec))
         except (ApiError, ConfigError) as error:
