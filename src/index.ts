@@ -51,7 +51,7 @@ export type { DatabaseBootstrapProps, SecretKeyReference } from './database/data
 export type { RoleProps, DatabaseProps, DatabaseBootstrapSpec } from './database/roles';
 
 // credentials/: where passwords come from
-export { Credentials, CredentialsSource, SecretStoreKind } from './credentials/credentials';
+export { Credentials, CredentialsSource, RotationStrategy, SecretStoreKind } from './credentials/credentials';
 export type {
   GeneratedCredentialsOptions, ExistingSecretOptions, ExternalSecretCredentialsOptions, ResolvedCredentials,
 } from './credentials/credentials';
@@ -61,7 +61,7 @@ export type {
 } from './credentials/external-secret';
 export { SecretGenerator, GitOpsOrdering } from './credentials/secret-generator';
 export type { SecretGeneratorProps } from './credentials/secret-generator';
-export type { GeneratedSecretSpec } from './credentials/secret-generator-script';
+export type { AlternatingUsersSpec, GeneratedSecretSpec } from './credentials/secret-generator-script';
 
 // network/: NetworkPolicies and their peers
 export { DatabaseNetworkPolicy, NetworkPeer } from './network/network-policy';

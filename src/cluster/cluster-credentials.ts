@@ -1,6 +1,7 @@
 import { PostgresClusterProps } from './props';
 import { Spilo } from './spilo-contract';
 import { Credentials, CredentialsBinding } from '../credentials/credentials';
+import { alternatingLoginNames, ALTERNATING_SUFFIXES } from '../database/alternating-logins';
 import { BootstrapSql } from '../database/bootstrap-sql';
 import { DatabaseBootstrapSpec } from '../database/roles';
 import { ClusterNames } from '../private/names';
@@ -27,8 +28,9 @@ export function resolveClusterCredentials(input: ClusterCredentialsInput): Valid
   const result = new Map<string, CredentialsBinding>();
   const given = new Map<string, Credentials | undefined>();
   const ownProblems = new Map<string, readonly Problem[]>();
+  const loginCheck = { host: names.primaryService, port: Spilo.POSTGRES_PORT };
   const bind = (user: string, credentials: Credentials | undefined) => {
-    const bound = (credentials ?? Credentials.generated())._bind(user, names.credentialsSecret(user));
+    const bound = (credentials ?? Credentials.generated())._bind(user, names.credentialsSecret(user), { loginCheck });
     given.set(user, credentials);
     ownProblems.set(user, bound.problems);
     result.set(user, bound.value);
@@ -37,10 +39,23 @@ export function resolveClusterCredentials(input: ClusterCredentialsInput): Valid
   bind(REPLICATION_USER, replication);
   const specProblems = BootstrapSql.problems(spec);
   problems.push(...specProblems);
-  const loginRoles = specProblems.length === 0 ? BootstrapSql.loginRoles(spec).map((l) => l.role) : [];
-  for (const role of loginRoles) bind(role, overrides[role]);
+  // Alternating users: the declared role's Secret serves its two logins too (their own keys in it).
+  const alternating = specProblems.length === 0 ? spec.alternatingLogins ?? [] : [];
+  const logins = new Map(alternating.flatMap((role) =>
+    alternatingLoginNames(role).map((login, i) => [login, { role, suffix: ALTERNATING_SUFFIXES[i] }] as const)));
+  const loginRoles = specProblems.length === 0 ? [...alternating, ...BootstrapSql.loginRoles(spec).map((l) => l.role)] : [];
+  for (const role of loginRoles) {
+    const login = logins.get(role);
+    if (!login) {
+      bind(role, overrides[role]);
+    } else {
+      const secretName = result.get(login.role)!.credentials.secretName;
+      result.set(role, { credentials: { secretName, usernameKey: `username-${login.suffix}`, passwordKey: `password-${login.suffix}` } });
+      ownProblems.set(role, []);
+    }
+  }
   for (const role of Object.keys(overrides)) {
-    if (!result.has(role) || role === SUPERUSER || role === REPLICATION_USER) {
+    if (!result.has(role) || logins.has(role) || role === SUPERUSER || role === REPLICATION_USER) {
       problems.push(problem(`roleCredentials.${role}`, role, `must name a login role declared in roles or created for a prepared database (login roles: ${loginRoles.join(', ') || 'none'}); use superuserCredentials/replicationCredentials for ${SUPERUSER}/${REPLICATION_USER}`));
     }
   }
@@ -56,6 +71,7 @@ export function resolveClusterCredentials(input: ClusterCredentialsInput): Valid
       problems.push(problem(`roles (the Secret name derived from role "${user}")`, credentials.secretName, `${derivedProblem}; rename the role or give it roleCredentials with a valid secretName`));
     }
     const owner = owners.get(credentials.secretName);
+    if (logins.has(user)) continue;
     if (owner !== undefined) problems.push(problem(`${property}.secretName`, credentials.secretName, `is already the Secret of user "${owner}": every user needs its own password`));
     owners.set(credentials.secretName, user);
   }
@@ -83,9 +99,36 @@ export function rotationProblems(props: PostgresClusterProps, poolerRole: string
   refuse('replicationCredentials', props.replicationCredentials, `Spilo passes it to Patroni as an environment variable; ${envReason}`);
   refuse('patroniApiCredentials', props.patroniApiCredentials, envReason);
   for (const role of [poolerRole, monitoringRole]) if (role) refuse(`roleCredentials.${role}`, props.roleCredentials?.[role], envReason);
+  problems.push(...alternatingUsersProblems(props, poolerRole, monitoringRole));
   const rotated = Object.entries(props.roleCredentials ?? {}).filter(([, c]) => rotation(c) > 0).map(([role]) => role);
   if (rotated.length > 0 && props.passwordSync !== true) {
     problems.push(problem('passwordSync', props.passwordSync, `must be true to rotate ${rotated.join(', ')}: without it PostgreSQL keeps the old password`));
   }
   return problems;
+}
+
+/**
+ * The declared roles whose generated credentials rotate with alternating users: what the bootstrap spec's
+ * `alternatingLogins` lists. Only declared roles qualify (the rules below report the others).
+ */
+export function alternatingLogins(props: PostgresClusterProps): string[] {
+  const declared = new Set((props.roles ?? []).map((r) => r.name));
+  return Object.entries(props.roleCredentials ?? {}).filter(([role, c]) => c?.alternatingUsers && declared.has(role)).map(([role]) => role);
+}
+
+/** The bootstrap spec of a cluster with its alternating logins. */
+export function withAlternatingLogins(spec: DatabaseBootstrapSpec, props: PostgresClusterProps): DatabaseBootstrapSpec {
+  const alternating = alternatingLogins(props);
+  return alternating.length > 0 ? { ...spec, alternatingLogins: alternating } : spec;
+}
+
+/** Alternating users are for declared login roles: not the superuser, replication, Patroni API, pooler or monitoring users. */
+function alternatingUsersProblems(props: PostgresClusterProps, poolerRole: string | undefined, monitoringRole: string | undefined): Problem[] {
+  const why = 'alternating users are for roles declared in roles (their consumers read the Secret\'s username); this user is fixed';
+  const fixed: Array<[string, Credentials | undefined]> = [
+    ['superuserCredentials', props.superuserCredentials], ['replicationCredentials', props.replicationCredentials],
+    ['patroniApiCredentials', props.patroniApiCredentials],
+    ...[poolerRole, monitoringRole].filter((r): r is string => r !== undefined).map((r): [string, Credentials | undefined] => [`roleCredentials.${r}`, props.roleCredentials?.[r]]),
+  ];
+  return fixed.filter(([, c]) => c?.alternatingUsers).map(([property, c]) => problem(`${property}.rotationStrategy`, c!.rotationStrategy, `cannot be used here: ${why}`));
 }

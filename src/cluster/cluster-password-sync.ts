@@ -11,7 +11,14 @@ export function createPasswordSync(
   scope: Construct, cluster: ResolvedCluster, primaryHost: string, networkPolicy?: IDatabaseNetworkPolicy,
 ): PasswordSync | undefined {
   if (cluster.props.passwordSync !== true) return undefined;
-  const roles = [...cluster.credentials].filter(([user]) => !NOT_FOLLOWED_USERS.includes(user)).map(([role, credentials]) => ({ role, credentials }));
+  // A role with alternating users is NOLOGIN: its two logins (their own keys in its Secret) are followed instead.
+  const alternating = cluster.bootstrapSpec.alternatingLogins ?? [];
+  const roles = [...cluster.credentials].filter(([user]) => !NOT_FOLLOWED_USERS.includes(user) && !alternating.includes(user))
+    .map(([role, credentials]) => ({ role, credentials }));
+  // A rotation with alternating users logs in to the primary before it switches the Secret: the generator's pods connect.
+  if (alternating.length > 0) {
+    networkPolicy?.addDatabaseClientJob('SecretGeneratorLoginCheckNetworkPolicy', 'secrets-login-check', { [NETWORK_GROUP_LABEL]: cluster.names.networkGroup('secrets') });
+  }
   if (roles.length === 0) return undefined;
   const name = `${cluster.name}-password-sync`;
   const labels = {

@@ -1,7 +1,7 @@
 import { Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
-import { resolveClusterCredentials, rotationProblems } from './cluster-credentials';
+import { resolveClusterCredentials, rotationProblems, withAlternatingLogins } from './cluster-credentials';
 import { libraryOwnedProblems } from './library-owned';
 import { parameterConflicts } from './parameter-rules';
 import { defaultParameters, validateParameters } from './parameters';
@@ -164,7 +164,7 @@ export function resolveClusterProps(props: PostgresClusterProps, context: Cluste
   const poolerRole = props.connectionPooler ? (props.connectionPooler.poolerRole ?? BootstrapSql.DEFAULT_POOLER_ROLE) : undefined;
   const monitoringRoles = monitoring ? [{ name: monitoring.value.monitoringRole, memberOf: ['pg_monitor'] }] : [];
   const roles = props.roles || monitoring ? [...props.roles ?? [], ...monitoringRoles] : undefined;
-  const bootstrapSpec: DatabaseBootstrapSpec = { roles, databases: props.databases, poolerRole };
+  const bootstrapSpec: DatabaseBootstrapSpec = withAlternatingLogins({ roles, databases: props.databases, poolerRole }, props);
   const credentials = resolveClusterCredentials({
     names,
     superuser: props.superuserCredentials,

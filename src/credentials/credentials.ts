@@ -1,6 +1,6 @@
 import { ApiObjectMetadata, Duration } from 'cdk8s';
 import { ExternalSecretProps } from './external-secret';
-import { GeneratedSecretSpec, rotationProblem } from './secret-generator-script';
+import { AlternatingUsersSpec, GeneratedSecretSpec, rotationProblem } from './secret-generator-script';
 import { check, Problem, Rules, Validated } from '../private/validation';
 
 /** Where a role's password comes from. */
@@ -19,6 +19,24 @@ export enum SecretStoreKind {
   CLUSTER_SECRET_STORE = 'ClusterSecretStore',
 }
 
+/** How a rotation of generated credentials replaces the password. */
+export enum RotationStrategy {
+  /**
+   * The role's one password is replaced in place. PostgreSQL has one password per role, so between
+   * PostgreSQL taking the new password and a client reading it, that client's new logins are refused
+   * (measured: 1 or 2 refused attempts of a client reconnecting every 200 ms). Existing sessions are kept.
+   */
+  SINGLE_USER = 'single-user',
+  /**
+   * Two login roles, `<role>_a` and `<role>_b`, members of the declared role (which becomes NOLOGIN and
+   * keeps owning every object: their sessions run `SET role` to it). The Secret holds the pair of the
+   * active login; a rotation gives the inactive login a new password, waits until PostgreSQL accepts it,
+   * and only then switches the Secret's `username` and `password` to it in one guarded write. The
+   * previous pair keeps working until the next rotation, so a client holding either pair logs in.
+   */
+  ALTERNATING_USERS = 'alternating-users',
+}
+
 /** Options of {@link Credentials.generated}. */
 export interface GeneratedCredentialsOptions {
   /**
@@ -35,6 +53,14 @@ export interface GeneratedCredentialsOptions {
    * @default 0
    */
   readonly rotation?: number;
+  /**
+   * How a rotation replaces the password. `RotationStrategy.ALTERNATING_USERS` (declared login roles
+   * only, with `passwordSync`) gives zero refused logins: see the README, "Day 2: passwords". The Secret
+   * then also holds `username-a`/`password-a` and `username-b`/`password-b` (the two logins); apps use
+   * `username` and `password`, which always hold the active pair.
+   * @default RotationStrategy.SINGLE_USER
+   */
+  readonly rotationStrategy?: RotationStrategy;
 }
 
 /** Options of {@link Credentials.fromSecret}. */
@@ -97,7 +123,7 @@ export interface ResolvedCredentials {
 export class Credentials {
   /** Generated in the cluster by the secret generator Job: created when missing, replaced only when `rotation` is raised. */
   public static generated(options: GeneratedCredentialsOptions = {}): Credentials {
-    return new Credentials(CredentialsSource.GENERATED, options.secretName, 'username', 'password', undefined, options.rotation);
+    return new Credentials(CredentialsSource.GENERATED, options.secretName, 'username', 'password', undefined, options.rotation, options.rotationStrategy);
   }
 
   /** An existing Secret (Sealed Secrets, SOPS, ...). */
@@ -119,6 +145,8 @@ export class Credentials {
     private readonly external?: ExternalSecretCredentialsOptions,
     /** Rotation generation of generated credentials (0 = never rotated). */
     public readonly rotation: number = 0,
+    /** How a rotation replaces the password (generated credentials). */
+    public readonly rotationStrategy: RotationStrategy = RotationStrategy.SINGLE_USER,
   ) {}
 
   /** The credentials with the cluster's default Secret name applied. */
@@ -128,6 +156,11 @@ export class Credentials {
       usernameKey: this.usernameKey,
       passwordKey: this.passwordKey,
     };
+  }
+
+  /** Whether a rotation alternates between two login roles (generated credentials only). */
+  public get alternatingUsers(): boolean {
+    return this.source === CredentialsSource.GENERATED && this.rotationStrategy === RotationStrategy.ALTERNATING_USERS;
   }
 
   /**
@@ -149,11 +182,17 @@ export class Credentials {
       ...(external ? check('secretStoreName', external.secretStoreName, Rules.dns1123Subdomain(external.secretStoreName)) : []),
       ...(external ? check('remoteKey', external.remoteKey, external.remoteKey.trim() === '' ? 'must not be empty' : undefined) : []),
       ...check('rotation', this.rotation, rotationProblem(this.rotation)),
-      ...(external?.secretStoreKind !== undefined && !(Object.values(SecretStoreKind) as string[]).includes(external.secretStoreKind)
-        ? check('secretStoreKind', external.secretStoreKind, `must be one of ${Object.values(SecretStoreKind).join(', ')}`) : []),
+      ...check('rotationStrategy', this.rotationStrategy, enumProblem(RotationStrategy, this.rotationStrategy)),
+      ...(external?.secretStoreKind !== undefined ? check('secretStoreKind', external.secretStoreKind, enumProblem(SecretStoreKind, external.secretStoreKind)) : []),
     ];
     const generatedSecret: GeneratedSecretSpec | undefined = this.source === CredentialsSource.GENERATED
-      ? { name: credentials.secretName, username: user, labels: options.secretLabels, ...(this.rotation ? { rotation: this.rotation } : {}) }
+      ? {
+        name: credentials.secretName,
+        username: user,
+        labels: options.secretLabels,
+        ...(this.rotation ? { rotation: this.rotation } : {}),
+        ...(this.alternatingUsers && options.loginCheck ? { alternatingUsers: options.loginCheck } : {}),
+      }
       : undefined;
     const externalSecret: ExternalSecretProps | undefined = external && {
       metadata: { ...options.externalSecretMetadata, name: credentials.secretName },
@@ -173,6 +212,8 @@ export interface CredentialsBindOptions {
   readonly secretLabels?: Record<string, string>;
   /** Metadata of the ExternalSecret (its name is always the Secret's). @default - the name only */
   readonly externalSecretMetadata?: ApiObjectMetadata;
+  /** With alternating users: where the generator checks that PostgreSQL accepts a new login. @default - none */
+  readonly loginCheck?: AlternatingUsersSpec;
 }
 
 /** Internal: a role's credentials and what the bundle adds for them (not exported from src/index.ts). */
@@ -183,6 +224,11 @@ export interface CredentialsBinding {
   readonly generatedSecret?: GeneratedSecretSpec;
   /** External Secrets Operator credentials: the props of the `ExternalSecret` to add. */
   readonly externalSecret?: ExternalSecretProps;
+}
+
+/** The rule of an enum-like option given by an untyped caller (JavaScript, or a string through jsii). */
+function enumProblem(values: Record<string, string>, value: unknown): string | undefined {
+  return (Object.values(values) as unknown[]).includes(value) ? undefined : `must be one of ${Object.values(values).join(', ')}`;
 }
 
 function secretKeyProblem(key: string): string | undefined {

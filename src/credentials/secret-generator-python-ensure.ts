@@ -39,7 +39,7 @@ def rotate_secret(client, item, what, spec, secret):
     raise ApiError("PATCH %s answered 409 and the secret does not record rotation %d" % (item, spec["rotation"]))
 
 
-def ensure_secret(client, namespace, spec):
+def ensure_secret(client, namespace, spec, wait=True):
     """Makes sure the Secret exists (and records the spec's rotation); returns a log line; raises ApiError."""
     name = spec["name"]
     what = "secret %r in namespace %r" % (name, namespace)
@@ -49,6 +49,8 @@ def ensure_secret(client, namespace, spec):
     status, reason, body = client.call("GET", item, what)
     if status == 200:
         existing = json.loads(body.decode("utf-8"))
+        if spec["alternatingUsers"]:
+            return ensure_alternating(client, item, what, spec, existing, wait)
         if recorded_rotation(existing) < spec["rotation"]:
             return rotate_secret(client, item, what, spec, existing)
         return "%s: exists, left untouched" % what
@@ -56,6 +58,15 @@ def ensure_secret(client, namespace, spec):
         raise ApiError("GET %s: %s" % (item, api_message(status, reason, body, ())))
 
     password = new_password()
+    data = {"username": b64(spec["username"]), "password": b64(password)}
+    hidden = (password, b64(password))
+    if spec["alternatingUsers"]:
+        # Both logins get a password; the first is active.
+        logins = alternating_logins(spec)
+        passwords = {logins[0]: password, logins[1]: new_password()}
+        data = alternating_data(spec, logins[0], passwords)
+        hidden = tuple(passwords.values()) + tuple(b64(p) for p in passwords.values())
+        del passwords
     metadata = {"name": name, "namespace": namespace}
     if spec["labels"]:
         metadata["labels"] = spec["labels"]
@@ -69,12 +80,11 @@ def ensure_secret(client, namespace, spec):
         "kind": "Secret",
         "metadata": metadata,
         "type": "Opaque",
-        "data": {"username": b64(spec["username"]), "password": b64(password)},
+        "data": data,
     }
     create = "%s?fieldManager=%s" % (collection, FIELD_MANAGER)
-    hidden = (password, b64(password))
     status, reason, body = client.call("POST", create, what, body=secret, hidden=hidden)
-    del secret, password
+    del secret, password, data
     if status in (200, 201, 202):
         return "%s: created with a new password for role %r" % (what, spec["username"])
     if status != 409:

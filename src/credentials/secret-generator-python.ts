@@ -1,5 +1,6 @@
 // The Python source of the secret generator Job (rendered by SecretGeneratorScript, secret-generator-script.ts).
 import { PYTHON_COMMON_SOURCE } from './python-common';
+import { ALTERNATING_SOURCE } from './secret-generator-python-alternating';
 import { ENSURE_SECRET_SOURCE } from './secret-generator-python-ensure';
 /*
  * The script itself. String.raw keeps Python backslashes as written; the source must contain
@@ -42,9 +43,15 @@ Environment
 -----------
 PGAAS_CREDENTIAL_SPECS              required, JSON list of objects:
                              {"name": "<Secret name>", "username": "<PostgreSQL role>",
-                              "labels": {"k": "v"}, "annotations": {"k": "v"}, "rotation": 1}
-                           "labels", "annotations" and "rotation" (an integer >= 0, default 0) are
-                           optional; no other keys are allowed.
+                              "labels": {"k": "v"}, "annotations": {"k": "v"}, "rotation": 1,
+                              "alternatingUsers": {"host": "<primary Service>", "port": 5432}}
+                           "labels", "annotations", "rotation" (an integer >= 0, default 0) and
+                           "alternatingUsers" are optional; no other keys are allowed. With
+                           "alternatingUsers" the Secret holds the logins <username>_a and
+                           <username>_b and a rotation switches between them (see
+                           ensure_alternating): it logs in to PostgreSQL at that address with psql.
+PGAAS_LOGIN_WAIT_SECONDS   how long a rotation with alternating users waits for PostgreSQL to
+                           accept the new login (default 300).
 PGAAS_SA_DIR               service account directory with "token", "ca.crt" and "namespace"
                            (default /var/run/secrets/kubernetes.io/serviceaccount).
 PGAAS_NAMESPACE            namespace of the Secrets (default: the "namespace" file).
@@ -64,6 +71,7 @@ import secrets
 import socket
 import ssl
 import string
+import subprocess
 import sys
 import time
 from urllib.parse import quote, urlsplit
@@ -75,7 +83,7 @@ FIELD_MANAGER = "cdk8s-pgaas-secret-generator"
 MAX_BACKOFF_SECONDS = 30.0
 # A Secret name is a DNS-1123 subdomain.
 SECRET_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-SPEC_KEYS = {"name", "username", "labels", "annotations", "rotation"}
+SPEC_KEYS = {"name", "username", "labels", "annotations", "rotation", "alternatingUsers"}
 ROTATION_ANNOTATION = "cdk8s-pgaas/rotation"
 LOG_PREFIX = "pgaas-secrets: "
 
@@ -103,7 +111,7 @@ def string_map(value, field, secret_name):
 
 
 def parse_specs(raw):
-    """Validates PGAAS_CREDENTIAL_SPECS and returns a list of dicts with all four keys."""
+    """Validates PGAAS_CREDENTIAL_SPECS and returns a list of dicts with every key."""
     items = json_list("PGAAS_CREDENTIAL_SPECS", raw)
     specs = []
     seen = set()
@@ -133,6 +141,24 @@ def parse_specs(raw):
                 "PGAAS_CREDENTIAL_SPECS[%d].username must be a PostgreSQL role name of 1 to 63 bytes,"
                 " got %r" % (index, username)
             )
+        alternating = item.get("alternatingUsers")
+        if alternating is not None and (
+            not isinstance(alternating, dict)
+            or set(alternating) != {"host", "port"}
+            or not isinstance(alternating["host"], str)
+            or not alternating["host"]
+            or not isinstance(alternating["port"], int)
+            or isinstance(alternating["port"], bool)
+            or not 0 < alternating["port"] < 65536
+        ):
+            raise ConfigError(
+                'PGAAS_CREDENTIAL_SPECS[%d].alternatingUsers must be {"host": "...", "port": 1-65535}' % index
+            )
+        if alternating is not None and len(username.encode("utf-8")) > 61:
+            raise ConfigError(
+                "PGAAS_CREDENTIAL_SPECS[%d].username leaves no room for the logins' _a/_b suffix (at most 61 bytes)"
+                % index
+            )
         rotation = item.get("rotation", 0)
         if not isinstance(rotation, int) or isinstance(rotation, bool) or rotation < 0:
             raise ConfigError(
@@ -145,6 +171,7 @@ def parse_specs(raw):
                 "username": username,
                 "labels": string_map(item.get("labels"), "labels", name),
                 "annotations": string_map(item.get("annotations"), "annotations", name),
+                "alternatingUsers": alternating,
             }
         )
     return specs
@@ -270,7 +297,7 @@ class ApiClient(object):
             time.sleep(wait)
 
 
-${ENSURE_SECRET_SOURCE}def default_api_url():
+${ALTERNATING_SOURCE}${ENSURE_SECRET_SOURCE}def default_api_url():
     host = os.environ.get("KUBERNETES_SERVICE_HOST", "").strip()
     port = os.environ.get("KUBERNETES_SERVICE_PORT", "").strip() or "443"
     if not host:
@@ -303,7 +330,18 @@ def main():
 
     log("ensuring %d secret(s) in namespace %r via %s" % (len(specs), namespace, client.base_url))
     failed = []
+    # Alternating users whose new login PostgreSQL does not accept yet are finished after the others: their
+    # waits for the password sync then overlap instead of adding up.
+    deferred = []
     for spec in specs:
+        try:
+            log(ensure_secret(client, namespace, spec, wait=False))
+        except PendingLogin:
+            deferred.append(spec)
+        except (ApiError, ConfigError) as error:
+            failed.append(spec["name"])
+            log_error("secret %r in namespace %r: %s" % (spec["name"], namespace, error))
+    for spec in deferred:
         try:
             log(ensure_secret(client, namespace, spec))
         except (ApiError, ConfigError) as error:

@@ -3,6 +3,17 @@ import { MAX_IDENTIFIER_BYTES } from '../database/identifiers';
 import { check, Problem, Rules } from '../private/validation';
 
 /**
+ * Where the secret generator checks, during a rotation with alternating users, that PostgreSQL accepts
+ * the inactive login's new password before it switches the Secret to that login.
+ */
+export interface AlternatingUsersSpec {
+  /** Host of the primary (the cluster's primary Service; the Job runs in its namespace). */
+  readonly host: string;
+  /** PostgreSQL port. */
+  readonly port: number;
+}
+
+/**
  * One credential Secret that the secret generator Job makes sure exists.
  *
  * The Job never regenerates by accident: an existing Secret is left exactly as it is unless `rotation`
@@ -23,6 +34,14 @@ export interface GeneratedSecretSpec {
    * @default 0 (never rotated)
    */
   readonly rotation?: number;
+  /**
+   * Alternating users: the Secret holds the pairs of the logins `<username>_a` and `<username>_b`
+   * (`username-a`, `password-a`, `username-b`, `password-b`) and, under `username` and `password`, the
+   * active one. A rotation writes a new password for the inactive login, waits until PostgreSQL (at
+   * this address) accepts it, then switches `username` and `password` to it.
+   * @default - one login role, whose password a rotation replaces in place
+   */
+  readonly alternatingUsers?: AlternatingUsersSpec;
 }
 
 /**
@@ -54,6 +73,10 @@ export class SecretGeneratorScript {
   public static readonly USERNAME_KEY: string = 'username';
   /** Key of the password in a generated Secret. */
   public static readonly PASSWORD_KEY: string = 'password';
+  /** Annotation of a Secret with alternating users whose inactive login has a new password not yet switched to. */
+  public static readonly PENDING_ROTATION_ANNOTATION: string = 'cdk8s-pgaas/rotation-pending';
+  /** Optional: seconds a rotation with alternating users waits for PostgreSQL to accept the new login (default 300). */
+  public static readonly ENV_LOGIN_WAIT_SECONDS: string = 'PGAAS_LOGIN_WAIT_SECONDS';
   /** Annotation of a generated Secret recording the rotation its password belongs to. */
   public static readonly ROTATION_ANNOTATION: string = 'cdk8s-pgaas/rotation';
   /** Length of a generated password; its characters are [A-Za-z0-9]. */
@@ -79,6 +102,7 @@ export class SecretGeneratorScript {
       ...(spec.annotations && Object.keys(spec.annotations).length > 0 ? { annotations: { ...spec.annotations } } : {}),
       // Rotation 0 is the default: leaving it out keeps the Job (and its hash) of clusters that never rotate.
       ...(spec.rotation ? { rotation: spec.rotation } : {}),
+      ...(spec.alternatingUsers ? { alternatingUsers: { host: spec.alternatingUsers.host, port: spec.alternatingUsers.port } } : {}),
     })));
   }
 
@@ -95,10 +119,13 @@ export function generatedSecretsProblems(secrets: GeneratedSecretSpec[]): Proble
   const seen = new Set<string>();
   secrets.forEach((spec, i) => {
     const bytes = Buffer.byteLength(spec.username, 'utf8');
+    // Alternating users append "_a"/"_b" to the role name.
+    const maxBytes = spec.alternatingUsers ? MAX_IDENTIFIER_BYTES - 2 : MAX_IDENTIFIER_BYTES;
     problems.push(
       ...check(`secrets[${i}].name`, spec.name, secretNameProblem(spec.name) ?? (seen.has(spec.name) ? 'is listed twice' : undefined)),
-      ...check(`secrets[${i}].username`, spec.username, bytes === 0 || bytes > MAX_IDENTIFIER_BYTES || spec.username.includes('\u0000')
-        ? `must be a PostgreSQL role name of 1 to ${MAX_IDENTIFIER_BYTES} bytes` : undefined),
+      ...check(`secrets[${i}].username`, spec.username, bytes === 0 || bytes > maxBytes || spec.username.includes('\u0000')
+        ? `must be a PostgreSQL role name of 1 to ${maxBytes} bytes${spec.alternatingUsers ? ' (with alternating users, its logins add "_a" and "_b")' : ''}` : undefined),
+      ...(spec.alternatingUsers ? check(`secrets[${i}].alternatingUsers`, spec.alternatingUsers, alternatingUsersProblem(spec.alternatingUsers)) : []),
       ...(spec.rotation === undefined ? [] : check(`secrets[${i}].rotation`, spec.rotation, rotationProblem(spec.rotation))),
     );
     seen.add(spec.name);
@@ -116,4 +143,10 @@ function secretNameProblem(name: string): string | undefined {
 export function rotationProblem(rotation: number): string | undefined {
   return Number.isSafeInteger(rotation) && rotation >= 0 ? undefined
     : 'must be a whole number >= 0 (raise it by one to rotate the password)';
+}
+
+/** The script's rule for alternating users' login check: a host and a TCP port. */
+function alternatingUsersProblem(at: AlternatingUsersSpec): string | undefined {
+  return typeof at.host === 'string' && at.host !== '' && Number.isInteger(at.port) && at.port >= 1 && at.port <= 65535 ? undefined
+    : 'must be {host, port}: a non-empty host and a port from 1 to 65535';
 }

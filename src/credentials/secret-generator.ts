@@ -193,9 +193,12 @@ export class SecretGenerator extends Construct {
     return this.secrets.map((s) => s.name).sort();
   }
 
-  /** Names of the Secrets declared with a rotation above 0 (the only ones the Job may patch), sorted. */
+  /**
+   * Names of the Secrets declared with a rotation above 0 or with alternating users (converted from a single-user
+   * Secret in place): the only ones the Job may patch, sorted.
+   */
   public get rotatedSecretNames(): string[] {
-    return this.secrets.filter((s) => (s.rotation ?? 0) > 0).map((s) => s.name).sort();
+    return this.secrets.filter((s) => (s.rotation ?? 0) > 0 || s.alternatingUsers !== undefined).map((s) => s.name).sort();
   }
 
   /** Name of the Job: the base name and a hash of everything the Job does. */

@@ -1,3 +1,4 @@
+import { loginActsAs } from './alternating-logins';
 import { absentRoleChecks, convergeMemberships, disableAbsentRole, dropAbsentRole, releaseAbsentRole, trackingTables, trackRoles } from './declarative-sql';
 import { gexec, ident, isValidIdentifier, literal, POOLER_SCHEMA, psqlConninfoArg, roleOid } from './identifiers';
 import { AbsentRole, PreparedRoles, resolveAbsentRoles, ResolvedDatabase, resolveDatabase, ResolvedRole, resolveRoles } from './model';
@@ -356,6 +357,7 @@ export class BootstrapSql {
       ...roles.map(convergeValidUntil),
       ...roles.filter((r) => r.login).map((r) => initialPassword(r.name)),
       ...roles.flatMap((r) => r.memberOf.map((g) => grantMembership(g, r.name))),
+      ...roles.flatMap((r) => r.actsAs !== undefined ? [loginActsAs(r.name, r.actsAs)] : []),
       ...trackRoles(roles),
       ...convergeMemberships(roles),
       '-- databases',

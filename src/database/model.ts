@@ -1,4 +1,5 @@
 // Internal: the spec with every default applied and every generated role made explicit.
+import { alternatingLoginNames } from './alternating-logins';
 import { DatabaseBootstrapSpec, DatabaseProps, RoleProps } from './roles';
 
 export interface ResolvedRole {
@@ -17,6 +18,8 @@ export interface ResolvedRole {
   /** Property path that declared (or generated) the role, for error messages. */
   readonly source: string;
   readonly generated: boolean;
+  /** A login of alternating users: its sessions act as this role (ALTER ROLE ... SET role). */
+  readonly actsAs?: string;
 }
 
 /** A role declared absent: dropped by the bootstrap. */
@@ -119,9 +122,21 @@ function rolesOfPreparedDatabase(db: DatabaseProps, index: number): ResolvedRole
   return roles;
 }
 
+/**
+ * A declared role with alternating users: NOLOGIN (it owns objects and holds privileges, no password of
+ * its own that nobody rotates), then its two logins, members that act as it, each with its connection limit.
+ */
+function withAlternatingLogins(role: ResolvedRole): ResolvedRole[] {
+  return [{ ...role, login: false }, ...alternatingLoginNames(role.name).map((login) => ({
+    ...generatedRole(login, true, [role.name], role.source), connectionLimit: role.connectionLimit, validUntil: role.validUntil, actsAs: role.name,
+  }))];
+}
+
 /** Every role the bootstrap keeps present, declared ones first, in a stable order. */
 export function resolveRoles(spec: DatabaseBootstrapSpec): ResolvedRole[] {
-  const roles = (spec.roles ?? []).flatMap((role, i) => role.absent ? [] : [declaredRole(role, i)]);
+  const alternating = new Set(spec.alternatingLogins ?? []);
+  const roles = (spec.roles ?? []).flatMap((role, i) => role.absent ? []
+    : alternating.has(role.name) && role.login !== false ? withAlternatingLogins(declaredRole(role, i)) : [declaredRole(role, i)]);
   (spec.databases ?? []).forEach((db, i) => {
     if (db.prepared) roles.push(...rolesOfPreparedDatabase(db, i));
   });

@@ -195,6 +195,15 @@ export interface DatabaseBootstrapSpec {
    * @default - no pooler role
    */
   readonly poolerRole?: string;
+
+  /**
+   * Declared login roles whose password rotates with alternating users (`RotationStrategy.ALTERNATING_USERS`).
+   * Each becomes NOLOGIN and keeps owning its objects; two login roles `<role>_a` and `<role>_b` are
+   * created as its members, with `ALTER ROLE ... SET role = '<role>'` so that what they create is owned by
+   * the declared role. Each login gets its password like any login role (`passwordEnvName`).
+   * @default []
+   */
+  readonly alternatingLogins?: string[];
 }
 
 /**

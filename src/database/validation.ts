@@ -1,4 +1,5 @@
 // Internal: synth-time checks of a DatabaseBootstrapSpec; BootstrapSql.problems is the public entry.
+import { alternatingLoginProblems } from './alternating-logins';
 import { identifierProblem, RESERVED_DATABASES, RESERVED_ROLES, RESERVED_SCHEMAS } from './identifiers';
 import { preparedRoles, resolveAbsentRoles, ResolvedRole, resolveRoles } from './model';
 import { absentReferenceProblem, roleStateProblems } from './role-state-validation';
@@ -202,6 +203,7 @@ export function validateSpec(spec: DatabaseBootstrapSpec): Problem[] {
     ...duplicateRoles([...roles, ...absentRoles.map((r) => ({ name: r.name, source: `${r.source}.name`, generated: false }))]),
     ...dbs.flatMap((db, i) => databaseProblems(db, i, declared, preparedOwners, absent)),
     ...duplicateDatabases(dbs),
+    ...alternatingLoginProblems(spec),
   ];
   // A cycle through invalid names would only repeat those problems.
   return problems.length === 0 ? membershipCycles(roles) : problems;

@@ -265,7 +265,7 @@ describe('script source', () => {
     expect(source).toContain('"\\x00"');
     expect(source).toContain('(\\.[a-z0-9]');
     const imports = [...source.matchAll(/^(?:import (\S+)|from (\S+) import)/gm)].map((m) => (m[1] ?? m[2]).split('.')[0]);
-    expect(new Set(imports)).toEqual(new Set(['base64', 'http', 'json', 'os', 're', 'secrets', 'socket', 'ssl', 'string', 'sys', 'time', 'urllib']));
+    expect(new Set(imports)).toEqual(new Set(['base64', 'http', 'json', 'os', 're', 'secrets', 'socket', 'ssl', 'string', 'subprocess', 'sys', 'time', 'urllib']));
   });
 });
 

@@ -3,8 +3,8 @@ import * as kplus from 'cdk8s-plus-27';
 import * as fc from 'fast-check';
 import {
   BackupSchedule, BackupStorage, BackupTarget, Certificate, ClusterBootstrap, Credentials, DatabaseBootstrap, DatabaseNamespace,
-  DatabaseNetworkPolicy, ExternalSecret, NetworkPeer, PatroniRbac, PostgresCluster, PostgresClusterProps, SecretGenerator, ServerTls,
-  StorageCredentials,
+  DatabaseNetworkPolicy, ExternalSecret, NetworkPeer, PatroniRbac, PostgresCluster, PostgresClusterProps, RotationStrategy, SecretGenerator,
+  ServerTls, StorageCredentials,
 } from '../../../src';
 import { postgresSettings } from '../../../src/postgres/catalog';
 import { validateTree } from '../../../src/private/tree-report';
@@ -113,6 +113,11 @@ const CASES: Case[] = [
   ['props', 'a Secret key ".."', cluster(() => ({ superuserCredentials: Credentials.fromSecret('pg', { passwordKey: '..' }) }))],
   ['props', 'a Secret name with capitals', cluster(() => ({ superuserCredentials: Credentials.fromSecret('PG-Secret') }))],
   ['props', 'an unknown ExternalSecret store kind', cluster(() => ({ superuserCredentials: Credentials.fromExternalSecret({ secretStoreName: 'vault', secretStoreKind: 'VaultStore', remoteKey: 'pg' } as any) }))],
+  ['props', 'an unknown rotation strategy', cluster(() => ({ roles: [{ name: 'app' }], roleCredentials: { app: Credentials.generated({ rotationStrategy: 'alternating' } as any) } }))],
+  ['props', 'alternating users for the superuser', cluster(() => ({ superuserCredentials: Credentials.generated({ rotationStrategy: RotationStrategy.ALTERNATING_USERS }) }))],
+  ['props', 'alternating users for a role of 62 bytes', cluster(() => ({ roles: [{ name: 'r'.repeat(62) }], roleCredentials: { ['r'.repeat(62)]: Credentials.generated({ rotationStrategy: RotationStrategy.ALTERNATING_USERS }) } }))],
+  ['props', 'alternating users whose login collides with a declared role', cluster(() => ({ roles: [{ name: 'app' }, { name: 'app_a' }], roleCredentials: { app: Credentials.generated({ rotationStrategy: RotationStrategy.ALTERNATING_USERS }) } }))],
+  ['props', 'alternating users for a NOLOGIN role', cluster(() => ({ roles: [{ name: 'app', login: false }], roleCredentials: { app: Credentials.generated({ rotationStrategy: RotationStrategy.ALTERNATING_USERS }) } }))],
   ['props', 'an ExternalSecret store name with a space', cluster(() => ({ superuserCredentials: Credentials.fromExternalSecret({ secretStoreName: 'Vault Store', remoteKey: 'pg' }) }))],
   ['props', 'an ipBlock except outside its CIDR', policy({ allowFrom: [NetworkPeer.ipBlock('10.0.0.0/16', ['10.1.0.0/24'])] })],
   ['props', 'an ipBlock except wider than its CIDR', policy({ allowFrom: [NetworkPeer.ipBlock('10.0.0.0/16', ['10.0.0.0/8'])] })],
