@@ -7,6 +7,7 @@ import { exemptionAnnotations, spiloJobExemptions } from '../audit/exemptions';
 import { GitOpsOrdering, orderingAnnotations } from '../credentials/secret-generator';
 import { contentHash, hashedName } from '../private/hash';
 import { RESTRICTED_CONTAINER, restrictedJobPod, SMALL_JOB_RESOURCES } from '../private/job-pod';
+import { orderAfter } from '../private/ordering';
 import { PropSchema, PropType, requirePropTypes } from '../private/runtime-types';
 import { reportErrors } from '../private/tree-report';
 import { ValidationErrors } from '../private/validation';
@@ -139,7 +140,7 @@ export class DatabaseBootstrap extends Construct {
         },
       },
     });
-    this.job.addDependency(this.configMap);
+    orderAfter(this.job, this.configMap);
   }
 
   public get apiObjects(): ApiObject[] {

@@ -11,6 +11,7 @@ interface Entry {
 
 const ENTRIES = new WeakMap<IConstruct, Entry[]>();
 const EXTRA_CHECKS = new WeakMap<IConstruct, Array<() => string[]>>();
+const PREPARATIONS = new WeakMap<IConstruct, Array<() => void>>();
 
 /** One construct's part of the report. */
 export interface ReportSection {
@@ -56,6 +57,7 @@ function ensureTreeValidation(root: IConstruct): Entry[] {
     ENTRIES.set(root, entries);
     root.node.addValidation({
       validate: () => {
+        for (const prepare of PREPARATIONS.get(root) ?? []) prepare();
         validateTree(root);
         return [];
       },
@@ -89,6 +91,19 @@ export function addTreeCheck(scope: IConstruct, check: () => string[]): void {
   const checks = EXTRA_CHECKS.get(root) ?? [];
   checks.push(check);
   EXTRA_CHECKS.set(root, checks);
+}
+
+/**
+ * Runs `prepare` at every validation of the tree (before cdk8s orders or renders anything, on every synth path),
+ * with the library's one validation of the app: cdk8s validates the whole app once per chart, so `prepare` must
+ * return at once when it has nothing (new) to do.
+ */
+export function addSynthPreparation(scope: IConstruct, prepare: () => void): void {
+  const root = scope.node.root;
+  ensureTreeValidation(root);
+  const preparations = PREPARATIONS.get(root) ?? [];
+  preparations.push(prepare);
+  PREPARATIONS.set(root, preparations);
 }
 
 /** The tree's report so far (undefined when there is no problem). */

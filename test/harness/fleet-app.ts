@@ -17,6 +17,12 @@ export function buildFleetApp(clusters: number, props: AppProps = {}, app: App =
 
 export function fleetChart(app: App, index: number): Chart {
   const chart = new Chart(app, `team-${index}`, { namespace: `team-${index}` });
+  fleetCluster(chart, index);
+  return chart;
+}
+
+/** One cluster of the fleet and its verified BackupSchedule, in `chart`. */
+export function fleetCluster(chart: Chart, index: number): PostgresCluster {
   const cluster = new PostgresCluster(chart, 'db', {
     name: `orders-${index}`,
     instances: 3,
@@ -56,7 +62,7 @@ export function fleetChart(app: App, index: number): Chart {
     retention: 7,
     verify: true,
   });
-  return chart;
+  return cluster;
 }
 
 /** The same objects as plain cdk8s ApiObjects, one Chart per captured chart (the raw baseline). */
