@@ -4,11 +4,13 @@
  *   library <clusters>          build the fleet app and App.synthYaml()
  *   fleet <clusters>            build the fleet app and synthesize it with the library's linear path
  *   raw <file>                  build the captured objects as plain ApiObjects and App.synthYaml()
+ *   raw-tree <file>             the same, each object under plain Constructs on the library's construct path
+ *                               (what the library's grouping constructs alone cost cdk8s)
  * Prints one JSON line: milliseconds (wall and CPU), retained heap after a full GC, peak RSS and a hash of the YAML.
  */
 import { createHash } from 'crypto';
 import * as fs from 'fs';
-import { App } from 'cdk8s';
+import { ApiObject, App } from 'cdk8s';
 import { LinearSynth } from '../src';
 import { chartsToJson } from '../src/synth/linear-synth';
 import { buildFleetApp, buildRawApp } from '../test/harness/fleet-app';
@@ -42,10 +44,18 @@ if (mode === 'capture') {
 } else if (mode === 'raw') {
   const charts = JSON.parse(fs.readFileSync(arg, 'utf8'));
   measure(() => buildRawApp(charts).synthYaml());
+} else if (mode === 'raw-tree') {
+  const charts = JSON.parse(fs.readFileSync(arg, 'utf8'));
+  measure(() => buildRawApp(charts, {}, true).synthYaml());
 } else {
   throw new Error(`unknown mode ${mode}`);
 }
 
-function fleetCharts(app: App): Array<{ id: string; objects: any[] }> {
-  return chartsToJson(app).map(({ chart, objects }) => ({ id: chart.node.id, objects }));
+function fleetCharts(app: App): Array<{ id: string; objects: any[]; paths: string[] }> {
+  return chartsToJson(app).map(({ chart, objects }) => {
+    // Each object's construct path below its chart, found by kind and name.
+    const paths = new Map(chart.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject)
+      .map((o) => [`${o.kind}/${o.toJson().metadata.name}`, o.node.path.slice(chart.node.path.length + 1)]));
+    return { id: chart.node.id, objects, paths: objects.map((o) => paths.get(`${o.kind}/${o.metadata.name}`)!) };
+  });
 }

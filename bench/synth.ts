@@ -8,6 +8,8 @@
  * GC; all three YAML texts must be identical (their hashes are compared).
  *
  *   npx projen bench:synth            SYNTH_BENCH_SIZES=100,300,1000 (default), SYNTH_BENCH_RUNS=1
+ *   SYNTH_BENCH_TREE=1                also raw ApiObjects under plain Constructs on the library's construct paths
+ *                                     (what the library's grouping constructs alone cost cdk8s's per-chart walks)
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -16,6 +18,7 @@ import * as path from 'path';
 
 const sizes = (process.env.SYNTH_BENCH_SIZES ?? '100,300,1000').split(',').map(Number);
 const runs = Number(process.env.SYNTH_BENCH_RUNS ?? '1');
+const tree = process.env.SYNTH_BENCH_TREE === '1';
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgaas-synth-bench-'));
 
 interface Sample { readonly ms: number; readonly cpuMs: number; readonly heapMb: number; readonly sha256: string; readonly bytes: number }
@@ -40,11 +43,12 @@ try {
   for (const clusters of sizes) {
     const captured = path.join(dir, `fleet-${clusters}.json`);
     worker('capture', String(clusters), captured);
-    const samples: Record<'library' | 'raw' | 'fleet', Sample[]> = { library: [], raw: [], fleet: [] };
+    const samples: Record<'library' | 'raw' | 'fleet' | 'rawTree', Sample[]> = { library: [], raw: [], fleet: [], rawTree: [] };
     for (let run = 0; run < runs; run++) {
       samples.library.push(worker('library', String(clusters)));
       samples.raw.push(worker('raw', captured));
       samples.fleet.push(worker('fleet', String(clusters)));
+      if (tree) samples.rawTree.push(worker('raw-tree', captured));
     }
     const hashes = new Set(Object.values(samples).flat().map((s) => s.sha256));
     if (hashes.size !== 1) throw new Error(`the three syntheses differ at ${clusters} clusters: ${[...hashes].join(', ')}`);
@@ -58,6 +62,7 @@ try {
       + `| ${time('fleet')} | ${ratio('fleet')} | ${h('library')} / ${h('raw')} / ${h('fleet')} MiB (${(h('library') / h('raw')).toFixed(2)}) |`;
     rows.push(row);
     console.log(row);
+    if (tree) console.log(`  raw ApiObjects on the library's construct tree: ${time('rawTree')}, ${ratio('rawTree')} of raw`);
   }
 } finally {
   fs.rmSync(dir, { recursive: true, force: true });

@@ -29,7 +29,7 @@ interface Requirement {
 
 interface RootState {
   readonly requirements: Requirement[];
-  /** Requirements were added since the last check (a synth after more constructs were added checks again). */
+  /** The app must be checked (again) at the next validation. */
   dirty: boolean;
 }
 
@@ -69,12 +69,13 @@ function stateOf(construct: IConstruct): RootState {
     state = created;
     STATES.set(root, created);
     // The library's validation of the app runs before cdk8s orders anything, on every synth path (App.synth,
-    // synthYaml, chart.toJson, LinearSynth), once per chart: the walk over the app happens only when requirements
-    // were added since the last one (an edge a user adds between two syntheses of an unchanged app is not seen).
+    // synthYaml, chart.toJson, LinearSynth), once per chart: the walk over the app happens once per synthesis, as
+    // the app-wide collision check does (again after the current synchronous run ends, or requirements are added).
     addSynthPreparation(root, () => {
       if (created.dirty) {
         addEdgesWhereMoved(created.requirements);
         created.dirty = false;
+        queueMicrotask(() => created.dirty = true);
       }
     });
   }

@@ -91,6 +91,19 @@ describe('objects moved out of tree order get their edges back', () => {
     expect(position(objects, 'ServiceAccount/db-patroni')).toBeLessThan(position(objects, 'StatefulSet/db'));
   });
 
+  test('an edge added after a synthesis is seen at the next one', async () => {
+    const app = new App();
+    const chart = new Chart(app, 'c', { namespace: 'n' });
+    const early = new ApiObject(chart, 'user', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'user' } });
+    const db = clusterIn(chart);
+    expect(position(output(app), 'StatefulSet/db')).toBeGreaterThan(position(output(app), 'ConfigMap/user'));
+    await new Promise((resolve) => setImmediate(resolve));
+    early.node.addDependency(db.statefulSet);
+    const objects = output(app);
+    expect(position(objects, 'StatefulSet/db')).toBeLessThan(position(objects, 'ConfigMap/user'));
+    expect(orderViolations(objects)).toEqual([]);
+  });
+
   test('an app created first that depends on the whole cluster gets all of it first, in order', () => {
     const app = new App();
     const chart = new Chart(app, 'c', { namespace: 'n' });
