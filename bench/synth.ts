@@ -8,6 +8,8 @@
  * GC; all three YAML texts must be identical (their hashes are compared).
  *
  *   npx projen bench:synth            SYNTH_BENCH_SIZES=100,300,1000 (default), SYNTH_BENCH_RUNS=1
+ *   SYNTH_BENCH_TREE=1                also raw ApiObjects under plain Constructs on the library's construct paths
+ *                                     (what the library's grouping constructs alone cost cdk8s's per-chart walks)
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -16,9 +18,10 @@ import * as path from 'path';
 
 const sizes = (process.env.SYNTH_BENCH_SIZES ?? '100,300,1000').split(',').map(Number);
 const runs = Number(process.env.SYNTH_BENCH_RUNS ?? '1');
+const tree = process.env.SYNTH_BENCH_TREE === '1';
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgaas-synth-bench-'));
 
-interface Sample { readonly ms: number; readonly heapMb: number; readonly sha256: string; readonly bytes: number }
+interface Sample { readonly ms: number; readonly cpuMs: number; readonly heapMb: number; readonly sha256: string; readonly bytes: number }
 
 function worker(...args: string[]): Sample {
   const result = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=8192', '-r', 'ts-node/register/transpile-only', path.join(__dirname, 'synth-worker.ts'), ...args], {
@@ -34,31 +37,37 @@ function worker(...args: string[]): Sample {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const seconds = (ms: number) => (ms / 1000).toFixed(1);
 
-console.log(`synth benchmark: ${os.cpus().length} CPUs, node ${process.version}, ${runs} run(s) per size`);
+console.log(`synth benchmark: ${os.cpus().length} CPUs, node ${process.version}, ${runs} run(s) per size, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 const rows: string[] = [];
 try {
   for (const clusters of sizes) {
     const captured = path.join(dir, `fleet-${clusters}.json`);
     worker('capture', String(clusters), captured);
-    const samples: Record<'library' | 'raw' | 'fleet', Sample[]> = { library: [], raw: [], fleet: [] };
+    const samples: Record<'library' | 'raw' | 'fleet' | 'rawTree', Sample[]> = { library: [], raw: [], fleet: [], rawTree: [] };
     for (let run = 0; run < runs; run++) {
       samples.library.push(worker('library', String(clusters)));
       samples.raw.push(worker('raw', captured));
       samples.fleet.push(worker('fleet', String(clusters)));
+      if (tree) samples.rawTree.push(worker('raw-tree', captured));
     }
     const hashes = new Set(Object.values(samples).flat().map((s) => s.sha256));
     if (hashes.size !== 1) throw new Error(`the three syntheses differ at ${clusters} clusters: ${[...hashes].join(', ')}`);
     const objects = JSON.parse(fs.readFileSync(captured, 'utf8')).reduce((n: number, c: { objects: unknown[] }) => n + c.objects.length, 0);
     const t = (k: keyof typeof samples) => median(samples[k].map((s) => s.ms));
+    const c = (k: keyof typeof samples) => median(samples[k].map((s) => s.cpuMs));
     const h = (k: keyof typeof samples) => median(samples[k].map((s) => s.heapMb));
-    const row = `| ${clusters} | ${objects.toLocaleString('en')} | ${seconds(t('library'))} s | ${seconds(t('raw'))} s | ${(t('library') / t('raw')).toFixed(2)} `
-      + `| ${seconds(t('fleet'))} s | ${(t('fleet') / t('raw')).toFixed(2)} | ${h('library')} / ${h('raw')} / ${h('fleet')} MiB |`;
+    const time = (k: keyof typeof samples) => `${seconds(t(k))} s (CPU ${seconds(c(k))} s)`;
+    const ratio = (k: keyof typeof samples) => `${(t(k) / t('raw')).toFixed(2)} (CPU ${(c(k) / c('raw')).toFixed(2)})`;
+    const row = `| ${clusters} | ${objects.toLocaleString('en')} | ${time('library')} | ${time('raw')} | ${ratio('library')} `
+      + `| ${time('fleet')} | ${ratio('fleet')} | ${h('library')} / ${h('raw')} / ${h('fleet')} MiB (${(h('library') / h('raw')).toFixed(2)}) |`;
     rows.push(row);
     console.log(row);
+    if (tree) console.log(`  raw ApiObjects on the library's construct tree: ${time('rawTree')}, ${ratio('rawTree')} of raw`);
   }
 } finally {
   fs.rmSync(dir, { recursive: true, force: true });
 }
-console.log('\n| clusters | objects | library (App) | raw ApiObjects (App) | ratio | library (FleetApp) | FleetApp / raw | heap after GC: library / raw / FleetApp |');
+console.log(`\nload average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.log('\n| clusters | objects | library (App) | raw ApiObjects (App) | library / raw | library (FleetApp) | FleetApp / raw | heap after GC: library / raw / FleetApp (library / raw) |');
 console.log('|---|---|---|---|---|---|---|---|');
 for (const row of rows) console.log(row);

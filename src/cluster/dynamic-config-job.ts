@@ -1,5 +1,5 @@
 import { k8s } from 'cdk8s-plus-27';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { dynamicConfigMapName, dynamicConfiguration, MANAGED_KEYS, restartParameters } from './dynamic-config';
 import { DYNAMIC_CONFIG_PY } from './dynamic-config-script';
 import { PatroniRestApi, PatroniRestApiCredentials } from './patroni-rest-api';
@@ -9,6 +9,7 @@ import { ClusterBootstrapKind, StandbyClusterProps } from '../backup/cluster-boo
 import { GitOpsOrdering, orderingAnnotations } from '../credentials/secret-generator';
 import { contentHash, hashedName } from '../private/hash';
 import { spiloJobProps } from '../private/job-pod';
+import { orderAfter } from '../private/ordering';
 
 /** Keys of the dynamic configuration ConfigMap. */
 export const DYNAMIC_CONFIG_KEYS = {
@@ -93,18 +94,21 @@ export class DynamicConfigJob extends Construct {
       backoffLimit: 3,
       activeDeadlineSeconds: 1800,
     }));
-    this.job.addDependency(this.configMap);
+    orderAfter(this.job, this.configMap);
   }
 }
 
 /**
  * The cluster's dynamic configuration ConfigMap and Job. `labels` put the Job's pods in a NetworkPolicy group
- * of their own, which the members admit on the REST API port only (`admitDayTwoJobs`).
+ * of their own, which the members admit on the REST API port only (`admitDayTwoJobs`). The Job comes
+ * after `after` (what the members need: their Services, the Secrets it reads).
  */
-export function clusterDynamicConfig(scope: Construct, cluster: ResolvedCluster, labels: Record<string, string>): DynamicConfigJob {
+export function clusterDynamicConfig(
+  scope: Construct, cluster: ResolvedCluster, labels: Record<string, string>, after: readonly IConstruct[] = [],
+): DynamicConfigJob {
   const namespace = cluster.namespace;
   const headless = cluster.names.headlessService;
-  return new DynamicConfigJob(scope, 'DynamicConfig', {
+  const dynamicConfig = new DynamicConfigJob(scope, 'DynamicConfig', {
     configMapName: dynamicConfigMapName(cluster.name),
     jobName: `${cluster.name}-config`,
     configuration: dynamicConfiguration(cluster.patroni, cluster.parameters, clusterStandby(cluster)),
@@ -120,6 +124,8 @@ export function clusterDynamicConfig(scope: Construct, cluster: ResolvedCluster,
     networkIsolated: cluster.networkPolicy !== undefined,
     ordering: cluster.ordering,
   });
+  orderAfter(dynamicConfig.job, ...after);
+  return dynamicConfig;
 }
 
 /** The standby source of a standby cluster (removing it promotes the cluster). */

@@ -2,6 +2,7 @@ import { ApiObject, Chart, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { registerOwned } from '../private/app-collisions';
+import { orderAfter } from '../private/ordering';
 import { PropSchema, requirePropTypes } from '../private/runtime-types';
 import { reportErrors } from '../private/tree-report';
 import { Rules, ValidationErrors, validateAnnotationKeys, validateLabels } from '../private/validation';
@@ -85,6 +86,7 @@ export class PatroniRbac extends Construct {
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: props.name },
       subjects: [{ kind: 'ServiceAccount', name: props.name, namespace }],
     });
+    orderAfter(this.roleBinding, this.serviceAccount, this.role);
   }
 
   /** Registers a Patroni scope (cluster name): the Role then allows changing that cluster's ConfigMaps. */

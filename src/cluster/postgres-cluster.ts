@@ -1,7 +1,7 @@
 import { ApiObject, ApiObjectMetadata, Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { ConnectionEnvOptions, IPostgresCluster, PostgresClusterAttributes } from './cluster-ref';
 import { admitDayTwoJobs, clusterDynamicConfig, clusterMonitoringProps, createMajorUpgrade, createPasswordSync, namespaceOf, VolumeExpansion } from './cluster-wiring';
 import { clusterConnectionEnv, connectToCluster } from './connection-env';
@@ -28,6 +28,7 @@ import { registerOwned } from '../private/app-collisions';
 import { disruptionBudget } from '../private/disruption-budget';
 import { plusEnv } from '../private/libpq-env';
 import { NETWORK_GROUP_LABEL, NetworkGroup } from '../private/names';
+import { orderAfter } from '../private/ordering';
 import { reportAtSynth, reportResolved } from '../private/tree-report';
 import { problem, ValidationErrors } from '../private/validation';
 import { SpiloTls } from '../tls/server-tls';
@@ -178,15 +179,11 @@ export class PostgresCluster extends Construct implements IPostgresCluster, kplu
     this.primaryService = this.roleService('PrimaryService', metadata(cluster.names.primaryService, { [SpiloLabels.ROLE]: SpiloLabels.LEADER_VALUE }), SpiloLabels.LEADER_VALUE);
     this.replicaService = this.roleService('ReplicaService', metadata(cluster.names.replicaService, { [SpiloLabels.ROLE]: SpiloLabels.REPLICA_VALUE }), SpiloLabels.REPLICA_VALUE);
 
-    const podLabels = { ...props.podLabels, ...objectLabels, [NETWORK_GROUP_LABEL]: cluster.names.networkGroup('database') };
-    this.statefulSet = new SpiloStatefulSet(this, 'Resource', {
-      metadata: { ...metadata(cluster.names.statefulSet), annotations: exemptionAnnotations(statefulSetExemptions(cluster), props.annotations) },
-      spec: spiloStatefulSetSpec(cluster, this.rbac.serviceAccountName, podLabels),
-    });
-    this.statefulSet.addDependency(...this.rbac.apiObjects, this.headlessService);
+    // What the members need is created first, so it precedes the StatefulSet without an edge (private/ordering.ts).
+    const needs: IConstruct[] = [...this.rbac.apiObjects, this.headlessService];
     if (cluster.monitoring) {
       const monitoring = new ClusterMonitoring(this, 'Monitoring', clusterMonitoringProps(cluster, cluster.monitoring, objectLabels, this.selectorLabels));
-      this.statefulSet.addDependency(monitoring.queries);
+      needs.push(monitoring.queries);
       this.podMonitor = monitoring.podMonitor?.apiObject;
       this.prometheusRule = monitoring.prometheusRule?.apiObject;
     }
@@ -198,23 +195,27 @@ export class PostgresCluster extends Construct implements IPostgresCluster, kplu
         clusterDomain: props.clusterDomain,
       });
       const certificate = SpiloTls.certificate(this, 'Certificate', props.tls, cluster.name, dnsNames, objectLabels);
-      if (certificate) this.statefulSet.addDependency(certificate);
+      if (certificate) needs.push(certificate);
     }
-
-    this.statefulSet.addDependency(clusterDynamicConfig(this, cluster, this.jobLabels('dynamic-config', 'config')).configMap);
-    this.secretGenerator = this.provisionCredentials(cluster, metadata);
+    this.secretGenerator = this.provisionCredentials(cluster, metadata, needs); // first: the next Job reads its Patroni API Secret
+    needs.push(clusterDynamicConfig(this, cluster, this.jobLabels('dynamic-config', 'config'), needs).configMap);
+    const podLabels = { ...props.podLabels, ...objectLabels, [NETWORK_GROUP_LABEL]: cluster.names.networkGroup('database') };
+    this.statefulSet = new SpiloStatefulSet(this, 'Resource', {
+      metadata: { ...metadata(cluster.names.statefulSet), annotations: exemptionAnnotations(statefulSetExemptions(cluster), props.annotations) },
+      spec: spiloStatefulSetSpec(cluster, this.rbac.serviceAccountName, podLabels),
+    });
+    orderAfter(this.statefulSet, ...needs);
     this.bootstrap = this.createBootstrap(cluster);
     createMajorUpgrade(this, cluster, this.jobLabels('major-upgrade', 'upgrade'));
     this.networkPolicy = this.createNetworkPolicy(cluster, objectLabels);
-    VolumeExpansion.forCluster(this, cluster, this.jobLabels('volume-expansion', 'volumes'), this.networkPolicy)?.job.addDependency(this.statefulSet);
+    orderAfter(VolumeExpansion.forCluster(this, cluster, this.jobLabels('volume-expansion', 'volumes'), this.networkPolicy)?.job, this.statefulSet);
     createPasswordSync(this, cluster, this.primaryHost, this.networkPolicy);
     if (cluster.connectionPooler) {
       this.connectionPooler = ConnectionPooler._create(this, 'Pooler', { ...cluster.connectionPooler, cluster: this }, cluster.monitoring?.poolerExporterImage);
       for (const tier of [this.connectionPooler.primary, this.connectionPooler.replica]) {
-        if (tier && this.secretGenerator) tier.deployment.addDependency(this.secretGenerator.job);
+        if (tier) orderAfter(tier.deployment, ...needs, this.primaryService, this.replicaService);
       }
     }
-
     if (cluster.placement.podDisruptionBudget) {
       this.podDisruptionBudget = disruptionBudget(this, 'PodDisruptionBudget', metadata(cluster.names.podDisruptionBudget), this.selectorLabels);
     }
@@ -342,7 +343,7 @@ export class PostgresCluster extends Construct implements IPostgresCluster, kplu
   }
 
   /** Registers generated Secrets with the generator (created on first use) and adds ExternalSecrets. */
-  private provisionCredentials(cluster: ResolvedCluster, metadata: (name: string) => object): SecretGenerator | undefined {
+  private provisionCredentials(cluster: ResolvedCluster, metadata: (name: string) => object, needs: IConstruct[]): SecretGenerator | undefined {
     const props = cluster.props;
     let generator: SecretGenerator | undefined;
     const secretLabels = { ...this.selectorLabels, 'app.kubernetes.io/managed-by': 'cdk8s-pgaas' };
@@ -360,11 +361,10 @@ export class PostgresCluster extends Construct implements IPostgresCluster, kplu
       }
       if (binding.externalSecret) {
         const secretName = binding.credentials.secretName;
-        const external = new ExternalSecret(this, `ExternalSecret-${secretName}`, { ...binding.externalSecret, metadata: metadata(secretName) });
-        this.statefulSet.addDependency(external);
+        needs.push(new ExternalSecret(this, `ExternalSecret-${secretName}`, { ...binding.externalSecret, metadata: metadata(secretName) }));
       }
     }
-    if (generator) this.statefulSet.addDependency(generator.job);
+    if (generator) needs.push(generator.job);
     return generator;
   }
 
@@ -389,7 +389,7 @@ export class PostgresCluster extends Construct implements IPostgresCluster, kplu
       ordering: cluster.ordering,
       imagePullSecrets: props.imagePullSecrets,
     });
-    bootstrap.job.addDependency(this.statefulSet, this.primaryService);
+    orderAfter(bootstrap.job, this.statefulSet, this.primaryService);
     return bootstrap;
   }
 

@@ -9,6 +9,7 @@ import { DatabaseNetworkPolicy, IDatabaseNetworkPolicy } from '../network/networ
 import { contentHash, hashedName } from '../private/hash';
 import { RESTRICTED_CONTAINER, restrictedJobPod, SMALL_JOB_RESOURCES } from '../private/job-pod';
 import { NETWORK_GROUP_LABEL } from '../private/names';
+import { orderAfter } from '../private/ordering';
 
 const TOKEN_EXEMPTION: [PolicyCheck, string] = [PolicyCheck.SERVICE_ACCOUNT_TOKEN, 'patches the members\' PersistentVolumeClaims through the Kubernetes API'];
 
@@ -92,7 +93,8 @@ export class VolumeExpansion extends Construct {
         },
       },
     });
-    this.job.addDependency(this.serviceAccount, this.role, this.roleBinding);
+    orderAfter(this.roleBinding, this.serviceAccount, this.role);
+    orderAfter(this.job, this.serviceAccount, this.role, this.roleBinding);
     if (networkPolicy instanceof DatabaseNetworkPolicy) {
       this.networkPolicy = networkPolicy.addApiServerClientJob('VolumeExpansionNetworkPolicy', 'volumes', group);
     }

@@ -7,8 +7,9 @@ import { PolicyCheck } from '../audit/policy-rules';
 import { registerOwned } from '../private/app-collisions';
 import { contentHash, hashedName } from '../private/hash';
 import { RESTRICTED_CONTAINER, restrictedJobPod, SMALL_JOB_RESOURCES } from '../private/job-pod';
+import { orderAfter } from '../private/ordering';
 import { PropSchema, requirePropTypes } from '../private/runtime-types';
-import { reportAtSynth } from '../private/tree-report';
+import { problemsChanged, reportAtSynth } from '../private/tree-report';
 import { check, problem, Problem, Rules, ValidationErrors, validateLabels } from '../private/validation';
 
 /** How the bundle tells a GitOps tool in which order to apply it. */
@@ -159,7 +160,8 @@ export class SecretGenerator extends Construct {
         },
       },
     });
-    this.job.addDependency(this.serviceAccount, this.role, this.roleBinding, this.configMap);
+    orderAfter(this.roleBinding, this.serviceAccount, this.role);
+    orderAfter(this.job, this.serviceAccount, this.role, this.roleBinding, this.configMap);
     // Secrets are added after construction (by every cluster sharing the generator): they are
     // checked when the app is synthesized, before anything is written.
     reportAtSynth(this, errors.subject, () => [...errors.problems, ...this.secrets.length === 0
@@ -172,6 +174,7 @@ export class SecretGenerator extends Construct {
    * again does nothing; an invalid Secret, or one already generated for another user, fails synthesis.
    */
   public addSecret(secret: GeneratedSecretSpec): void {
+    problemsChanged(this);
     const existing = this.secrets.find((s) => s.name === secret.name);
     if (existing) {
       this.conflicts.push(...check('secrets', secret.name, existing.username !== secret.username

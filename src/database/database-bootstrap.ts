@@ -6,6 +6,7 @@ import { DatabaseBootstrapSpec } from './roles';
 import { GitOpsOrdering, orderingAnnotations } from '../credentials/secret-generator';
 import { contentHash, hashedName } from '../private/hash';
 import { spiloJobProps, superuserPsqlEnv } from '../private/job-pod';
+import { orderAfter } from '../private/ordering';
 import { PropSchema, PropType, requirePropTypes } from '../private/runtime-types';
 import { reportErrors } from '../private/tree-report';
 import { ValidationErrors } from '../private/validation';
@@ -119,7 +120,7 @@ export class DatabaseBootstrap extends Construct {
       // Waiting for a new cluster's primary plus the SQL; a Job that fails is visible in the GitOps tool.
       activeDeadlineSeconds: 1800,
     }));
-    this.job.addDependency(this.configMap);
+    orderAfter(this.job, this.configMap);
   }
 
   public get apiObjects(): ApiObject[] {

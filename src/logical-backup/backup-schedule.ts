@@ -14,6 +14,7 @@ import { contentHash, hashedName } from '../private/hash';
 import { RESTRICTED_CONTAINER, restrictedJobPod, SPILO_GID } from '../private/job-pod';
 import { libpqEnv } from '../private/libpq-env';
 import { NETWORK_GROUP_LABEL } from '../private/names';
+import { orderAfter, orderAfterInChart } from '../private/ordering';
 import { sizeQuantity } from '../private/quantities';
 import { requirePropTypes } from '../private/runtime-types';
 import { reportResolved } from '../private/tree-report';
@@ -201,11 +202,13 @@ export class BackupSchedule extends Construct {
       const suffix = name.startsWith(`${cluster.name}-`) ? name.slice(cluster.name.length + 1) : name;
       this.networkPolicy = cluster.networkPolicy.addDatabaseClientJob(`BackupSchedule-${this.node.addr}`, suffix, { [NETWORK_GROUP_LABEL]: name }, target.storageEndpoint);
     }
-    this.cronJob.addDependency(this.configMap);
-    if (this.persistentVolumeClaim) this.cronJob.addDependency(this.persistentVolumeClaim);
+    orderAfter(this.cronJob, this.configMap, ...this.persistentVolumeClaim ? [this.persistentVolumeClaim] : []);
+    // After the cluster's objects (its Services, the Secret of the backup role), when they are in the same chart.
+    orderAfterInChart(this.cronJob, cluster);
     if (props.verifySchedule !== undefined) {
       this.verifyCronJob = cronJob('VerifyCronJob', `${name}-verify`.slice(0, 52), props.verifySchedule, 'verify', LogicalBackupScripts.VERIFY_FILE);
-      this.verifyCronJob.addDependency(this.configMap);
+      orderAfter(this.verifyCronJob, this.configMap);
+      orderAfterInChart(this.verifyCronJob, cluster);
     }
   }
 

@@ -8,7 +8,7 @@ import { NETWORK_POLICY_SCHEMA } from './prop-types';
 import { IWorkloadPods } from '../connect/workload';
 import { ClusterNames } from '../private/names';
 import { requirePropTypes } from '../private/runtime-types';
-import { reportAtSynth } from '../private/tree-report';
+import { problemsChanged, reportAtSynth } from '../private/tree-report';
 import { Problem, ValidationErrors } from '../private/validation';
 
 // The public types of the policies, importable from the construct's module.
@@ -120,6 +120,7 @@ export class DatabaseNetworkPolicy extends Construct implements IDatabaseNetwork
   public allowConnectionsFrom(...peers: NetworkPeer[]): void {
     peers.forEach((peer, i) => this.peerProblems.push(...peer._validate().map((p) => ({ ...p, property: `allowConnectionsFrom[${i}].${p.property}` }))));
     this.clients.push(...peers);
+    problemsChanged(this);
   }
 
   /** Allows a workload (Deployment, StatefulSet, Job, DaemonSet of any cdk8s-plus version) to connect. */

@@ -14,6 +14,7 @@ import { ResolvedCredentials } from '../credentials/credentials';
 import { registerOwned } from '../private/app-collisions';
 import { disruptionBudget } from '../private/disruption-budget';
 import { libpqEnv, plusEnv } from '../private/libpq-env';
+import { orderAfter } from '../private/ordering';
 import { reportResolved } from '../private/tree-report';
 import { ValidationErrors } from '../private/validation';
 
@@ -237,7 +238,7 @@ export class ConnectionPooler extends Construct {
     const id = tier.id;
     const configMap = new k8s.KubeConfigMap(this, `${id}ConfigMap`, { metadata: manifest.metadata, data: manifest.configMapData });
     const deployment = new k8s.KubeDeployment(this, `${id}Deployment`, manifest.deployment);
-    deployment.addDependency(configMap);
+    orderAfter(deployment, configMap);
     const service = new k8s.KubeService(this, `${id}Service`, { metadata: manifest.metadata, spec: manifest.service });
     const podDisruptionBudget = pooler.placement.podDisruptionBudget
       ? disruptionBudget(this, `${id}PodDisruptionBudget`, manifest.metadata, manifest.selector)

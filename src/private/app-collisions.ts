@@ -1,7 +1,7 @@
 // Internal: not part of the jsii API (do not re-export from src/index.ts).
 import { ApiObject, Chart, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import { addTreeCheck } from './tree-report';
+import { addTreeCheck, problemsChanged } from './tree-report';
 
 const OWNED = Symbol.for('cdk8s-pgaas.owned');
 
@@ -12,6 +12,7 @@ const OWNED = Symbol.for('cdk8s-pgaas.owned');
 export function registerOwned(construct: Construct): void {
   (construct as any)[OWNED] = true;
   const root = construct.node.root;
+  problemsChanged(root);
   const memo = MEMOS.get(root);
   if (memo) {
     memo.result = undefined;

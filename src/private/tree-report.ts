@@ -11,6 +11,13 @@ interface Entry {
 
 const ENTRIES = new WeakMap<IConstruct, Entry[]>();
 const EXTRA_CHECKS = new WeakMap<IConstruct, Array<() => string[]>>();
+const PREPARATIONS = new WeakMap<IConstruct, Array<() => void>>();
+/**
+ * Trees found without a problem in the current synchronous run: cdk8s validates the whole app once for every chart
+ * it synthesizes, so the report is computed once per synthesis, again after the run ends or when a construct
+ * registers or changes its problems (problemsChanged).
+ */
+const VALID = new WeakSet<IConstruct>();
 
 /** One construct's part of the report. */
 export interface ReportSection {
@@ -56,7 +63,12 @@ function ensureTreeValidation(root: IConstruct): Entry[] {
     ENTRIES.set(root, entries);
     root.node.addValidation({
       validate: () => {
-        validateTree(root);
+        for (const prepare of PREPARATIONS.get(root) ?? []) prepare();
+        if (!VALID.has(root)) {
+          validateTree(root);
+          VALID.add(root);
+          queueMicrotask(() => VALID.delete(root));
+        }
         return [];
       },
     });
@@ -78,6 +90,7 @@ function ancestorReports(construct: IConstruct, reporting: ReadonlySet<IConstruc
  */
 export function reportAtSynth(construct: IConstruct, subject: string, problems: readonly Problem[] | (() => readonly Problem[])): void {
   const entries = ensureTreeValidation(construct.node.root);
+  problemsChanged(construct);
   if (Array.isArray(problems) && problems.length === 0) return;
   entries.push({ construct, subject, problems: typeof problems === 'function' ? problems : () => problems as readonly Problem[] });
 }
@@ -86,9 +99,28 @@ export function reportAtSynth(construct: IConstruct, subject: string, problems: 
 export function addTreeCheck(scope: IConstruct, check: () => string[]): void {
   const root = scope.node.root;
   ensureTreeValidation(root);
+  problemsChanged(root);
   const checks = EXTRA_CHECKS.get(root) ?? [];
   checks.push(check);
   EXTRA_CHECKS.set(root, checks);
+}
+
+/** Tells the tree's report that a construct's problems may have changed (a method added something to check). */
+export function problemsChanged(construct: IConstruct): void {
+  VALID.delete(construct.node.root);
+}
+
+/**
+ * Runs `prepare` at every validation of the tree (before cdk8s orders or renders anything, on every synth path),
+ * with the library's one validation of the app: cdk8s validates the whole app once per chart, so `prepare` must
+ * return at once when it has nothing (new) to do.
+ */
+export function addSynthPreparation(scope: IConstruct, prepare: () => void): void {
+  const root = scope.node.root;
+  ensureTreeValidation(root);
+  const preparations = PREPARATIONS.get(root) ?? [];
+  preparations.push(prepare);
+  PREPARATIONS.set(root, preparations);
 }
 
 /** The tree's report so far (undefined when there is no problem). */

@@ -1,5 +1,6 @@
 import { ApiObject, App, AppProps, Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
 import {
   BackupSchedule, BackupStorage, BackupTarget, CertificateIssuerKind, NetworkPeer, PostgresCluster, ServerTls,
   StorageCredentials, SynchronousMode,
@@ -17,6 +18,12 @@ export function buildFleetApp(clusters: number, props: AppProps = {}, app: App =
 
 export function fleetChart(app: App, index: number): Chart {
   const chart = new Chart(app, `team-${index}`, { namespace: `team-${index}` });
+  fleetCluster(chart, index);
+  return chart;
+}
+
+/** One cluster of the fleet and its verified BackupSchedule, in `chart`. */
+export function fleetCluster(chart: Chart, index: number): PostgresCluster {
   const cluster = new PostgresCluster(chart, 'db', {
     name: `orders-${index}`,
     instances: 3,
@@ -56,17 +63,34 @@ export function fleetChart(app: App, index: number): Chart {
     retention: 7,
     verify: true,
   });
-  return chart;
+  return cluster;
 }
 
-/** The same objects as plain cdk8s ApiObjects, one Chart per captured chart (the raw baseline). */
-export function buildRawApp(charts: ReadonlyArray<{ readonly id: string; readonly objects: any[] }>, props: AppProps = {}): App {
+/**
+ * The same objects as plain cdk8s ApiObjects, one Chart per captured chart (the raw baseline). With `tree`, each
+ * object is created under plain Constructs along its captured construct path (the library's tree shape).
+ */
+export function buildRawApp(
+  charts: ReadonlyArray<{ readonly id: string; readonly objects: any[]; readonly paths?: string[] }>, props: AppProps = {}, tree = false,
+): App {
   const app = new App(props);
   for (const captured of charts) {
     const chart = new Chart(app, captured.id);
+    const scopes = new Map<string, Construct>();
+    const scopeOf = (path: string[]): Construct => {
+      if (path.length === 0) return chart;
+      const key = path.join('/');
+      let scope = scopes.get(key);
+      if (!scope) {
+        scope = new Construct(scopeOf(path.slice(0, -1)), path[path.length - 1]);
+        scopes.set(key, scope);
+      }
+      return scope;
+    };
     captured.objects.forEach((o, n) => {
       const { apiVersion, kind, metadata, ...rest } = o;
-      new ApiObject(chart, `o${n}`, { apiVersion, kind, metadata, ...rest });
+      const path = tree && captured.paths ? captured.paths[n].split('/') : [`o${n}`];
+      new ApiObject(scopeOf(path.slice(0, -1)), path[path.length - 1], { apiVersion, kind, metadata, ...rest });
     });
   }
   return app;

@@ -66,6 +66,25 @@ describe('one report for the whole construct tree', () => {
     expect(message).toMatch(/DatabaseNamespace c\/ns has 1 invalid property:\n {2}- name: "Bad_NS" is invalid/);
   });
 
+  test('the report is computed once per synthesis, and again when a problem is added after a clean one (same synchronous run)', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'c', { namespace: 'db' });
+    const policy = new DatabaseNetworkPolicy(chart, 'np', { name: 'orders-db', databasePodLabels: { a: 'b' }, apiServer: { cidrs: ['10.0.0.1/32'] } });
+    const generator = new SecretGenerator(chart, 'gen', { name: 'gen', image: 'ghcr.io/zalando/spilo-17:4.0-p3' });
+    generator.addSecret({ name: 'app-secret', username: 'app' });
+    expect(synthError(app)).toBeUndefined();
+    policy.allowConnectionsFrom(NetworkPeer.ipBlock('nope'));
+    expect(synthError(app)!.message).toMatch(/allowConnectionsFrom\[0\]\.[^\n]*"nope" is invalid/);
+    const clean = Testing.app();
+    const other = new SecretGenerator(new Chart(clean, 'c', { namespace: 'db' }), 'gen', { name: 'gen', image: 'ghcr.io/zalando/spilo-17:4.0-p3' });
+    other.addSecret({ name: 'app-secret', username: 'app' });
+    expect(synthError(clean)).toBeUndefined();
+    other.addSecret({ name: 'app-secret', username: 'someone-else' });
+    expect(synthError(clean)!.message).toMatch(/is already generated for user "app"/);
+    new PostgresCluster(new Chart(clean, 'd', { namespace: 'db2' }), 'orders', { name: 'Orders' });
+    expect(synthError(clean)!.message).toMatch(/name: "Orders" is invalid/);
+  });
+
   test('app-wide collisions come in the same report', () => {
     const app = Testing.app();
     const chart = new Chart(app, 'c', { namespace: 'db' });
