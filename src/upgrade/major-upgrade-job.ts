@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { MajorUpgradeOptions } from './props';
+import { MajorUpgradeMode, MajorUpgradeOptions } from './props';
 import { MAJOR_UPGRADE_SCRIPT } from './upgrade-script';
 import { SPILO_MAXIMUM_UPGRADE_LAG } from './validate-upgrade';
 import { exemptionAnnotations, spiloJobExemptions } from '../audit/exemptions';
@@ -59,7 +59,8 @@ export const REFUSED_EXIT_CODE = 3;
  * already runs the target it exits at once. Otherwise it checks that the cluster can be upgraded (all members
  * running, replicas streaming within the lag limit, Patroni not paused, no prepared transactions, the old major
  * archiving into its own path), takes a fresh base backup, starts Spilo's in-place upgrade on the leader and
- * waits until the new major runs and archives into its own path.
+ * waits until the new major runs and archives into its own path. With `MajorUpgradeMode.REFUSE` it fails at
+ * once instead (exit 3), naming the running and the declared major.
  */
 export class MajorUpgradeJob extends Construct {
   public readonly job: k8s.KubeJob;
@@ -75,6 +76,7 @@ export class MajorUpgradeJob extends Construct {
       { name: 'PGSSLMODE', value: 'require' },
       { name: 'PGCONNECT_TIMEOUT', value: '5' },
       { name: 'PGAAS_TARGET_MAJOR', value: String(props.targetMajor) },
+      { name: 'PGAAS_UPGRADE_MODE', value: props.options.mode ?? MajorUpgradeMode.IN_PLACE },
       { name: 'PGAAS_INSTANCES', value: String(props.instances) },
       { name: 'PGAAS_MAX_LAG_BYTES', value: String(props.options.maximumLagBytes ?? SPILO_MAXIMUM_UPGRADE_LAG) },
       { name: 'PGAAS_MEMBER_HOSTS', value: props.memberHosts.join(' ') },
