@@ -185,4 +185,17 @@ describe('hot-standby-bound parameters of a running cluster', () => {
       await expectNoLoss(c);
     }, 900_000);
   }
+
+  test('one raised and one lowered in a revision: the replicas take the raise, then the leader restarts in place, then the replicas again', async () => {
+    const MIXED = { max_connections: '300', max_worker_processes: '8' };
+    const c = await change(MIXED, 'mixed_writes');
+    report('mixed', c);
+    await expectEveryMemberAt(MIXED);
+    const replicas = k8s.cluster.members.filter((m) => m.name !== c.oldLeader.name).map((m) => m.name).sort();
+    expect(c.restarted.slice(0, 2).sort()).toEqual(replicas);
+    expect(c.restarted[2]).toBe(c.oldLeader.name);
+    expect(c.restarted.slice(3).sort()).toEqual(replicas);
+    expect(c.run.stdout).not.toContain('switching over');
+    await expectNoLoss(c);
+  }, 900_000);
 });
