@@ -4,8 +4,10 @@ import { SpiloLabels } from './spilo-contract';
 import { ResolvedCluster } from './validate-props';
 import { ClusterMonitoringProps } from '../monitoring/cluster-monitoring';
 import { ResolvedMonitoring } from '../monitoring/validate-props';
+import { DatabaseNetworkPolicy } from '../network/network-policy';
 import { poolerSelectorLabels } from '../pooler/pod-layout';
 import { cronLongestGapHours } from '../private/cron';
+import { NETWORK_GROUP_LABEL } from '../private/names';
 
 /** The props of a cluster's monitoring objects, from the resolved cluster (pure). */
 export function clusterMonitoringProps(
@@ -40,6 +42,19 @@ function baseBackupScheduleGapHours(cluster: ResolvedCluster): number | undefine
 /** The namespace of a construct's Chart; undefined for anything else (an untyped caller's value is reported by the type check). */
 export function namespaceOf(construct: unknown): string | undefined {
   return construct instanceof Construct ? Chart.of(construct).namespace : undefined;
+}
+
+/**
+ * Gives the day-2 Jobs that talk to the members a NetworkPolicy group of their own (never the members'): the
+ * dynamic configuration Job is admitted to the members' REST API (8008) only, the major upgrade to PostgreSQL
+ * (5432) only, and each one's egress goes to that port of the members and DNS, nothing else. Returns the policy.
+ */
+export function admitDayTwoJobs(policy: DatabaseNetworkPolicy, cluster: ResolvedCluster): DatabaseNetworkPolicy {
+  const group = (name: 'config' | 'upgrade') => ({ [NETWORK_GROUP_LABEL]: cluster.names.networkGroup(name) });
+  policy.addPatroniApiClientJob('DynamicConfigNetworkPolicy', 'config', group('config'));
+  // Every cluster has its major upgrade Job (it upgrades in place or refuses a raised postgresVersion).
+  policy.addDatabaseClientJob('MajorUpgradeNetworkPolicy', 'upgrade', group('upgrade'));
+  return policy;
 }
 
 export { createPasswordSync } from './cluster-password-sync';

@@ -5,11 +5,10 @@ import { DYNAMIC_CONFIG_PY } from './dynamic-config-script';
 import { PatroniRestApi, PatroniRestApiCredentials } from './patroni-rest-api';
 import { Spilo } from './spilo-contract';
 import { ResolvedCluster } from './validate-props';
-import { exemptionAnnotations, spiloJobExemptions } from '../audit/exemptions';
 import { ClusterBootstrapKind, StandbyClusterProps } from '../backup/cluster-bootstrap';
 import { GitOpsOrdering, orderingAnnotations } from '../credentials/secret-generator';
 import { contentHash, hashedName } from '../private/hash';
-import { RESTRICTED_CONTAINER, restrictedJobPod, SMALL_JOB_RESOURCES } from '../private/job-pod';
+import { spiloJobProps } from '../private/job-pod';
 
 /** Keys of the dynamic configuration ConfigMap. */
 export const DYNAMIC_CONFIG_KEYS = {
@@ -75,45 +74,32 @@ export class DynamicConfigJob extends Construct {
       ...PatroniRestApi.env(props.apiCredentials),
     ];
     const command = ['python3', `${MOUNT}/${DYNAMIC_CONFIG_KEYS.script}`, `${MOUNT}/${DYNAMIC_CONFIG_KEYS.configuration}`, `${MOUNT}/${DYNAMIC_CONFIG_KEYS.restartParameters}`];
-    const name = hashedName(props.jobName, contentHash(data, env, command, props.image));
-    this.job = new k8s.KubeJob(this, 'Job', {
-      metadata: {
-        name,
-        labels: props.labels,
-        annotations: exemptionAnnotations(spiloJobExemptions(false, props.networkIsolated), orderingAnnotations(props.ordering ?? GitOpsOrdering.NONE, 'bootstrap')),
-      },
-      spec: {
-        // One attempt at a time; a failed attempt (a member that never came back) is retried from the start,
-        // which is safe: every step checks the state first.
-        backoffLimit: 3,
-        activeDeadlineSeconds: 1800,
-        template: {
-          metadata: { labels: props.podLabels },
-          spec: restrictedJobPod({
-            automountToken: false,
-            imagePullSecrets: props.imagePullSecrets,
-            containers: [{
-              name: 'apply-config',
-              image: props.image,
-              imagePullPolicy: 'IfNotPresent',
-              command,
-              env,
-              resources: SMALL_JOB_RESOURCES,
-              securityContext: RESTRICTED_CONTAINER,
-              volumeMounts: [{ name: 'config', mountPath: MOUNT, readOnly: true }],
-            }],
-            volumes: [{ name: 'config', configMap: { name: props.configMapName } }],
-          }),
-        },
-      },
-    });
+    // The pod's labels too: a Job's template is immutable, so a Job moved to another network group needs a new name.
+    const name = hashedName(props.jobName, contentHash(data, env, command, props.image, props.podLabels));
+    this.job = new k8s.KubeJob(this, 'Job', spiloJobProps({
+      name,
+      labels: props.labels,
+      podLabels: props.podLabels,
+      annotations: orderingAnnotations(props.ordering ?? GitOpsOrdering.NONE, 'bootstrap'),
+      networkIsolated: props.networkIsolated,
+      image: props.image,
+      imagePullSecrets: props.imagePullSecrets,
+      containerName: 'apply-config',
+      command,
+      env,
+      configMap: { volume: 'config', name: props.configMapName, mountPath: MOUNT },
+      // One attempt at a time; a failed attempt (a member that never came back) is retried from the start,
+      // which is safe: every step checks the state first.
+      backoffLimit: 3,
+      activeDeadlineSeconds: 1800,
+    }));
     this.job.addDependency(this.configMap);
   }
 }
 
 /**
- * The cluster's dynamic configuration ConfigMap and Job. `labels` put the Job's pods in the members'
- * NetworkPolicy group: that policy already admits REST API calls (8008) within the group.
+ * The cluster's dynamic configuration ConfigMap and Job. `labels` put the Job's pods in a NetworkPolicy group
+ * of their own, which the members admit on the REST API port only (`admitDayTwoJobs`).
  */
 export function clusterDynamicConfig(scope: Construct, cluster: ResolvedCluster, labels: Record<string, string>): DynamicConfigJob {
   const namespace = cluster.namespace;
@@ -131,7 +117,7 @@ export function clusterDynamicConfig(scope: Construct, cluster: ResolvedCluster,
     labels,
     podLabels: labels,
     imagePullSecrets: cluster.props.imagePullSecrets,
-    networkIsolated: false,
+    networkIsolated: cluster.networkPolicy !== undefined,
     ordering: cluster.ordering,
   });
 }

@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ConnectionEnvOptions, IPostgresCluster, PostgresClusterAttributes } from './cluster-ref';
-import { clusterDynamicConfig, clusterMonitoringProps, createMajorUpgrade, createPasswordSync, namespaceOf, VolumeExpansion } from './cluster-wiring';
+import { admitDayTwoJobs, clusterDynamicConfig, clusterMonitoringProps, createMajorUpgrade, createPasswordSync, namespaceOf, VolumeExpansion } from './cluster-wiring';
 import { clusterConnectionEnv, connectToCluster } from './connection-env';
 import { ImportedPostgresCluster } from './imported-cluster';
 import { PatroniRbac } from './patroni-rbac';
@@ -27,7 +27,7 @@ import { ConnectionPooler } from '../pooler/connection-pooler';
 import { registerOwned } from '../private/app-collisions';
 import { disruptionBudget } from '../private/disruption-budget';
 import { plusEnv } from '../private/libpq-env';
-import { NETWORK_GROUP_LABEL } from '../private/names';
+import { NETWORK_GROUP_LABEL, NetworkGroup } from '../private/names';
 import { reportAtSynth, reportResolved } from '../private/tree-report';
 import { problem, ValidationErrors } from '../private/validation';
 import { SpiloTls } from '../tls/server-tls';
@@ -201,10 +201,10 @@ export class PostgresCluster extends Construct implements IPostgresCluster, kplu
       if (certificate) this.statefulSet.addDependency(certificate);
     }
 
-    this.statefulSet.addDependency(clusterDynamicConfig(this, cluster, this.jobLabels('dynamic-config', 'database')).configMap);
+    this.statefulSet.addDependency(clusterDynamicConfig(this, cluster, this.jobLabels('dynamic-config', 'config')).configMap);
     this.secretGenerator = this.provisionCredentials(cluster, metadata);
     this.bootstrap = this.createBootstrap(cluster);
-    createMajorUpgrade(this, cluster, this.jobLabels('major-upgrade', 'bootstrap'));
+    createMajorUpgrade(this, cluster, this.jobLabels('major-upgrade', 'upgrade'));
     this.networkPolicy = this.createNetworkPolicy(cluster, objectLabels);
     VolumeExpansion.forCluster(this, cluster, this.jobLabels('volume-expansion', 'volumes'), this.networkPolicy)?.job.addDependency(this.statefulSet);
     createPasswordSync(this, cluster, this.primaryHost, this.networkPolicy);
@@ -329,8 +329,8 @@ export class PostgresCluster extends Construct implements IPostgresCluster, kplu
     });
   }
 
-  /** Labels of a Job's pods: never the members' selector labels (the headless Service, the PDB and Patroni select by them). */
-  private jobLabels(component: string, group: 'secrets' | 'bootstrap' | 'database' | 'volumes'): Record<string, string> {
+  /** Labels of a Job's pods: never the members' selector labels (the headless Service, the PDB and Patroni select by them) nor their network group. */
+  private jobLabels(component: string, group: Exclude<NetworkGroup, 'database' | 'pooler'>): Record<string, string> {
     return {
       ...this.resolved.props.labels,
       'app.kubernetes.io/name': 'postgresql',
@@ -395,6 +395,6 @@ export class PostgresCluster extends Construct implements IPostgresCluster, kplu
 
   private createNetworkPolicy(cluster: ResolvedCluster, labels: Record<string, string>): IDatabaseNetworkPolicy | undefined {
     if (!cluster.networkPolicy) return undefined;
-    return new DatabaseNetworkPolicy(this, 'NetworkPolicy', { ...cluster.networkPolicy, labels });
+    return admitDayTwoJobs(new DatabaseNetworkPolicy(this, 'NetworkPolicy', { ...cluster.networkPolicy, labels }), cluster);
   }
 }

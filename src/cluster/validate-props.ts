@@ -229,8 +229,8 @@ export function resolveClusterProps(props: PostgresClusterProps, context: Cluste
   errors.addProblems(libraryOwnedProblems(props, [...backup.volumeMounts, ...tls.value.volumeMounts]));
 
   const credentialsGenerated = bindings.some((b) => b.generatedSecret !== undefined);
-  // The bootstrap group's policy: every cluster has at least its major upgrade Job in that group.
-  const jobs = { secretGenerator: credentialsGenerated && !props.secretGenerator, bootstrap: true };
+  const bootstrapped = bootstrapSpec.roles?.length || bootstrapSpec.databases?.length || poolerRole !== undefined;
+  const jobs = { secretGenerator: credentialsGenerated && !props.secretGenerator, bootstrap: !!bootstrapped };
   const networkPolicy = (props.networkPolicy?.enabled ?? true) ? clusterNetworkPolicy(props, names, jobs, monitoring?.value) : undefined;
   // Checked once the names it derives from are valid (a problem of the cluster name otherwise).
   if (networkPolicy && !nameProblem) errors.addProblems(validateDatabaseNetworkPolicy(networkPolicy), 'networkPolicy');

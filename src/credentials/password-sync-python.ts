@@ -1,4 +1,5 @@
 // The Python source of the password sync (rendered by PasswordSync, password-sync.ts).
+import { PYTHON_COMMON_SOURCE } from './python-common';
 /*
  * String.raw keeps Python backslashes as written; the source must contain no backtick and no
  * dollar-brace.
@@ -50,26 +51,13 @@ import unicodedata
 
 ITERATIONS = 4096
 SALT_BYTES = 16
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_CONFIG = 2
+LOG_PREFIX = "pgaas-password-sync: "
 
 
-class ConfigError(Exception):
-    """The sync is misconfigured."""
-
+${PYTHON_COMMON_SOURCE}
 
 class SyncError(Exception):
     """A pass could not complete."""
-
-
-def log(message):
-    print("pgaas-password-sync: " + message, file=sys.stdout, flush=True)
-
-
-def read_file(path):
-    with open(path, "r", encoding="utf-8") as handle:
-        return handle.read()
 
 
 def prepared(password):
@@ -141,12 +129,7 @@ def identifier(text):
 
 
 def parse_roles(raw):
-    try:
-        items = json.loads(raw or "")
-    except ValueError as error:
-        raise ConfigError("PGAAS_SYNC_ROLES is not valid JSON: %s" % error)
-    if not isinstance(items, list) or not items:
-        raise ConfigError("PGAAS_SYNC_ROLES must be a non-empty JSON list")
+    items = json_list("PGAAS_SYNC_ROLES", raw)
     for index, item in enumerate(items):
         if not isinstance(item, dict) or set(item) != {"role", "passwordFile"} or not all(
             isinstance(v, str) and v for v in item.values()
@@ -223,13 +206,9 @@ def main():
         superuser_dir = os.environ.get("PGAAS_SYNC_SUPERUSER_DIR", "").strip()
         if not superuser_dir:
             raise ConfigError("PGAAS_SYNC_SUPERUSER_DIR is not set")
-        raw = os.environ.get("PGAAS_SYNC_INTERVAL_SECONDS", "").strip() or "10"
-        try:
-            interval = float(raw)
-        except ValueError:
-            raise ConfigError("PGAAS_SYNC_INTERVAL_SECONDS must be a number, got %r" % raw)
+        interval = env_number("PGAAS_SYNC_INTERVAL_SECONDS", 10.0, 0)
         if interval <= 0:
-            raise ConfigError("PGAAS_SYNC_INTERVAL_SECONDS must be positive, got %r" % raw)
+            raise ConfigError("PGAAS_SYNC_INTERVAL_SECONDS must be positive, got %r" % interval)
     except ConfigError as error:
         log("ERROR: configuration: %s" % error)
         return EXIT_CONFIG

@@ -1,4 +1,5 @@
 // The Python source of the secret generator Job (rendered by SecretGeneratorScript, secret-generator-script.ts).
+import { PYTHON_COMMON_SOURCE } from './python-common';
 import { ENSURE_SECRET_SOURCE } from './secret-generator-python-ensure';
 /*
  * The script itself. String.raw keeps Python backslashes as written; the source must contain
@@ -76,47 +77,17 @@ MAX_BACKOFF_SECONDS = 30.0
 SECRET_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 SPEC_KEYS = {"name", "username", "labels", "annotations", "rotation"}
 ROTATION_ANNOTATION = "cdk8s-pgaas/rotation"
-
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_CONFIG = 2
+LOG_PREFIX = "pgaas-secrets: "
 
 
-class ConfigError(Exception):
-    """The Job is misconfigured; nothing was attempted."""
-
+${PYTHON_COMMON_SOURCE}
 
 class ApiError(Exception):
     """An API call failed for good (after retries where it was worth retrying)."""
 
 
-def log(message):
-    print("pgaas-secrets: " + message, file=sys.stdout, flush=True)
-
-
 def log_error(message):
-    print("pgaas-secrets: ERROR: " + message, file=sys.stderr, flush=True)
-
-
-def env_number(name, default, minimum):
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError("%s must be a number, got %r" % (name, raw))
-    if value < minimum:
-        raise ConfigError("%s must be at least %s, got %r" % (name, minimum, raw))
-    return value
-
-
-def read_text(path, what):
-    try:
-        with open(path, "r", encoding="utf-8") as handle:
-            return handle.read().strip()
-    except OSError as error:
-        raise ConfigError("cannot read the %s at %s: %s" % (what, path, error.strerror or error))
+    print(LOG_PREFIX + "ERROR: " + message, file=sys.stderr, flush=True)
 
 
 def string_map(value, field, secret_name):
@@ -133,14 +104,7 @@ def string_map(value, field, secret_name):
 
 def parse_specs(raw):
     """Validates PGAAS_CREDENTIAL_SPECS and returns a list of dicts with all four keys."""
-    if raw is None or not raw.strip():
-        raise ConfigError("PGAAS_CREDENTIAL_SPECS is not set")
-    try:
-        items = json.loads(raw)
-    except ValueError as error:
-        raise ConfigError("PGAAS_CREDENTIAL_SPECS is not valid JSON: %s" % error)
-    if not isinstance(items, list) or not items:
-        raise ConfigError("PGAAS_CREDENTIAL_SPECS must be a non-empty JSON list")
+    items = json_list("PGAAS_CREDENTIAL_SPECS", raw)
     specs = []
     seen = set()
     for index, item in enumerate(items):

@@ -3,10 +3,9 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { BootstrapSql } from './bootstrap-sql';
 import { DatabaseBootstrapSpec } from './roles';
-import { exemptionAnnotations, spiloJobExemptions } from '../audit/exemptions';
 import { GitOpsOrdering, orderingAnnotations } from '../credentials/secret-generator';
 import { contentHash, hashedName } from '../private/hash';
-import { RESTRICTED_CONTAINER, restrictedJobPod, SMALL_JOB_RESOURCES } from '../private/job-pod';
+import { spiloJobProps, superuserPsqlEnv } from '../private/job-pod';
 import { PropSchema, PropType, requirePropTypes } from '../private/runtime-types';
 import { reportErrors } from '../private/tree-report';
 import { ValidationErrors } from '../private/validation';
@@ -94,13 +93,7 @@ export class DatabaseBootstrap extends Construct {
     reportErrors(this, errors);
     this.sql = BootstrapSql.render(spec);
     const env: k8s.EnvVar[] = [
-      { name: 'PGHOST', value: props.host },
-      { name: 'PGPORT', value: String(props.port) },
-      { name: 'PGDATABASE', value: 'postgres' },
-      { name: 'PGUSER', valueFrom: { secretKeyRef: { name: props.superuserUsername.secretName, key: props.superuserUsername.key } } },
-      { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: props.superuserPassword.secretName, key: props.superuserPassword.key } } },
-      { name: 'PGSSLMODE', value: 'require' },
-      { name: 'PGCONNECT_TIMEOUT', value: '5' },
+      ...superuserPsqlEnv({ host: props.host, port: props.port, username: props.superuserUsername, password: props.superuserPassword }),
       // A role without its Secret is in the report (nothing is synthesized): it is left out meanwhile.
       ...loginRoles.filter((login) => props.passwords[login.role]).map((login) => {
         const ref = props.passwords[login.role];
@@ -113,32 +106,19 @@ export class DatabaseBootstrap extends Construct {
     const metadata = { name, labels: props.labels, annotations: Object.keys(annotations).length ? annotations : undefined };
     const sqlFile = BootstrapSql.SQL_FILE.split('/');
     this.configMap = new k8s.KubeConfigMap(this, 'Sql', { metadata, data: { [sqlFile.pop()!]: this.sql } });
-    this.job = new k8s.KubeJob(this, 'Job', {
-      metadata: { ...metadata, annotations: exemptionAnnotations(spiloJobExemptions(false, props.networkIsolated ?? false), metadata.annotations) },
-      spec: {
-        backoffLimit: 10,
-        // Waiting for a new cluster's primary plus the SQL; a Job that fails is visible in the GitOps tool.
-        activeDeadlineSeconds: 1800,
-        template: {
-          metadata: { labels: props.labels },
-          spec: restrictedJobPod({
-            automountToken: false,
-            imagePullSecrets: props.imagePullSecrets,
-            containers: [{
-              name: 'bootstrap',
-              image: props.image,
-              imagePullPolicy: 'IfNotPresent',
-              command,
-              env,
-              resources: SMALL_JOB_RESOURCES,
-              securityContext: RESTRICTED_CONTAINER,
-              volumeMounts: [{ name: 'sql', mountPath: sqlFile.join('/'), readOnly: true }],
-            }],
-            volumes: [{ name: 'sql', configMap: { name } }],
-          }),
-        },
-      },
-    });
+    this.job = new k8s.KubeJob(this, 'Job', spiloJobProps({
+      ...metadata,
+      networkIsolated: props.networkIsolated ?? false,
+      image: props.image,
+      imagePullSecrets: props.imagePullSecrets,
+      containerName: 'bootstrap',
+      command,
+      env,
+      configMap: { volume: 'sql', name, mountPath: sqlFile.join('/') },
+      backoffLimit: 10,
+      // Waiting for a new cluster's primary plus the SQL; a Job that fails is visible in the GitOps tool.
+      activeDeadlineSeconds: 1800,
+    }));
     this.job.addDependency(this.configMap);
   }
 

@@ -28,8 +28,11 @@ export class NetworkPolicyRules {
     this.members = pods(props.databasePodLabels);
   }
 
-  /** 5432 from the members, the apps, the pooler and the bundle's Jobs; 8008 from the members (and `patroniApiFrom`). */
-  public databaseIngress(clients: NetworkPeer[], clientJobs: Array<Record<string, string>>): Ingress[] {
+  /**
+   * 5432 from the members, the apps, the pooler and the bundle's Jobs that speak SQL; 8008 from the members,
+   * `patroniApiFrom` and the Jobs that call Patroni's REST API. Each Job is admitted on its one port only.
+   */
+  public databaseIngress(clients: NetworkPeer[], sqlJobs: Array<Record<string, string>>, patroniApiJobs: Array<Record<string, string>>): Ingress[] {
     const props = this.props;
     return [
       {
@@ -38,12 +41,12 @@ export class NetworkPolicyRules {
           ...this.peers(clients),
           ...props.pooler ? [pods(props.pooler.podLabels)] : [],
           ...props.bootstrapJobPodLabels ? [pods(props.bootstrapJobPodLabels)] : [],
-          ...clientJobs.map(pods),
+          ...sqlJobs.map(pods),
         ],
         ports: [tcp(this.ports.postgres)],
       },
-      // Patroni's REST API: the leader race and failsafe mode query the other members.
-      { from: [this.members, ...this.peers(props.patroniApiFrom ?? [])], ports: [tcp(this.ports.patroni)] },
+      // Patroni's REST API: the leader race and failsafe mode query the other members; the dynamic configuration Job PATCHes it.
+      { from: [this.members, ...this.peers(props.patroniApiFrom ?? []), ...patroniApiJobs.map(pods)], ports: [tcp(this.ports.patroni)] },
       // Prometheus scrapes the exporter and Patroni's /metrics; only the declared peers (none: no rule).
       ...props.metricsFrom?.length ? [{ from: this.peers(props.metricsFrom), ports: [tcp(this.ports.metrics), tcp(this.ports.patroni)] }] : [],
     ];
@@ -74,7 +77,12 @@ export class NetworkPolicyRules {
     return [this.dns, { to: [this.members], ports: [tcp(this.ports.postgres)] }, ...storage ? [storageEgress(storage)] : []];
   }
 
-  /** The API server only: the secret generator. */
+  /** DNS and the members' Patroni REST API port: a Job that configures the cluster through Patroni (not PostgreSQL, not the API server). */
+  public get patroniApiClientEgress(): Egress[] {
+    return [this.dns, { to: [this.members], ports: [tcp(this.ports.patroni)] }];
+  }
+
+  /** The API server only (reached by its address from the pod's environment, so no DNS): the secret generator, the volume expansion. */
   public get apiServerEgress(): Egress[] {
     return [this.apiServer];
   }

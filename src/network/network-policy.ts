@@ -29,14 +29,17 @@ export interface IDatabaseNetworkPolicy {
 /**
  * Default-deny NetworkPolicies (networking.k8s.io/v1) for a cluster's pods, each with explicit allows:
  *
- * - members: ingress 5432 from the allowed apps, the pooler, the bundle's Jobs and the other members
- *   (replication, pg_rewind), 8008 from the other members only (leader race, failsafe); egress to DNS,
- *   the API server, the other members (5432, 8008) and the backup storage;
+ * - members: ingress 5432 from the allowed apps, the pooler, the bundle's SQL Jobs and the other members
+ *   (replication, pg_rewind), 8008 from the other members (leader race, failsafe) and the Jobs that call
+ *   the REST API (`addPatroniApiClientJob`); egress to DNS, the API server, the other members (5432, 8008)
+ *   and the backup storage; no Job is in the members' group;
  * - pooler: ingress on its port from the allowed apps; egress to DNS and the members' 5432;
  * - secret generator Job: no ingress; egress to the API server;
  * - bootstrap Job: no ingress; egress to DNS and the members' 5432;
- * - other Jobs that connect (logical backups, see `addDatabaseClientJob`): no ingress; egress to DNS,
- *   the members' 5432 and their storage.
+ * - other Jobs that connect (logical backups, the major upgrade, see `addDatabaseClientJob`): no ingress;
+ *   egress to DNS, the members' 5432 and their storage;
+ * - the dynamic configuration Job (`addPatroniApiClientJob`): no ingress; egress to DNS and the members' 8008;
+ * - Jobs of the Kubernetes API only (the volume expansion, `addApiServerClientJob`): no ingress; egress to the API server.
  *
  * Kubelet probes come from the node and are not subject to NetworkPolicy in most CNIs (Calico, Cilium,
  * the kube-proxy based ones allow host-to-local-pod traffic); no rule is needed for them. Policies are
@@ -53,7 +56,9 @@ export class DatabaseNetworkPolicy extends Construct implements IDatabaseNetwork
   public readonly bootstrap?: k8s.KubeNetworkPolicy;
 
   private readonly clients: NetworkPeer[];
-  private readonly clientJobs: Array<Record<string, string>> = [];
+  /** Pod labels of the Jobs admitted to the members' PostgreSQL port, and of those admitted to their REST API port. */
+  private readonly sqlJobs: Array<Record<string, string>> = [];
+  private readonly patroniApiJobs: Array<Record<string, string>> = [];
   private readonly rules: NetworkPolicyRules;
   private readonly peerProblems: Problem[] = [];
 
@@ -71,7 +76,7 @@ export class DatabaseNetworkPolicy extends Construct implements IDatabaseNetwork
     this.rules = new NetworkPolicyRules(props, namespace!);
     const names = new ClusterNames(props.name);
     this.database = this.policy('Database', names.databaseNetworkPolicy, props.databasePodLabels,
-      () => this.rules.databaseIngress(this.clients, this.clientJobs), this.rules.databaseEgress);
+      () => this.rules.databaseIngress(this.clients, this.sqlJobs, this.patroniApiJobs), this.rules.databaseEgress);
     if (props.pooler) {
       this.pooler = this.policy('Pooler', names.primaryPooler, props.pooler.podLabels, () => this.rules.poolerIngress(this.clients), this.rules.clientEgress());
     }
@@ -89,8 +94,18 @@ export class DatabaseNetworkPolicy extends Construct implements IDatabaseNetwork
    * the given storage endpoints.
    */
   public addDatabaseClientJob(id: string, nameSuffix: string, podLabels: Record<string, string>, storage?: BackupEndpoint): k8s.KubeNetworkPolicy {
-    this.clientJobs.push(podLabels);
+    this.sqlJobs.push(podLabels);
     return this.policy(id, `${this.props.name}-${nameSuffix}`, podLabels, () => [], this.rules.clientEgress(storage));
+  }
+
+  /**
+   * Adds a Job of the bundle that talks only to the members' Patroni REST API (the dynamic configuration
+   * Job): the members accept it on the REST API port and not on PostgreSQL's, and its own policy allows
+   * only DNS and the members' REST API port.
+   */
+  public addPatroniApiClientJob(id: string, nameSuffix: string, podLabels: Record<string, string>): k8s.KubeNetworkPolicy {
+    this.patroniApiJobs.push(podLabels);
+    return this.policy(id, `${this.props.name}-${nameSuffix}`, podLabels, () => [], this.rules.patroniApiClientEgress);
   }
 
   /**

@@ -6,6 +6,13 @@ export const SPILO_REPLICATION_USER = 'standby';
 export const NETWORK_GROUP_LABEL = 'cdk8s-pgaas.io/network-group';
 
 /**
+ * The pod groups of a cluster: the members, the pooler and each Job that talks to something (the secret generator,
+ * the bootstrap, the dynamic configuration, the major upgrade, the volume expansion). Suffixes stay at most as long
+ * as `-bootstrap`, the longest name the policies' validation checks.
+ */
+export type NetworkGroup = 'database' | 'pooler' | 'secrets' | 'bootstrap' | 'config' | 'upgrade' | 'volumes';
+
+/**
  * Every object name the library derives from a cluster name, in one place, so name-length
  * validation covers each suffix (apps hard-code these names, so they never carry hashes).
  */
@@ -52,7 +59,7 @@ export class ClusterNames {
   }
 
   /** The label value that puts a pod in a NetworkPolicy group (`<cluster>-<group>`). */
-  public networkGroup(group: 'database' | 'secrets' | 'bootstrap' | 'pooler' | 'volumes'): string {
+  public networkGroup(group: NetworkGroup): string {
     return `${this.cluster}-${group}`;
   }
 

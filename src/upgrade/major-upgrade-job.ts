@@ -4,11 +4,10 @@ import { Construct } from 'constructs';
 import { MajorUpgradeMode, MajorUpgradeOptions } from './props';
 import { MAJOR_UPGRADE_SCRIPT } from './upgrade-script';
 import { SPILO_MAXIMUM_UPGRADE_LAG } from './validate-upgrade';
-import { exemptionAnnotations, spiloJobExemptions } from '../audit/exemptions';
 import { GitOpsOrdering, orderingAnnotations } from '../credentials/secret-generator';
 import { SecretKeyReference } from '../database/database-bootstrap';
 import { contentHash, hashedName } from '../private/hash';
-import { RESTRICTED_CONTAINER, restrictedJobPod, SMALL_JOB_RESOURCES } from '../private/job-pod';
+import { spiloJobProps, superuserPsqlEnv } from '../private/job-pod';
 
 /** Properties of {@link MajorUpgradeJob}. */
 export interface MajorUpgradeJobProps {
@@ -68,13 +67,7 @@ export class MajorUpgradeJob extends Construct {
   constructor(scope: Construct, id: string, props: MajorUpgradeJobProps) {
     super(scope, id);
     const env: k8s.EnvVar[] = [
-      { name: 'PGHOST', value: props.host },
-      { name: 'PGPORT', value: String(props.port) },
-      { name: 'PGDATABASE', value: 'postgres' },
-      { name: 'PGUSER', valueFrom: { secretKeyRef: { name: props.superuserUsername.secretName, key: props.superuserUsername.key } } },
-      { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: props.superuserPassword.secretName, key: props.superuserPassword.key } } },
-      { name: 'PGSSLMODE', value: 'require' },
-      { name: 'PGCONNECT_TIMEOUT', value: '5' },
+      ...superuserPsqlEnv({ host: props.host, port: props.port, username: props.superuserUsername, password: props.superuserPassword }),
       { name: 'PGAAS_TARGET_MAJOR', value: String(props.targetMajor) },
       { name: 'PGAAS_UPGRADE_MODE', value: props.options.mode ?? MajorUpgradeMode.IN_PLACE },
       { name: 'PGAAS_INSTANCES', value: String(props.instances) },
@@ -89,41 +82,26 @@ export class MajorUpgradeJob extends Construct {
       { name: 'PGAAS_UPGRADE_TIMEOUT_SECONDS', value: '3600' },
     ];
     const command = ['bash', '-c', MAJOR_UPGRADE_SCRIPT, 'major-upgrade'];
-    const name = hashedName(`${props.name}-upgrade`, contentHash(props.targetMajor, env, command, props.image));
-    const ordering = orderingAnnotations(props.ordering ?? GitOpsOrdering.NONE, 'bootstrap');
-    const exemptions = spiloJobExemptions(false, props.networkIsolated ?? false);
-    this.job = new k8s.KubeJob(this, 'Job', {
-      metadata: {
-        name,
-        labels: props.labels,
-        annotations: exemptionAnnotations(exemptions, Object.keys(ordering).length ? ordering : undefined),
+    // The pod's labels too: a Job's template is immutable, so a Job moved to another network group needs a new name.
+    const name = hashedName(`${props.name}-upgrade`, contentHash(props.targetMajor, env, command, props.image, props.labels ?? {}));
+    this.job = new k8s.KubeJob(this, 'Job', spiloJobProps({
+      name,
+      labels: props.labels,
+      annotations: orderingAnnotations(props.ordering ?? GitOpsOrdering.NONE, 'bootstrap'),
+      networkIsolated: props.networkIsolated ?? false,
+      image: props.image,
+      imagePullSecrets: props.imagePullSecrets,
+      containerName: 'upgrade',
+      command,
+      env,
+      // A failed pre-check is retried (a rollout in progress, a lagging replica); a refusal is not.
+      backoffLimit: 6,
+      podFailurePolicy: {
+        rules: [{ action: 'FailJob', onPodConditions: [], onExitCodes: { containerName: 'upgrade', operator: 'In', values: [REFUSED_EXIT_CODE] } }],
       },
-      spec: {
-        // A failed pre-check is retried (a rollout in progress, a lagging replica); a refusal is not.
-        backoffLimit: 6,
-        podFailurePolicy: {
-          rules: [{ action: 'FailJob', onPodConditions: [], onExitCodes: { containerName: 'upgrade', operator: 'In', values: [REFUSED_EXIT_CODE] } }],
-        },
-        // The base backup of a large cluster and pg_upgrade --link of many relations take their time.
-        activeDeadlineSeconds: 6 * 3600,
-        template: {
-          metadata: { labels: props.labels },
-          spec: restrictedJobPod({
-            automountToken: false,
-            imagePullSecrets: props.imagePullSecrets,
-            containers: [{
-              name: 'upgrade',
-              image: props.image,
-              imagePullPolicy: 'IfNotPresent',
-              command,
-              env,
-              resources: SMALL_JOB_RESOURCES,
-              securityContext: RESTRICTED_CONTAINER,
-            }],
-          }),
-        },
-      },
-    });
+      // The base backup of a large cluster and pg_upgrade --link of many relations take their time.
+      activeDeadlineSeconds: 6 * 3600,
+    }));
   }
 
   public get apiObjects(): ApiObject[] {

@@ -101,8 +101,9 @@ describe('the ConfigMap, the members and the Job', () => {
     expect(env.PATRONI_RESTAPI_PASSWORD).toEqual({ secretKeyRef: { name: 'patroni-api.orders-db.credentials.postgresql.acid.zalan.do', key: 'password' } });
     expect(pod.containers[0].command.slice(0, 2)).toEqual(['python3', '/etc/pgaas/dynamic-config/apply-config.py']);
     expect(pod.volumes).toEqual([{ name: 'config', configMap: { name: 'orders-db-dynamic-config' } }]);
-    // Its pods are in the members' NetworkPolicy group, which admits the REST API port within the group.
-    expect(job.spec.template.metadata.labels['cdk8s-pgaas.io/network-group']).toBe('orders-db-database');
+    // Its pods are in a NetworkPolicy group of their own (never the members'), which the members admit on 8008 only.
+    expect(job.spec.template.metadata.labels['cdk8s-pgaas.io/network-group']).toBe('orders-db-config');
+    expect(findObject(objects, 'NetworkPolicy', 'orders-db-config').spec.podSelector.matchLabels).toEqual({ 'cdk8s-pgaas.io/network-group': 'orders-db-config' });
     const data = findObject(objects, 'ConfigMap', 'orders-db-dynamic-config').data;
     expect(data['apply-config.py']).toContain('MANAGED = json.loads(\'["ttl","loop_wait",');
     expect(data['restart-parameters'].split('\n')).toContain('max_files_per_process');

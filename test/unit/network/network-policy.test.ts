@@ -31,6 +31,7 @@ test('members: default deny both ways; 5432 from apps, pooler, Jobs and members;
     secretGeneratorPodLabels: { [GROUP]: 'orders-db-secrets' },
     backupEndpoints,
   }).addDatabaseClientJob('Backup', 'backup', { [GROUP]: 'orders-db-backup' }, backupEndpoints));
+  const withConfigJob = synth((chart) => new DatabaseNetworkPolicy(chart, 'np', base).addPatroniApiClientJob('Config', 'config', { [GROUP]: 'orders-db-config' }));
   for (const o of objects) expect(schemaErrors(o)).toEqual([]);
   expect(objects.map((o) => o.metadata.name).sort()).toEqual(['orders-db-backup', 'orders-db-bootstrap', 'orders-db-database', 'orders-db-pooler', 'orders-db-secrets']);
   for (const o of objects) expect(o.spec.policyTypes).toEqual(['Ingress', 'Egress']);
@@ -56,6 +57,19 @@ test('members: default deny both ways; 5432 from apps, pooler, Jobs and members;
   expect(policy(objects, 'orders-db-bootstrap').spec.egress.map(ports)).toEqual([['UDP/53', 'TCP/53'], ['TCP/5432']]);
   expect(policy(objects, 'orders-db-backup').spec.egress.map(ports)).toEqual([['UDP/53', 'TCP/53'], ['TCP/5432'], ['TCP/443']]);
   for (const name of ['orders-db-secrets', 'orders-db-bootstrap', 'orders-db-backup']) expect(policy(objects, name).spec.ingress ?? []).toEqual([]);
+
+  // A REST API client Job: admitted to the members on 8008 only, its egress to DNS and the members' 8008 only.
+  const [postgresOnly, patroniWithJob] = policy(withConfigJob, 'orders-db-database').spec.ingress;
+  expect(postgresOnly.from).toEqual([{ podSelector: { matchLabels: { [GROUP]: 'orders-db-database' } } }]);
+  expect(patroniWithJob).toEqual({
+    from: [{ podSelector: { matchLabels: { [GROUP]: 'orders-db-database' } } }, { podSelector: { matchLabels: { [GROUP]: 'orders-db-config' } } }],
+    ports: [{ protocol: 'TCP', port: 8008 }],
+  });
+  const config = policy(withConfigJob, 'orders-db-config');
+  expect(config.spec.podSelector).toEqual({ matchLabels: { [GROUP]: 'orders-db-config' } });
+  expect(config.spec.ingress).toBeUndefined();
+  expect(config.spec.egress.map(ports)).toEqual([['UDP/53', 'TCP/53'], ['TCP/8008']]);
+  expect(config.spec.egress[1].to).toEqual([{ podSelector: { matchLabels: { [GROUP]: 'orders-db-database' } } }]);
 });
 
 test('cdk8s-plus workloads: allowWorkload selects its pods, in its own Chart\'s namespace', () => {

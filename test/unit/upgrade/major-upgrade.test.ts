@@ -102,8 +102,8 @@ describe('the major upgrade Job', () => {
     expect(job.spec.podFailurePolicy.rules).toEqual([{ action: 'FailJob', onPodConditions: [], onExitCodes: { containerName: 'upgrade', operator: 'In', values: [3] } }]);
     expect(PodSecurity.checkManifests([job], { level: PodSecurityLevel.RESTRICTED })).toEqual([]);
     expect(PolicyRules.check(objects).filter((v) => v.object === `Job/${job.metadata.name}`)).toEqual([]);
-    // The bootstrap Jobs' network group (its policy exists for it): egress to the members' 5432 and DNS only, no ingress.
-    const policy = findObject(objects, 'NetworkPolicy', 'orders-db-bootstrap');
+    // A network group of its own (test/unit/network/job-isolation.test.ts): egress to the members' 5432 and DNS only, no ingress.
+    const policy = findObject(objects, 'NetworkPolicy', 'orders-db-upgrade');
     expect(job.metadata.labels['cdk8s-pgaas.io/network-group']).toBe(policy.spec.podSelector.matchLabels['cdk8s-pgaas.io/network-group']);
     expect(policy.spec.policyTypes).toEqual(['Ingress', 'Egress']);
   });
