@@ -92,3 +92,4 @@ export { LinearSynth } from './synth/linear-synth';
 export { MajorUpgradeJob } from './upgrade/major-upgrade-job';
 export type { MajorUpgradeJobProps } from './upgrade/major-upgrade-job';
 export type { MajorUpgradeOptions } from './upgrade/props';
+export { MajorUpgradeMode } from './upgrade/props';

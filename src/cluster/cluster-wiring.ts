@@ -52,7 +52,8 @@ export function namespaceOf(construct: unknown): string | undefined {
 export function admitDayTwoJobs(policy: DatabaseNetworkPolicy, cluster: ResolvedCluster): DatabaseNetworkPolicy {
   const group = (name: 'config' | 'upgrade') => ({ [NETWORK_GROUP_LABEL]: cluster.names.networkGroup(name) });
   policy.addPatroniApiClientJob('DynamicConfigNetworkPolicy', 'config', group('config'));
-  if (cluster.props.majorUpgrade) policy.addDatabaseClientJob('MajorUpgradeNetworkPolicy', 'upgrade', group('upgrade'));
+  // Every cluster has its major upgrade Job (it upgrades in place or refuses a raised postgresVersion).
+  policy.addDatabaseClientJob('MajorUpgradeNetworkPolicy', 'upgrade', group('upgrade'));
   return policy;
 }
 

@@ -9,6 +9,7 @@ import { POOLER_OPTIONS_SCHEMA } from '../pooler/prop-types';
 import { PropSchema, PropType } from '../private/runtime-types';
 import { PLACEMENT_TYPES } from '../scheduling/prop-types';
 import { ServerTls } from '../tls/server-tls';
+import { MajorUpgradeMode } from '../upgrade/props';
 
 const size: PropType = { instanceOf: Size, example: 'Size.gibibytes(n) / Size.mebibytes(n)' };
 const duration: PropType = { instanceOf: Duration, example: 'Duration.seconds(n) / Duration.minutes(n)' };
@@ -77,7 +78,7 @@ export const CLUSTER_PROPS_SCHEMA: PropSchema = {
     source: { instanceOf: ClusterBootstrap, example: 'ClusterBootstrap.pointInTime(...) / cloneFrom(...) / standby(...)' },
     networkPolicy: 'object',
     monitoring: 'object',
-    majorUpgrade: { fields: { types: { fromVersion: 'integer', maximumLagBytes: 'integer' } } },
+    majorUpgrade: { fields: { types: { mode: { enumOf: MajorUpgradeMode, name: 'MajorUpgradeMode' }, fromVersion: 'integer', maximumLagBytes: 'integer' } } },
     gitOpsOrdering: { enumOf: GitOpsOrdering, name: 'GitOpsOrdering' },
     labels: 'record',
     annotations: 'record',

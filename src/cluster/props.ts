@@ -179,9 +179,10 @@ export interface PostgresClusterProps extends PodPlacementOptions {
    */
   readonly source?: ClusterBootstrap;
   /**
-   * Upgrade the running cluster in place when `postgresVersion` is raised (a Job keyed on the target major: a
-   * pre-check, a fresh base backup, Spilo's in-place upgrade). Needs `backup` on S3 or GCS.
-   * @default - no upgrade Job: raising postgresVersion keeps the old major running
+   * The major upgrade Job every cluster has (keyed on the target major, it exits at once while the cluster
+   * runs `postgresVersion`): raising `postgresVersion` upgrades in place (a pre-check, a fresh base backup,
+   * Spilo's in-place upgrade; needs `backup` on S3 or GCS), or fails naming both majors (`MajorUpgradeMode.REFUSE`).
+   * @default - in place where the cluster can (`backup` on S3 or GCS, not a standby cluster), otherwise refuse
    */
   readonly majorUpgrade?: MajorUpgradeOptions;
   /**

@@ -33,6 +33,7 @@ import { checkPropTypes } from '../private/runtime-types';
 import { Problem, Rules, Validated, ValidationErrors, validateAnnotationKeys, validateLabels } from '../private/validation';
 import { Placement } from '../scheduling/pod-placement';
 import { SpiloTls, SpiloTlsConfig } from '../tls/server-tls';
+import { upgradeModeContext } from '../upgrade/upgrade-mode';
 import { majorUpgradeProblems } from '../upgrade/validate-upgrade';
 
 /** Where the cluster is being defined: facts of the construct tree the props are checked against. */
@@ -205,12 +206,12 @@ export function resolveClusterProps(props: PostgresClusterProps, context: Cluste
   if (props.rbac && Object.keys(backup.serviceAccountAnnotations).length > 0) {
     errors.add('backup.storage.credentials', 'workloadIdentity', 'needs the annotations on the ServiceAccount: pass them as serviceAccountAnnotations of the shared PatroniRbac, or let the cluster create its own');
   }
-  const archiving = { archiving: backup.archivePrefix !== undefined, archiveFollowsDataDirectory: backup.archiveFollowsDataDirectory ?? false };
-  errors.addProblems(majorUpgradeProblems(props.majorUpgrade, { postgresVersion, imageVersions: supported, ...archiving }));
+  const upgradeContext = upgradeModeContext(backup, props.source !== undefined);
+  errors.addProblems(majorUpgradeProblems(props.majorUpgrade, { postgresVersion, imageVersions: supported, ...upgradeContext }));
   const tls = resolveTls(props, poolerRole);
   errors.addProblems(tls.problems);
 
-  const standby = props.source !== undefined && backup.env.some((e) => e.name.startsWith('STANDBY_'));
+  const standby = upgradeContext.standby;
   if (standby && monitoring) {
     errors.add('monitoring', 'set', 'cannot create its monitoring role on a standby cluster (read-only until promoted); monitor the source cluster, or add the exporter after promotion');
   }
@@ -229,7 +230,7 @@ export function resolveClusterProps(props: PostgresClusterProps, context: Cluste
 
   const credentialsGenerated = bindings.some((b) => b.generatedSecret !== undefined);
   const bootstrapped = bootstrapSpec.roles?.length || bootstrapSpec.databases?.length || poolerRole !== undefined;
-  const jobs = { secretGenerator: credentialsGenerated && !props.secretGenerator, bootstrap: !!bootstrapped || props.majorUpgrade !== undefined };
+  const jobs = { secretGenerator: credentialsGenerated && !props.secretGenerator, bootstrap: !!bootstrapped };
   const networkPolicy = (props.networkPolicy?.enabled ?? true) ? clusterNetworkPolicy(props, names, jobs, monitoring?.value) : undefined;
   // Checked once the names it derives from are valid (a problem of the cluster name otherwise).
   if (networkPolicy && !nameProblem) errors.addProblems(validateDatabaseNetworkPolicy(networkPolicy), 'networkPolicy');

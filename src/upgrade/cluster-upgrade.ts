@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { MajorUpgradeJob } from './major-upgrade-job';
+import { majorUpgradeMode, upgradeModeContext } from './upgrade-mode';
 import { Spilo } from '../cluster/spilo-contract';
 import { ResolvedCluster } from '../cluster/validate-props';
 
@@ -8,12 +9,15 @@ function archivePrefixVariable(cluster: ResolvedCluster): string {
   return cluster.backup.env.some((e) => e.name === 'WAL_GS_BUCKET') ? 'WALG_GS_PREFIX' : 'WALG_S3_PREFIX';
 }
 
-/** The major upgrade Job of a cluster with `majorUpgrade` (validated before). */
+/**
+ * The major upgrade Job of every cluster (validated before): it upgrades in place or refuses a raised
+ * `postgresVersion` (majorUpgradeMode), and exits 0 at once while the cluster runs the declared major.
+ */
 export function createMajorUpgrade(
   scope: Construct & { readonly primaryHost: string; memberHost(ordinal: number): string }, cluster: ResolvedCluster, labels: Record<string, string>,
-): MajorUpgradeJob | undefined {
-  const options = cluster.props.majorUpgrade;
-  if (!options) return undefined;
+): MajorUpgradeJob {
+  const options = cluster.props.majorUpgrade ?? {};
+  const mode = majorUpgradeMode(cluster.props.majorUpgrade, upgradeModeContext(cluster.backup, cluster.props.source !== undefined));
   const superuser = cluster.credentials.get(Spilo.SUPERUSER)!;
   return new MajorUpgradeJob(scope, 'MajorUpgrade', {
     name: cluster.name,
@@ -26,7 +30,7 @@ export function createMajorUpgrade(
     instances: cluster.instances,
     memberHosts: Array.from({ length: cluster.instances }, (_, i) => `${scope.memberHost(i)}:${Spilo.POSTGRES_PORT}`),
     archivePrefixVariable: archivePrefixVariable(cluster),
-    options,
+    options: { ...options, mode },
     labels,
     ordering: cluster.ordering,
     imagePullSecrets: cluster.props.imagePullSecrets,

@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { MajorUpgradeOptions } from './props';
+import { MajorUpgradeMode, MajorUpgradeOptions } from './props';
 import { MAJOR_UPGRADE_SCRIPT } from './upgrade-script';
 import { SPILO_MAXIMUM_UPGRADE_LAG } from './validate-upgrade';
 import { GitOpsOrdering, orderingAnnotations } from '../credentials/secret-generator';
@@ -58,7 +58,8 @@ export const REFUSED_EXIT_CODE = 3;
  * already runs the target it exits at once. Otherwise it checks that the cluster can be upgraded (all members
  * running, replicas streaming within the lag limit, Patroni not paused, no prepared transactions, the old major
  * archiving into its own path), takes a fresh base backup, starts Spilo's in-place upgrade on the leader and
- * waits until the new major runs and archives into its own path.
+ * waits until the new major runs and archives into its own path. With `MajorUpgradeMode.REFUSE` it fails at
+ * once instead (exit 3), naming the running and the declared major.
  */
 export class MajorUpgradeJob extends Construct {
   public readonly job: k8s.KubeJob;
@@ -68,6 +69,7 @@ export class MajorUpgradeJob extends Construct {
     const env: k8s.EnvVar[] = [
       ...superuserPsqlEnv({ host: props.host, port: props.port, username: props.superuserUsername, password: props.superuserPassword }),
       { name: 'PGAAS_TARGET_MAJOR', value: String(props.targetMajor) },
+      { name: 'PGAAS_UPGRADE_MODE', value: props.options.mode ?? MajorUpgradeMode.IN_PLACE },
       { name: 'PGAAS_INSTANCES', value: String(props.instances) },
       { name: 'PGAAS_MAX_LAG_BYTES', value: String(props.options.maximumLagBytes ?? SPILO_MAXIMUM_UPGRADE_LAG) },
       { name: 'PGAAS_MEMBER_HOSTS', value: props.memberHosts.join(' ') },

@@ -5,8 +5,9 @@
  * which a superuser can do anyway and which is how Spilo's own inplace_upgrade.py starts the rsync on replicas.
  * So the Job needs no ServiceAccount token and no `pods/exec`.
  *
- * Exit codes: 0 done or nothing to do; 3 refused for good (a downgrade; the Job's podFailurePolicy fails it at
- * once); 4 the pre-check failed (retried: a rollout in progress or a lagging replica can heal); 1 anything else.
+ * Exit codes: 0 done or nothing to do; 3 refused for good (a downgrade, or any other major in mode refuse; the
+ * Job's podFailurePolicy fails it at once); 4 the pre-check failed (retried: a rollout in progress or a lagging
+ * replica can heal); 1 anything else.
  */
 export const MAJOR_UPGRADE_SCRIPT = String.raw`set -euo pipefail
 target="$PGAAS_TARGET_MAJOR"
@@ -17,8 +18,14 @@ q() { psql -X -w -q -tA -v ON_ERROR_STOP=1 -c "$1"; }
 qv() { psql -X -w -q -tA -v ON_ERROR_STOP=1 "$@"; }
 refuse() { log "REFUSED: $*"; exit 3; }
 
-log "waiting for the primary at $PGHOST:$PGPORT"
-until [ "$(q 'SELECT NOT pg_is_in_recovery()' 2>/dev/null)" = t ]; do sleep 5; done
+# Refusing needs only the running major: a standby cluster's leader answers too (in recovery).
+if [ "$PGAAS_UPGRADE_MODE" = refuse ]; then
+  log "waiting for the leader at $PGHOST:$PGPORT"
+  until [ -n "$(q 'SELECT 1' 2>/dev/null)" ]; do sleep 5; done
+else
+  log "waiting for the primary at $PGHOST:$PGPORT"
+  until [ "$(q 'SELECT NOT pg_is_in_recovery()' 2>/dev/null)" = t ]; do sleep 5; done
+fi
 running=$(q "SELECT current_setting('server_version_num')::int / 10000")
 if [ "$running" -eq "$target" ]; then
   log "the cluster runs PostgreSQL $running: nothing to do"
@@ -26,6 +33,9 @@ if [ "$running" -eq "$target" ]; then
 fi
 if [ "$running" -gt "$target" ]; then
   refuse "the cluster runs PostgreSQL $running and postgresVersion is $target: a downgrade is impossible (pg_upgrade only goes up); restore a backup into a new cluster instead"
+fi
+if [ "$PGAAS_UPGRADE_MODE" = refuse ]; then
+  refuse "the cluster runs PostgreSQL $running and postgresVersion is $target, but majorUpgrade does not upgrade in place (mode refuse: set explicitly, or no backup on S3 or GCS, or a standby cluster): restore or clone into a new cluster of PostgreSQL $target, or declare postgresVersion $running again"
 fi
 log "the cluster runs PostgreSQL $running, postgresVersion is $target: checking that it can be upgraded"
 

@@ -1,15 +1,12 @@
 import { MajorUpgradeOptions } from './props';
+import { UpgradeModeContext, upgradeModeProblems } from './upgrade-mode';
 import { Problem } from '../private/validation';
 
 /** What the upgrade rules need to know about the cluster. */
-export interface MajorUpgradeContext {
+export interface MajorUpgradeContext extends UpgradeModeContext {
   readonly postgresVersion: number;
   /** PostgreSQL majors the image ships; undefined when unknown (reported elsewhere). */
   readonly imageVersions?: number[];
-  /** Whether the cluster archives WAL (a fresh base backup is taken first). */
-  readonly archiving: boolean;
-  /** Whether Spilo derives the archive path from the running data directory's major. */
-  readonly archiveFollowsDataDirectory: boolean;
 }
 
 /** Spilo's inplace_upgrade.py refuses to start above this lag (bytes). */
@@ -20,15 +17,7 @@ export function majorUpgradeProblems(options: MajorUpgradeOptions | undefined, c
   if (options === undefined) return [];
   const problems: Problem[] = [];
   const add = (property: string, value: unknown, rule: string) => problems.push({ property: `majorUpgrade.${property}`, value, rule });
-  if (!context.archiving) {
-    problems.push({ property: 'majorUpgrade', value: options, rule: 'needs `backup`: the upgrade takes a fresh base backup first, and there is no way back from pg_upgrade without one' });
-  } else if (!context.archiveFollowsDataDirectory) {
-    problems.push({
-      property: 'majorUpgrade',
-      value: options,
-      rule: 'is not possible with Azure backup storage: Spilo cannot derive the archive path from the running major there, so after postgresVersion is raised the old major would archive into the new major\'s path',
-    });
-  }
+  problems.push(...upgradeModeProblems(options, context));
   const from = options.fromVersion;
   if (from !== undefined) {
     if (!Number.isInteger(from)) {

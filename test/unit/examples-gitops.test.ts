@@ -38,7 +38,9 @@ test('Flux: one Kustomization per ordering step, each on its folder, waiting, in
   expect(kinds('secrets')).toEqual(['ConfigMap', 'Job', 'Namespace', 'Role', 'RoleBinding', 'ServiceAccount']);
   expect(folders.database.map((o) => o.kind)).toEqual(expect.arrayContaining(['StatefulSet', 'Job', 'Service', 'NetworkPolicy']));
   expect(kinds('apps')).toEqual(['Deployment']);
-  expect(folders.database.filter((o) => o.kind === 'Job').map((o) => o.metadata.name).sort()).toEqual([expect.stringMatching(/^orders-db-bootstrap-/), expect.stringMatching(/^orders-db-config-/)]);
+  expect(folders.database.filter((o) => o.kind === 'Job').map((o) => o.metadata.name).sort()).toEqual([
+    expect.stringMatching(/^orders-db-bootstrap-/), expect.stringMatching(/^orders-db-config-/), expect.stringMatching(/^orders-db-upgrade-/),
+  ]);
 });
 
 test('Argo CD: one Application on the bundle\'s folder; the sync waves order generator, database, bootstrap', () => {

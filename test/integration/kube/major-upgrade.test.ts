@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import { Chart, Testing } from 'cdk8s';
-import { BackupStorage, PostgresCluster, StorageCredentials } from '../../../src';
+import { BackupStorage, MajorUpgradeMode, PostgresCluster, PostgresClusterProps, StorageCredentials } from '../../../src';
 import { ControlPlane } from '../../harness/kube/control-plane';
 import { GitOpsSync } from '../../harness/kube/gitops';
 import { runJobContainer } from '../../harness/kube/job-runner';
@@ -107,6 +107,26 @@ describe('raising postgresVersion from 14 to 15 through GitOps', () => {
     await leader.query('SELECT pg_switch_wal()');
     await waitFor('a 14 segment in the archive', () => standIns.pushes().length > 0, 60_000, 500);
     expect(standIns.pushes().every(([major, prefix]) => major === 14 && prefix.endsWith('/wal/14'))).toBe(true);
+  }, 120_000);
+
+  test('without an upgrade in place (the opt-out, or by default without backup) the raised version fails the Job at once (exit 3), nothing changed', async () => {
+    const leader = await k8s.cluster.waitForLeader();
+    const refusing = (props: Partial<PostgresClusterProps>) => {
+      const chart = new Chart(Testing.app(), 'upgrade', { namespace: NS });
+      new PostgresCluster(chart, 'db', { name: NAME, instances: 2, postgresVersion: 15, ...props });
+      return Testing.synth(chart);
+    };
+    for (const objects of [refusing({ backup: { storage }, majorUpgrade: { mode: MajorUpgradeMode.REFUSE } }), refusing({})]) {
+      const job = jobOf(objects, 'major-upgrade');
+      expect(job.spec.template.spec.containers[0].env.find((e: any) => e.name === 'PGAAS_UPGRADE_MODE').value).toBe('refuse');
+      const result = await runUpgradeJob(objects, leader);
+      expect({ status: result.status, stdout: result.stdout }).toEqual({
+        status: 3, stdout: expect.stringContaining('REFUSED: the cluster runs PostgreSQL 14 and postgresVersion is 15, but majorUpgrade does not upgrade in place'),
+      });
+    }
+    expect(standIns.backups()).toEqual([]);
+    expect(standIns.request()).toBeUndefined();
+    expect(await majorOf(leader)).toBe(14);
   }, 120_000);
 
   test('the pre-check refuses while a member still runs a pod of the old template, and changes nothing', async () => {

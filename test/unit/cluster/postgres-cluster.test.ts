@@ -22,9 +22,12 @@ describe('objects and names', () => {
       'ConfigMap/orders-db-secrets-script',
       expect.stringMatching(/^Job\/orders-db-config-[0-9a-f]{10}$/),
       expect.stringMatching(/^Job\/orders-db-secrets-[0-9a-f]{10}$/),
+      // Every cluster has its major upgrade Job (it refuses a raised postgresVersion without backup), in a group of its own.
+      expect.stringMatching(/^Job\/orders-db-upgrade-[0-9a-f]{10}$/),
       'NetworkPolicy/orders-db-config',
       'NetworkPolicy/orders-db-database',
       'NetworkPolicy/orders-db-secrets',
+      'NetworkPolicy/orders-db-upgrade',
       'PodDisruptionBudget/orders-db',
       'Role/orders-db-patroni',
       'Role/orders-db-secrets',
@@ -377,7 +380,7 @@ describe('secrets, labels and escape hatches', () => {
     const env = envOf(spiloContainer(objects));
     expect(env.PGPASSWORD_SUPERUSER.secretKeyRef).toEqual({ name: 'pg-admin', key: 'pw' });
     expect(env.PGPASSWORD_STANDBY.secretKeyRef).toEqual({ name: 'pg-repl', key: 'password' });
-    expect(objects.filter((o) => o.kind === 'Job').map((o) => o.metadata.name)).toEqual([expect.stringMatching(/-config-[0-9a-f]{10}$/)]);
+    expect(objects.filter((o) => o.kind === 'Job').map((o) => o.metadata.name)).toEqual([expect.stringMatching(/-config-[0-9a-f]{10}$/), expect.stringMatching(/-upgrade-[0-9a-f]{10}$/)]);
     expect(construct.superuserSecretName).toBe('pg-admin');
     expect(construct.replicationSecretName).toBe('pg-repl');
   });
@@ -415,7 +418,8 @@ describe('secrets, labels and escape hatches', () => {
   test('apiObjects gives access to every object for JSON patches', () => {
     const { construct } = cluster({ instances: 2 });
     expect(construct.apiObjects.map((o) => o.kind).sort()).toEqual([
-      'ConfigMap', 'ConfigMap', 'Job', 'Job', 'NetworkPolicy', 'NetworkPolicy', 'NetworkPolicy', 'PodDisruptionBudget', 'Role', 'Role', 'RoleBinding', 'RoleBinding',
+      'ConfigMap', 'ConfigMap', 'Job', 'Job', 'Job', 'NetworkPolicy', 'NetworkPolicy', 'NetworkPolicy', 'NetworkPolicy', 'PodDisruptionBudget', 'Role', 'Role', 'RoleBinding',
+      'RoleBinding',
       'Service', 'Service', 'Service', 'ServiceAccount', 'ServiceAccount', 'StatefulSet',
     ]);
     expect(construct.statefulSet.kind).toBe('StatefulSet');

@@ -76,7 +76,7 @@ describe('existing Secrets', () => {
     const { objects } = build({
       superuserCredentials: Credentials.fromSecret('a'), replicationCredentials: Credentials.fromSecret('b'), patroniApiCredentials: Credentials.fromSecret('c'),
     });
-    expect(jobs(objects).map((j: any) => j.metadata.name)).toEqual([expect.stringMatching(/^shop-db-config-/)]);
+    expect(jobs(objects).map((j: any) => j.metadata.name)).toEqual([expect.stringMatching(/^shop-db-config-/), expect.stringMatching(/^shop-db-upgrade-/)]);
     expect(objects.filter((o) => o.metadata.name.startsWith('shop-db-secrets'))).toEqual([]);
   });
 });
@@ -123,7 +123,7 @@ describe('GitOps ordering', () => {
     const dbChart = new Chart(app, 'db', { namespace: 'shop' });
     const generator = new SecretGenerator(secretsChart, 'gen', { name: 'shop-secrets', image: 'ghcr.io/zalando/spilo-17:4.0-p3' });
     new PostgresCluster(dbChart, 'db', { name: 'shop-db', secretGenerator: generator });
-    expect(synth(dbChart).filter((o) => o.kind === 'Job').map((o) => o.metadata.name)).toEqual([expect.stringMatching(/^shop-db-config-/)]);
+    expect(synth(dbChart).filter((o) => o.kind === 'Job').map((o) => o.metadata.name)).toEqual([expect.stringMatching(/^shop-db-config-/), expect.stringMatching(/^shop-db-upgrade-/)]);
     const job = findObject(synth(secretsChart), 'Job');
     expect(JSON.parse(job.spec.template.spec.containers[0].env[0].value)).toHaveLength(3);
     app.synth();

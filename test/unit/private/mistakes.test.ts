@@ -170,6 +170,10 @@ const CASES: Case[] = [
   ['props', 'a monitoring role that is reserved', cluster({ monitoring: { monitoringRole: 'pg_mon' } })],
   ['props', 'a scrape interval "often"', cluster({ monitoring: { scrapeInterval: 'often' } })],
   ['props', 'a saturation alert of 1.5', cluster({ monitoring: { alerts: { connectionSaturation: 1.5 } } })],
+  ['props', 'an in-place major upgrade without backup', cluster({ majorUpgrade: { mode: 'in-place' } })],
+  ['props', 'an in-place major upgrade of a standby cluster', cluster(() => ({
+    source: ClusterBootstrap.standbyOf({ host: 'primary.db.svc' }), backup: { storage: s3() }, majorUpgrade: {},
+  }))],
   // The pooler.
   ['pooler', 'zero pooler replicas', cluster({ instances: 2, connectionPooler: { replicas: 0 } })],
   ['pooler', 'a replica pooler on one instance', cluster({ connectionPooler: { replicaPooler: true } })],
@@ -224,6 +228,7 @@ const CASES: Case[] = [
   ['untyped', 'no name', (chart) => new PostgresCluster(chart, 'db', {} as any)],
   ['untyped', 'a number as a parameter value', cluster({ parameters: { max_connections: 200 } })],
   ['untyped', 'a misspelt prop', cluster({ instance: 3 })],
+  ['untyped', 'an unknown major upgrade mode', cluster({ majorUpgrade: { mode: 'skip' } })],
   ['untyped', 'a string where a pooler Duration is expected', cluster({ connectionPooler: { queryWaitTimeout: '2m' } })],
 ];
 
@@ -252,6 +257,7 @@ const VALID: Array<[string, Build]> = [
   ['a pooler idle timeout of 0', cluster({ instances: 2, connectionPooler: { serverIdleTimeout: Duration.seconds(0) } })],
   // The pooler may serve databases the applications create themselves.
   ['a pooler database the cluster does not declare', cluster({ instances: 2, connectionPooler: { databases: ['created_by_app'] } })],
+  ['an explicit opt-out of the in-place major upgrade without backup', cluster({ majorUpgrade: { mode: 'refuse' } })],
   ['pg_stat_statements settings', cluster({ parameters: { 'pg_stat_statements.max': '10000', 'auto_explain.log_min_duration': '5s' } })],
 ];
 

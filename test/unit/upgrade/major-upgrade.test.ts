@@ -1,5 +1,8 @@
-import { execFileSync } from 'child_process';
-import { BackupStorage, PodSecurity, PodSecurityLevel, PolicyRules, PostgresCluster, PostgresClusterProps, StorageCredentials } from '../../../src';
+import { execFileSync, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { BackupStorage, ClusterBootstrap, MajorUpgradeMode, PodSecurity, PodSecurityLevel, PolicyRules, PostgresCluster, PostgresClusterProps, StorageCredentials } from '../../../src';
 import { SpiloBackup } from '../../../src/backup/spilo-backup';
 import { spiloWalPrefix } from '../../harness/spilo-wal-prefix';
 import { clusterProblems, envOf, findObject, synth, testChart } from '../../harness/synth';
@@ -24,9 +27,45 @@ function upgradeEnv(objects: any[]): Record<string, any> {
 }
 
 describe('the major upgrade Job', () => {
-  test('exists only with majorUpgrade', () => {
-    expect(upgradeJobs(objectsOf({ majorUpgrade: undefined }))).toHaveLength(0);
-    expect(upgradeJobs(objectsOf({}))).toHaveLength(1);
+  test('every cluster has one, so a raised postgresVersion is never silently ignored: in place where it can, otherwise it refuses', () => {
+    const mode = (props: Partial<PostgresClusterProps>) => {
+      const jobs = upgradeJobs(objectsOf(props));
+      expect(jobs).toHaveLength(1);
+      return envOf(jobs[0].spec.template.spec.containers[0]).PGAAS_UPGRADE_MODE;
+    };
+    // The default: in place with backup on S3 or GCS, refuse without backup, on Azure, or on a standby cluster.
+    expect(mode({ majorUpgrade: undefined })).toBe('in-place');
+    expect(mode({ majorUpgrade: undefined, backup: { storage: gcs } })).toBe('in-place');
+    expect(mode({ majorUpgrade: undefined, backup: undefined })).toBe('refuse');
+    expect(mode({ majorUpgrade: undefined, backup: { storage: azure } })).toBe('refuse');
+    expect(mode({ majorUpgrade: undefined, source: ClusterBootstrap.standbyOf({ host: 'primary.shop.svc' }) })).toBe('refuse');
+    // Declared options ask for an upgrade in place; the explicit opt-out refuses, with or without backup.
+    expect(mode({})).toBe('in-place');
+    expect(mode({ majorUpgrade: { mode: MajorUpgradeMode.REFUSE } })).toBe('refuse');
+    expect(mode({ majorUpgrade: { mode: MajorUpgradeMode.REFUSE }, backup: undefined })).toBe('refuse');
+  });
+
+  test('in mode refuse the script fails for good (exit 3) on another major and passes on the declared one', () => {
+    const [job] = upgradeJobs(objectsOf({ majorUpgrade: { mode: MajorUpgradeMode.REFUSE }, backup: undefined }));
+    const [, , script] = job.spec.template.spec.containers[0].command;
+    const env = envOf(job.spec.template.spec.containers[0]);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'upgrade-'));
+    try {
+      // A psql stand-in answering like a primary of PostgreSQL 16 (server_version_num 160004).
+      fs.writeFileSync(path.join(dir, 'psql'), '#!/bin/sh\ncase "$*" in *server_version_num*) echo 16 ;; *) echo 1 ;; esac\n', { mode: 0o755 });
+      const run = (target: string) => spawnSync('bash', ['-c', script, 'major-upgrade'], {
+        env: { PATH: `${dir}:${process.env.PATH}`, PGAAS_UPGRADE_MODE: env.PGAAS_UPGRADE_MODE, PGAAS_TARGET_MAJOR: target, PGAAS_INSTANCES: '3', PGHOST: 'h', PGPORT: '5432' },
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+      const same = run('16');
+      expect([same.status, same.stdout]).toEqual([0, expect.stringContaining('runs PostgreSQL 16: nothing to do')]);
+      const raised = run('17');
+      expect(raised.status).toBe(3);
+      expect(raised.stdout).toContain('REFUSED: the cluster runs PostgreSQL 16 and postgresVersion is 17, but majorUpgrade does not upgrade in place');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('is keyed on the target major: the same declaration keeps its name, a raised postgresVersion gets a new one, other changes do not', () => {
@@ -104,7 +143,18 @@ describe('synth-time rules', () => {
     expect(problems(15, 16, 32 * 1024 * 1024)).toEqual([expect.stringContaining('majorUpgrade.maximumLagBytes: 33554432 is invalid')]);
   });
 
+  test('an upgrade in place asked for where it cannot run fails; the default and the opt-out never do', () => {
+    expect(clusterProblems({ majorUpgrade: { mode: MajorUpgradeMode.IN_PLACE } })).toEqual([expect.stringContaining('needs `backup`')]);
+    expect(clusterProblems({ source: ClusterBootstrap.standbyOf({ host: 'primary.shop.svc' }), backup: { storage: s3 }, majorUpgrade: {} }))
+      .toEqual([expect.stringContaining('is not possible on a standby cluster')]);
+    expect(clusterProblems({})).toEqual([]);
+    expect(clusterProblems({ backup: { storage: azure } })).toEqual([]);
+    expect(clusterProblems({ majorUpgrade: { mode: MajorUpgradeMode.REFUSE } })).toEqual([]);
+    expect(clusterProblems({ majorUpgrade: { mode: MajorUpgradeMode.REFUSE }, backup: { storage: azure } })).toEqual([]);
+  });
+
   test('untyped callers get the same report', () => {
+    expect(clusterProblems({ majorUpgrade: { mode: 'skip' } as any })).toEqual([expect.stringContaining('majorUpgrade.mode')]);
     expect(clusterProblems({ backup: { storage: s3 }, majorUpgrade: { fromVersion: '16' } as any })).toEqual([expect.stringContaining('majorUpgrade.fromVersion')]);
   });
 });
