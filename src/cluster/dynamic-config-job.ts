@@ -76,7 +76,7 @@ export class DynamicConfigJob extends Construct {
     ];
     const command = ['python3', `${MOUNT}/${DYNAMIC_CONFIG_KEYS.script}`, `${MOUNT}/${DYNAMIC_CONFIG_KEYS.configuration}`, `${MOUNT}/${DYNAMIC_CONFIG_KEYS.restartParameters}`];
     // The pod's labels too: a Job's template is immutable, so a Job moved to another network group needs a new name.
-    const name = hashedName(props.jobName, contentHash(data, env, command, props.image, props.podLabels));
+    const name = hashedName(props.jobName, contentHash(data, env, command, props.image, props.podLabels, props.imagePullSecrets ?? []));
     this.job = new k8s.KubeJob(this, 'Job', spiloJobProps({
       name,
       labels: props.labels,

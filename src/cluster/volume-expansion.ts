@@ -63,7 +63,7 @@ export class VolumeExpansion extends Construct {
       { name: 'PGAAS_CLAIMS', value: JSON.stringify(this.claims) },
     ];
     const command = ['python3', '-c', VOLUME_EXPANSION_PYTHON];
-    const jobName = hashedName(name, contentHash(env, command, cluster.image));
+    const jobName = hashedName(name, contentHash(env, command, cluster.image, podLabels, cluster.props.imagePullSecrets ?? []));
     this.job = new k8s.KubeJob(this, 'Job', {
       metadata: {
         ...metadata,

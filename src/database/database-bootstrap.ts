@@ -102,7 +102,7 @@ export class DatabaseBootstrap extends Construct {
       }),
     ];
     const command = ['bash', '-c', WAIT_FOR_PRIMARY, 'wait-for-primary', ...BootstrapSql.psqlCommand()];
-    const name = hashedName(props.name, contentHash(this.sql, env, command, props.image));
+    const name = hashedName(props.name, contentHash(this.sql, env, command, props.image, props.labels ?? {}, props.imagePullSecrets ?? []));
     const annotations = orderingAnnotations(props.ordering ?? GitOpsOrdering.NONE, 'bootstrap');
     const metadata = { name, labels: props.labels, annotations: Object.keys(annotations).length ? annotations : undefined };
     const sqlFile = BootstrapSql.SQL_FILE.split('/');

@@ -1,6 +1,10 @@
 import { createHash } from 'crypto';
 
-/** A short, stable content hash for names that must change when content changes (Jobs are immutable). */
+/**
+ * A short, stable content hash for names that must change when content changes. A Job's spec is immutable, so a
+ * Job's name hashes everything its pod template takes from props (content, image, pod labels, pull secrets): a
+ * changed prop makes a new Job, never an update the API server refuses (test/unit/cluster/job-immutability.test.ts).
+ */
 export function contentHash(...parts: unknown[]): string {
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 10);
 }

@@ -83,7 +83,7 @@ export class MajorUpgradeJob extends Construct {
     ];
     const command = ['bash', '-c', MAJOR_UPGRADE_SCRIPT, 'major-upgrade'];
     // The pod's labels too: a Job's template is immutable, so a Job moved to another network group needs a new name.
-    const name = hashedName(`${props.name}-upgrade`, contentHash(props.targetMajor, env, command, props.image, props.labels ?? {}));
+    const name = hashedName(`${props.name}-upgrade`, contentHash(props.targetMajor, env, command, props.image, props.labels ?? {}, props.imagePullSecrets ?? []));
     this.job = new k8s.KubeJob(this, 'Job', spiloJobProps({
       name,
       labels: props.labels,
