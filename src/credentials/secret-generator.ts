@@ -227,7 +227,8 @@ export class SecretGenerator extends Construct {
     if (this.derivedCache?.count !== this.secrets.length) {
       const sorted = [...this.secrets].sort((a, b) => a.name.localeCompare(b.name));
       const secretsEnv = sorted.length ? SecretGeneratorScript.secretsEnvValue(sorted) : '[]';
-      const jobName = hashedName(this.props.name, contentHash(SecretGeneratorScript.render(), secretsEnv, this.props.image, this.props.labels ?? {}, this.props.imagePullSecrets ?? []));
+      const { image, labels, imagePullSecrets } = this.props;
+      const jobName = hashedName(this.props.name, contentHash(SecretGeneratorScript.render(), secretsEnv, image, labels ?? {}, imagePullSecrets ?? []));
       this.derivedCache = { count: this.secrets.length, secretsEnv, jobName, secretProblems: generatedSecretsProblems(this.secrets) };
     }
     return this.derivedCache;
