@@ -206,7 +206,7 @@ export class PostgresCluster extends Construct implements IPostgresCluster, kplu
     });
     orderAfter(this.statefulSet, ...needs);
     this.bootstrap = this.createBootstrap(cluster);
-    createMajorUpgrade(this, cluster, this.jobLabels('major-upgrade', 'upgrade'));
+    orderAfter(createMajorUpgrade(this, cluster, this.jobLabels('major-upgrade', 'upgrade')).job, this.statefulSet, this.primaryService);
     this.networkPolicy = this.createNetworkPolicy(cluster, objectLabels);
     orderAfter(VolumeExpansion.forCluster(this, cluster, this.jobLabels('volume-expansion', 'volumes'), this.networkPolicy)?.job, this.statefulSet);
     createPasswordSync(this, cluster, this.primaryHost, this.networkPolicy);

@@ -228,7 +228,8 @@ export class SecretGenerator extends Construct {
       const sorted = [...this.secrets].sort((a, b) => a.name.localeCompare(b.name));
       const secretsEnv = sorted.length ? SecretGeneratorScript.secretsEnvValue(sorted) : '[]';
       const { image, labels, imagePullSecrets } = this.props;
-      const jobName = hashedName(this.props.name, contentHash(SecretGeneratorScript.render(), secretsEnv, image, labels ?? {}, imagePullSecrets ?? []));
+      const hash = contentHash(SecretGeneratorScript.render(), secretsEnv, image, labels ?? {}, imagePullSecrets ?? []);
+      const jobName = hashedName(this.props.name, hash);
       this.derivedCache = { count: this.secrets.length, secretsEnv, jobName, secretProblems: generatedSecretsProblems(this.secrets) };
     }
     return this.derivedCache;
