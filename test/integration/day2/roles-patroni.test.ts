@@ -1,11 +1,12 @@
 import { Chart, Testing } from 'cdk8s';
-import { PostgresCluster, PostgresClusterProps } from '../../../src';
+import { Credentials, PostgresCluster, PostgresClusterProps } from '../../../src';
 import { ControlPlane } from '../../harness/kube/control-plane';
 import { GitOpsSync } from '../../harness/kube/gitops';
 import { runJobContainer } from '../../harness/kube/job-runner';
+import { passwordSyncPod, writeSecretVolumes } from '../../harness/kube/password-sync-pod';
 import { KubePatroniCluster, startKubePatroniCluster } from '../../harness/kube/patroni-cluster';
 import { execAsService, PatroniMember, Writer } from '../../harness/patroni';
-import { waitFor } from '../../harness/processes';
+import { serviceTempDir, waitFor } from '../../harness/processes';
 import { roleCatalogVia } from '../../harness/role-catalog';
 
 /*
@@ -65,12 +66,14 @@ async function query(member: PatroniMember, sql: string, database = 'postgres'):
 const catalogOf = (member: PatroniMember) => roleCatalogVia((sql, database) => query(member, sql, database), DATABASES);
 
 /**
- * Applies a revision and runs its bootstrap Job against the leader while a writer writes and every
- * member is sampled; returns the Job's result, how long it took, and the most members down at once.
+ * Applies a revision and runs its bootstrap Job (then `then`) against the leader while a writer writes and
+ * every member is sampled; returns the Job's result, how long it took, and the most members down at once.
  */
 interface RevisionRun { status: number | null; output: string; ms: number; maxDown: number; lost: number[]; name: string }
 
-async function applyRevision(props: Partial<PostgresClusterProps>): Promise<RevisionRun> {
+type AfterBootstrap = (objects: any[], leader: PatroniMember) => Promise<void>;
+
+async function applyRevision(props: Partial<PostgresClusterProps>, then?: AfterBootstrap): Promise<RevisionRun> {
   const objects = synth(props);
   gitops.sync(objects);
   const leader = await k8s.cluster.waitForLeader();
@@ -89,6 +92,7 @@ async function applyRevision(props: Partial<PostgresClusterProps>): Promise<Revi
   const started = Date.now();
   const run = await runJobContainer(plane, bootstrap, { env: { PGHOST: '127.0.0.1', PGPORT: String(leader.pgPort) }, timeoutMs: 300_000 });
   const ms = Date.now() - started;
+  if (then) await then(objects, leader);
   await writer.waitForWriteAfter(Date.now());
   await writer.stop();
   sampling = false;
@@ -171,6 +175,48 @@ describe('roles and databases follow the declaration on real Patroni 4 members',
     // The writer's own table is not a catalog the Job touches; compare every catalog the bootstrap converges.
     const withoutWriter = (dump: Record<string, string>) => Object.fromEntries(Object.entries(dump).map(([k, v]) => [k, v.split('\n').filter((l) => !l.startsWith('roles_writes')).join('\n')]));
     expect(withoutWriter(after)).toEqual(withoutWriter(before));
+    expect(run.maxDown).toBe(0);
+    expect(run.lost).toEqual([]);
+  }, 300_000);
+
+  test('a rotated password: the generator Job rotates the Secret, the password sync sets it on the leader, the replica has it; nothing goes down', async () => {
+    const appSecret = `app.${NAME}.credentials.postgresql.acid.zalan.do`;
+    const password = async () => {
+      const secret = await plane.admin.get(`/api/v1/namespaces/${NS}/secrets/${appSecret}`);
+      return Buffer.from(secret.data.password, 'base64').toString('utf8');
+    };
+    const login = async (member: PatroniMember, secret: string) => (await execAsService('psql', ['-X', '-qAt', '-c', 'SELECT current_user'], {
+      env: { PGHOST: '127.0.0.1', PGPORT: String(member.pgPort), PGUSER: 'app', PGPASSWORD: secret, PGDATABASE: 'orders', PGSSLMODE: 'require', PGCONNECT_TIMEOUT: '5' },
+      timeoutMs: 15_000,
+    })).stdout.trim() === 'app';
+    const old = await password();
+    let rotated = '';
+    let syncMs = 0;
+    const rotation: Partial<PostgresClusterProps> = {
+      ...REVISION_2, passwordSync: true, roleCredentials: { app: Credentials.generated({ rotation: 1 }) },
+    };
+    const run = await applyRevision(rotation, async (objects, leader) => {
+      expect(await login(leader, old)).toBe(true);
+      const generated = await runJobContainer(plane, job(objects, 'secrets'));
+      expect({ status: generated.status, output: generated.stdout + generated.stderr }).toEqual({ status: 0, output: expect.stringContaining('rotated') });
+      rotated = await password();
+      // The sync pod's loop, once: its Secret volumes as the kubelet refreshes them, the primary Service at the leader.
+      const pod = await passwordSyncPod(plane, objects, NS, serviceTempDir('patroni-sync'), { host: '127.0.0.1', port: leader.pgPort });
+      expect(pod.serviceHost).toBe(`${NAME}.${NS}.svc`);
+      await writeSecretVolumes(plane, NS, pod.secretVolumes);
+      const started = Date.now();
+      const sync = await execAsService(pod.argv[0], pod.argv.slice(1), { env: { ...pod.env, PGAAS_SYNC_ONCE: '1' }, timeoutMs: 60_000 });
+      syncMs = Date.now() - started;
+      expect({ status: sync.status, output: sync.stdout + sync.stderr }).toEqual({ status: 0, output: expect.stringContaining('now has') });
+    });
+    // eslint-disable-next-line no-console
+    console.log(`rotation on Patroni 4: password sync pass ${syncMs} ms, max members down ${run.maxDown}, ${run.lost.length} acknowledged writes lost`);
+    expect(run.status).toBe(0);
+    expect(rotated).not.toBe(old);
+    const leader = await k8s.cluster.waitForLeader();
+    expect(await login(leader, rotated)).toBe(true);
+    expect(await login(leader, old)).toBe(false);
+    await expectReplicaCaught(leader);
     expect(run.maxDown).toBe(0);
     expect(run.lost).toEqual([]);
   }, 300_000);

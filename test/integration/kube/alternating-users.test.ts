@@ -8,6 +8,7 @@ import { ControlPlane } from '../../harness/kube/control-plane';
 import { GitOpsSync } from '../../harness/kube/gitops';
 import { runJobContainer } from '../../harness/kube/job-runner';
 import { resolveContainerEnv } from '../../harness/kube/kubelet';
+import { passwordSyncPod } from '../../harness/kube/password-sync-pod';
 import { ExecResult } from '../../harness/patroni';
 import { PgBouncerProcess, psqlAsync } from '../../harness/pgbouncer';
 import { PostgresServer } from '../../harness/postgres';
@@ -72,7 +73,6 @@ function synth(rotation: number, legacy = RotationStrategy.SINGLE_USER): any[] {
 const generatorJob = () => objects.find((o) => o.kind === 'Job' && o.spec.template.spec.containers[0].name === 'generate');
 const bootstrapJob = () => objects.find((o) => o.kind === 'Job' && o.spec.template.spec.containers[0].name === 'bootstrap');
 const findRole = () => objects.find((o) => o.kind === 'Role' && o.metadata.name === `${NAME}-secrets`);
-const syncDeployment = () => objects.find((o) => o.kind === 'Deployment' && o.metadata.name === `${NAME}-password-sync`);
 const decode = (value: string | undefined) => Buffer.from(value ?? '', 'base64').toString('utf8');
 
 async function secret(name = SECRET): Promise<any> {
@@ -185,22 +185,12 @@ async function runGenerator(env: Record<string, string> = {}): Promise<ExecResul
 }
 
 async function startSync(): Promise<void> {
-  const podSpec = syncDeployment().spec.template.spec;
-  const container = podSpec.containers[0];
   const root = serviceTempDir('alt-sync');
-  const script = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === podSpec.volumes.find((v: any) => v.name === 'script').configMap.name);
-  writeServiceFile(path.join(root, 'password-sync.py'), script.data['password-sync.py'], 0o644);
-  syncVolumes = [];
-  for (const mount of container.volumeMounts) {
-    const volume = podSpec.volumes.find((v: any) => v.name === mount.name);
-    if (volume.secret) syncVolumes.push(new SecretVolume(path.join(root, mount.mountPath), volume.secret.secretName, volume.secret.items));
-  }
+  const pod = await passwordSyncPod(plane, objects, NS, root, server);
+  syncVolumes = pod.secretVolumes.map((v) => new SecretVolume(v.dir, v.secretName, v.items));
   for (const v of syncVolumes) await v.refresh();
-  runAsService('mkdir', ['-p', path.join(root, 'run/pgaas')]);
-  const env = await resolveContainerEnv(plane.admin, { metadata: { namespace: NS, name: 'sync' } }, container);
-  const local = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.replace(/(^|")\/(run\/)?pgaas\//g, (_m, pre, run) => `${pre}${root}/${run ?? ''}pgaas/`)]));
   syncLog = path.join(root, 'sync.log');
-  syncChild = spawnAsService('/usr/bin/python3', [path.join(root, 'password-sync.py')], syncLog, { env: { ...local, PGHOST: server.host, PGPORT: String(server.port) } });
+  syncChild = spawnAsService(pod.argv[0], pod.argv.slice(1), syncLog, { env: pod.env });
   await waitFor('the sync loop to start', () => fs.existsSync(syncLog) && fs.readFileSync(syncLog, 'utf8').includes('following the passwords'), 30_000);
   every(SYNC_REFRESH_MS, async () => {
     if (!syncVolumesPaused) for (const v of syncVolumes) await v.refresh();

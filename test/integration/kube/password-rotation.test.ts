@@ -8,6 +8,7 @@ import { ControlPlane } from '../../harness/kube/control-plane';
 import { GitOpsSync } from '../../harness/kube/gitops';
 import { runJobContainer } from '../../harness/kube/job-runner';
 import { resolveContainerEnv } from '../../harness/kube/kubelet';
+import { passwordSyncPod, writeSecretVolumes } from '../../harness/kube/password-sync-pod';
 import { execAsService } from '../../harness/patroni';
 import { PgBouncerProcess, psqlAsync } from '../../harness/pgbouncer';
 import { PG_BIN, PostgresServer } from '../../harness/postgres';
@@ -61,37 +62,12 @@ async function secretPassword(name: string): Promise<string> {
   return Buffer.from((await secret(name)).data.password, 'base64').toString('utf8');
 }
 
-/** The kubelet's part for a pod's Secret volumes: each mount's items, written to a new file renamed into place. */
-async function refreshSecretVolumes(podSpec: any, container: any, root: string): Promise<void> {
-  for (const mount of container.volumeMounts ?? []) {
-    const volume = podSpec.volumes.find((v: any) => v.name === mount.name);
-    if (!volume.secret) continue;
-    const data = (await secret(volume.secret.secretName)).data;
-    const dir = path.join(root, mount.mountPath);
-    runAsService('mkdir', ['-p', dir]);
-    for (const item of volume.secret.items) {
-      const file = path.join(dir, item.path);
-      writeServiceFile(`${file}.tmp`, Buffer.from(data[item.key], 'base64').toString('utf8'));
-      fs.renameSync(`${file}.tmp`, file);
-    }
-  }
-}
-
 /** The sync container's command and env, with its mount paths under `root` and the Service pointed at the test server. */
 async function syncProcess(root: string, extraEnv: Record<string, string> = {}): Promise<{ argv: string[]; env: Record<string, string> }> {
-  const deployment = syncDeployment();
-  const podSpec = deployment.spec.template.spec;
-  const container = podSpec.containers[0];
-  const script = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === podSpec.volumes.find((v: any) => v.name === 'script').configMap.name);
-  writeServiceFile(path.join(root, 'password-sync.py'), script.data['password-sync.py'], 0o644);
-  await refreshSecretVolumes(podSpec, container, root);
-  const env = await resolveContainerEnv(plane.admin, { metadata: { namespace: NS, name: 'sync' } }, container);
-  expect(env.PGHOST).toBe(`${NAME}.${NS}.svc`);
-  // Mount paths (/pgaas/..., /run/pgaas) become directories under root, in plain values and in the JSON list alike.
-  const local = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.replace(/(^|")\/(run\/)?pgaas\//g, (_m, pre, run) => `${pre}${root}/${run ?? ''}pgaas/`)]));
-  runAsService('mkdir', ['-p', path.join(root, 'run/pgaas')]);
-  expect(container.command).toEqual(['python3', '/scripts/password-sync.py']);
-  return { argv: ['/usr/bin/python3', path.join(root, 'password-sync.py')], env: { ...local, PGHOST: server.host, PGPORT: String(server.port), ...extraEnv } };
+  const pod = await passwordSyncPod(plane, objects, NS, root, server);
+  await writeSecretVolumes(plane, NS, pod.secretVolumes);
+  expect(pod.serviceHost).toBe(`${NAME}.${NS}.svc`);
+  return { argv: pod.argv, env: { ...pod.env, ...extraEnv } };
 }
 
 async function syncOnce(root: string, extraEnv: Record<string, string> = {}): Promise<{ status: number | null; output: string }> {
