@@ -814,6 +814,35 @@ export class Writer {
   }
 }
 
+/**
+ * Counts, every `intervalMs` until stopped, the members whose PostgreSQL does not answer `SELECT 1`. A member
+ * that is down refuses at once; the generous timeout keeps a slow psql start on a busy machine from counting.
+ */
+export class DownSampler {
+  public maxDown = 0;
+  public samples = 0;
+  private running = true;
+  private readonly loop: Promise<void>;
+
+  constructor(members: readonly PatroniMember[], intervalMs = 100) {
+    this.loop = (async () => {
+      while (this.running) {
+        const down = (await Promise.all(members.map(async (m) => (await m.tryQuery('SELECT 1', 10_000)) !== '1'))).filter(Boolean).length;
+        this.samples++;
+        this.maxDown = Math.max(this.maxDown, down);
+        await sleep(intervalMs);
+      }
+    })();
+  }
+
+  /** Stops sampling; resolves once the last sample is in. */
+  public async stop(): Promise<{ maxDown: number; samples: number }> {
+    this.running = false;
+    await this.loop;
+    return { maxDown: this.maxDown, samples: this.samples };
+  }
+}
+
 // --- settings ------------------------------------------------------------------------------------
 
 const UNIT_FACTORS: Record<string, number> = {

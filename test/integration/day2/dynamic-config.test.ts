@@ -4,7 +4,7 @@ import { ControlPlane } from '../../harness/kube/control-plane';
 import { GitOpsSync } from '../../harness/kube/gitops';
 import { runJobContainer } from '../../harness/kube/job-runner';
 import { KubePatroniCluster, startKubePatroniCluster } from '../../harness/kube/patroni-cluster';
-import { ExecResult, normalizeSetting, PatroniMember, Writer } from '../../harness/patroni';
+import { DownSampler, ExecResult, normalizeSetting, Writer } from '../../harness/patroni';
 import { sleep, waitFor } from '../../harness/processes';
 
 /*
@@ -149,17 +149,7 @@ describe('the configuration Job on real Patroni 4 members', () => {
     const writer = await Writer.create(k8s.cluster, 'day2_writes');
     writer.start();
     // Sample how many members are down (PostgreSQL not answering) while the Job runs.
-    let sampling = true;
-    let maxDown = 0;
-    const samples: number[] = [];
-    const sampler = (async () => {
-      while (sampling) {
-        const down = (await Promise.all(k8s.cluster.members.map(async (m: PatroniMember) => (await m.tryQuery('SELECT 1', 3_000)) !== '1'))).filter(Boolean).length;
-        samples.push(down);
-        maxDown = Math.max(maxDown, down);
-        await sleep(100);
-      }
-    })();
+    const sampler = new DownSampler(k8s.cluster.members);
     revision({ parameters: { work_mem: '7MB', max_files_per_process: '1500' }, patroni: { ttl: Duration.seconds(35), maximumLagOnFailover: Size.mebibytes(16) } });
     const synced = Date.now();
     let run: ExecResult & { durationMs: number };
@@ -168,11 +158,11 @@ describe('the configuration Job on real Patroni 4 members', () => {
       await waitFor('max_files_per_process on every member', async () =>
         JSON.stringify(await showOnEvery('max_files_per_process')) === JSON.stringify(['1500', '1500', '1500']), 120_000, 250);
     } finally {
-      sampling = false;
-      await sampler;
+      await sampler.stop();
       await sleep(1_000);
       await writer.stop();
     }
+    const { maxDown, samples } = sampler;
     const tookMs = Date.now() - synced;
     const newLeader = await k8s.cluster.waitForLeader();
     expect(newLeader).not.toBe(oldLeader);
@@ -183,7 +173,7 @@ describe('the configuration Job on real Patroni 4 members', () => {
     const after = await postmasterStarts();
     for (const member of k8s.cluster.members) expect(after[member.name]).not.toBe(starts[member.name]);
     expect(maxDown).toBeLessThanOrEqual(1);
-    expect(samples.length).toBeGreaterThan(10);
+    expect(samples).toBeGreaterThan(10);
     expect(writer.acknowledged().length).toBeGreaterThan(0);
     expect(await writer.missingOn(newLeader)).toEqual([]);
     for (const member of k8s.cluster.members) expect((await member.get('/patroni'))?.body?.pending_restart).toBeFalsy();

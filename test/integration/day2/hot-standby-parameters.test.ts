@@ -4,7 +4,7 @@ import { ControlPlane } from '../../harness/kube/control-plane';
 import { GitOpsSync } from '../../harness/kube/gitops';
 import { runJobContainer } from '../../harness/kube/job-runner';
 import { KubePatroniCluster, startKubePatroniCluster } from '../../harness/kube/patroni-cluster';
-import { ExecResult, PatroniMember, Writer } from '../../harness/patroni';
+import { DownSampler, ExecResult, PatroniMember, Writer } from '../../harness/patroni';
 import { sleep, waitFor } from '../../harness/processes';
 
 /*
@@ -81,18 +81,7 @@ async function change(parameters: Record<string, string>, table: string): Promis
   const oldLeader = await k8s.cluster.waitForLeader();
   const writer = await Writer.create(k8s.cluster, table);
   writer.start();
-  let sampling = true;
-  let maxDown = 0;
-  let samples = 0;
-  const sampler = (async () => {
-    while (sampling) {
-      // A member down refuses at once; the generous timeout keeps a slow psql start on a busy machine from counting.
-      const down = (await Promise.all(k8s.cluster.members.map(async (m) => (await m.tryQuery('SELECT 1', 10_000)) !== '1'))).filter(Boolean).length;
-      samples++;
-      maxDown = Math.max(maxDown, down);
-      await sleep(100);
-    }
-  })();
+  const sampler = new DownSampler(k8s.cluster.members);
   revision(parameters);
   const synced = Date.now();
   let run: ExecResult & { durationMs: number };
@@ -105,11 +94,11 @@ async function change(parameters: Record<string, string>, table: string): Promis
       return true;
     }, 120_000, 250);
   } finally {
-    sampling = false;
-    await sampler;
+    await sampler.stop();
     await sleep(1_000);
     await writer.stop();
   }
+  const { maxDown, samples } = sampler;
   const tookMs = Date.now() - synced;
   const newLeader = await k8s.cluster.waitForLeader();
   const restarted = [...run.stdout.matchAll(/restarting (\S+)/g)].map((m) => m[1]);

@@ -5,7 +5,7 @@ import { GitOpsSync } from '../../harness/kube/gitops';
 import { runJobContainer } from '../../harness/kube/job-runner';
 import { passwordSyncPod, writeSecretVolumes } from '../../harness/kube/password-sync-pod';
 import { KubePatroniCluster, startKubePatroniCluster } from '../../harness/kube/patroni-cluster';
-import { execAsService, PatroniMember, Writer } from '../../harness/patroni';
+import { DownSampler, execAsService, PatroniMember, Writer } from '../../harness/patroni';
 import { serviceTempDir, waitFor } from '../../harness/processes';
 import { roleCatalogVia } from '../../harness/role-catalog';
 
@@ -79,15 +79,7 @@ async function applyRevision(props: Partial<PostgresClusterProps>, then?: AfterB
   const leader = await k8s.cluster.waitForLeader();
   const writer = await Writer.create(k8s.cluster, 'roles_writes');
   writer.start();
-  let sampling = true;
-  let maxDown = 0;
-  const sampler = (async () => {
-    while (sampling) {
-      const down = (await Promise.all(k8s.cluster.members.map(async (m) => (await m.tryQuery('SELECT 1', 3_000)) !== '1'))).filter(Boolean).length;
-      maxDown = Math.max(maxDown, down);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  })();
+  const sampler = new DownSampler(k8s.cluster.members);
   const bootstrap = job(objects, 'bootstrap');
   const started = Date.now();
   const run = await runJobContainer(plane, bootstrap, { env: { PGHOST: '127.0.0.1', PGPORT: String(leader.pgPort) }, timeoutMs: 300_000 });
@@ -95,8 +87,7 @@ async function applyRevision(props: Partial<PostgresClusterProps>, then?: AfterB
   if (then) await then(objects, leader);
   await writer.waitForWriteAfter(Date.now());
   await writer.stop();
-  sampling = false;
-  await sampler;
+  const { maxDown } = await sampler.stop();
   return { status: run.status, output: run.stdout + run.stderr, ms, maxDown, lost: await writer.missingOn(leader), name: bootstrap.metadata.name };
 }
 

@@ -7,8 +7,8 @@ import { SecretGeneratorScript } from '../../../src/credentials/secret-generator
 import { ControlPlane } from '../../harness/kube/control-plane';
 import { GitOpsSync } from '../../harness/kube/gitops';
 import { runJobContainer } from '../../harness/kube/job-runner';
-import { resolveContainerEnv } from '../../harness/kube/kubelet';
 import { passwordSyncPod, writeSecretVolumes } from '../../harness/kube/password-sync-pod';
+import { startPoolerPod } from '../../harness/kube/pooler-pod';
 import { execAsService } from '../../harness/patroni';
 import { PgBouncerProcess, psqlAsync } from '../../harness/pgbouncer';
 import { PG_BIN, PostgresServer } from '../../harness/postgres';
@@ -97,17 +97,7 @@ beforeAll(async () => {
   const bootstrap = await runJobContainer(plane, bootstrapJob(), { env: { PGHOST: server.host, PGPORT: String(server.port) } });
   expect({ status: bootstrap.status, stderr: bootstrap.stderr }).toEqual({ status: 0, stderr: '' });
   // The pooler pod: its init container writes the auth_file from the pooler's Secret, then PgBouncer starts.
-  const pooler = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === `${NAME}-pooler`);
-  const init = pooler.spec.template.spec.initContainers[0];
-  const authDir = path.join(work, 'auth');
-  runAsService('mkdir', ['-m', '700', authDir]);
-  const initEnv = await resolveContainerEnv(plane.admin, { metadata: { namespace: NS, name: 'pooler' } }, init);
-  const local = Object.fromEntries(Object.entries(initEnv).map(([k, v]) => [k, v.replace(init.volumeMounts[0].mountPath, authDir)]));
-  expect(runAsService(init.command[0], init.command.slice(1), { env: local }).status).toBe(0);
-  const ini = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === `${NAME}-pooler`).data['pgbouncer.ini'];
-  bouncer = await PgBouncerProcess.start('rot', {
-    authDir, ini, upstream: { from: `host=${NAME}.${NS}.svc port=5432`, to: `host=${server.host} port=${server.port}` },
-  });
+  bouncer = await startPoolerPod(plane, objects, NS, NAME, work, server);
 }, 900_000);
 
 afterAll(() => {
