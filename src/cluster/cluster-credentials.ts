@@ -88,6 +88,9 @@ export const NOT_FOLLOWED_USERS: readonly string[] = [Spilo.SUPERUSER, Spilo.REP
  * written once by its init container) and the monitoring role (the exporter's environment). Rotating a
  * declared role needs `passwordSync`, or PostgreSQL would keep the old password.
  */
+/** The suffix of the password sync's Deployment name and network group label (`<cluster>-password-sync`). */
+export const PASSWORD_SYNC_SUFFIX = '-password-sync';
+
 export function rotationProblems(props: PostgresClusterProps, poolerRole: string | undefined, monitoringRole: string | undefined): Problem[] {
   const rotation = (c: Credentials | undefined) => c?.rotation ?? 0;
   const problems: Problem[] = [];
@@ -103,6 +106,12 @@ export function rotationProblems(props: PostgresClusterProps, poolerRole: string
   const rotated = Object.entries(props.roleCredentials ?? {}).filter(([, c]) => rotation(c) > 0).map(([role]) => role);
   if (rotated.length > 0 && props.passwordSync !== true) {
     problems.push(problem('passwordSync', props.passwordSync, `must be true to rotate ${rotated.join(', ')}: without it PostgreSQL keeps the old password`));
+  }
+  // The sync's pods carry the label value `<name>-password-sync` (their NetworkPolicy group): at most 63 characters.
+  const longest = 63 - PASSWORD_SYNC_SUFFIX.length;
+  if (props.passwordSync === true && typeof props.name === 'string' && props.name.length > longest) {
+    problems.push(problem('passwordSync', true, `needs a cluster name of at most ${longest} characters (this one has ${props.name.length}): `
+      + `the password sync's pods carry the label value "<name>${PASSWORD_SYNC_SUFFIX}", at most 63 characters`));
   }
   return problems;
 }

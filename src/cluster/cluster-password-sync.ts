@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { NOT_FOLLOWED_USERS } from './cluster-credentials';
+import { NOT_FOLLOWED_USERS, PASSWORD_SYNC_SUFFIX } from './cluster-credentials';
 import { Spilo, SpiloLabels } from './spilo-contract';
 import { ResolvedCluster } from './validate-props';
 import { PasswordSync } from '../credentials/password-sync';
@@ -20,7 +20,7 @@ export function createPasswordSync(
     networkPolicy?.addDatabaseClientJob('SecretGeneratorLoginCheckNetworkPolicy', 'secrets-login-check', { [NETWORK_GROUP_LABEL]: cluster.names.networkGroup('secrets') });
   }
   if (roles.length === 0) return undefined;
-  const name = `${cluster.name}-password-sync`;
+  const name = `${cluster.name}${PASSWORD_SYNC_SUFFIX}`;
   const labels = {
     ...cluster.props.labels,
     'app.kubernetes.io/name': 'postgresql',
