@@ -843,6 +843,35 @@ export class DownSampler {
   }
 }
 
+/** What {@link underWrites} observed around its action. */
+export interface UnderWrites<T> {
+  readonly result: T;
+  readonly writer: Writer;
+  /** The most members down at one sample, and how many samples were taken. */
+  readonly maxDown: number;
+  readonly samples: number;
+}
+
+/**
+ * Runs `action` while an application writes (a Writer into `table`) and a DownSampler counts members down;
+ * after it, waits for a write acknowledged after the action (writes resumed), then stops both (also when
+ * the action fails).
+ */
+export async function underWrites<T>(cluster: PatroniCluster, table: string, action: () => Promise<T>): Promise<UnderWrites<T>> {
+  const writer = await Writer.create(cluster, table);
+  writer.start();
+  const sampler = new DownSampler(cluster.members);
+  let result!: T;
+  try {
+    result = await action();
+    await writer.waitForWriteAfter(Date.now());
+  } finally {
+    await sampler.stop();
+    await writer.stop();
+  }
+  return { result, writer, maxDown: sampler.maxDown, samples: sampler.samples };
+}
+
 // --- settings ------------------------------------------------------------------------------------
 
 const UNIT_FACTORS: Record<string, number> = {

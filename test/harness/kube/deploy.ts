@@ -27,13 +27,25 @@ export async function deployPostgresCluster(plane: ControlPlane, namespace: stri
 
 /** The first step of deployPostgresCluster alone: synthesized and applied; answers the objects. */
 export function applyPostgresCluster(plane: ControlPlane, namespace: string, props: PostgresClusterProps): any[] {
-  const chart = new Chart(Testing.app(), namespace, { namespace });
-  new PostgresCluster(chart, 'db', props);
-  const objects = Testing.synth(chart);
+  const objects = synthPostgresCluster(namespace, props);
   const file = path.join(plane.dir, `${namespace}-${props.name}.yaml`);
   fs.writeFileSync(file, Yaml.stringify(...objects));
   plane.kubectlOk(['apply', '--server-side', `--field-manager=${GITOPS_FIELD_MANAGER}`, '-f', file]);
   return objects;
+}
+
+/** A PostgresCluster (construct id `db`) alone in a Chart of `namespace`, synthesized: a GitOps revision. */
+export function synthPostgresCluster(namespace: string, props: PostgresClusterProps): any[] {
+  const chart = new Chart(Testing.app(), namespace, { namespace });
+  new PostgresCluster(chart, 'db', props);
+  return Testing.synth(chart);
+}
+
+/** The one Job of `objects` named `<prefix>-<hash>` (a content-hashed Job of the bundle); throws unless exactly one. */
+export function hashedJob(objects: any[], prefix: string): any {
+  const found = objects.filter((o) => o.kind === 'Job' && new RegExp(`^${prefix}-[0-9a-f]{10}$`).test(o.metadata.name));
+  if (found.length !== 1) throw new Error(`expected one Job ${prefix}-<hash>, found ${found.length}`);
+  return found[0];
 }
 
 /**

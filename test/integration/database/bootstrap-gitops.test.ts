@@ -1,6 +1,6 @@
-import { Chart, Testing } from 'cdk8s';
-import { PostgresCluster, PostgresClusterProps } from '../../../src';
+import { PostgresClusterProps } from '../../../src';
 import { ControlPlane } from '../../harness/kube/control-plane';
+import { hashedJob, synthPostgresCluster } from '../../harness/kube/deploy';
 import { GitOpsSync, objectKey } from '../../harness/kube/gitops';
 import { runJobContainer } from '../../harness/kube/job-runner';
 import { PostgresServer } from '../../harness/postgres';
@@ -40,17 +40,8 @@ const REVISION_2: Partial<PostgresClusterProps> = {
   databases: [{ name: 'orders', prepared: true }, { name: 'legacy', owner: 'reporting' }],
 };
 
-function synth(props: Partial<PostgresClusterProps>): any[] {
-  const chart = new Chart(Testing.app(), 'shop', { namespace: NS });
-  new PostgresCluster(chart, 'db', { name: NAME, instances: 1, ...props });
-  return Testing.synth(chart);
-}
-
-function job(objects: any[], prefix: string): any {
-  const found = objects.filter((o) => o.kind === 'Job' && o.metadata.name.startsWith(`${NAME}-${prefix}-`));
-  if (found.length !== 1) throw new Error(`expected one ${prefix} Job, found ${found.length}`);
-  return found[0];
-}
+const synth = (props: Partial<PostgresClusterProps>): any[] => synthPostgresCluster(NS, { name: NAME, instances: 1, ...props });
+const job = (objects: any[], prefix: string): any => hashedJob(objects, `${NAME}-${prefix}`);
 
 /** Applies a revision, runs its secret generator, then its bootstrap Job (pointed at the test server). */
 async function syncAndBootstrap(objects: any[]): Promise<{ bootstrap: any; status: number | null; output: string; ms: number }> {

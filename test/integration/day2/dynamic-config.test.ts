@@ -4,8 +4,8 @@ import { ControlPlane } from '../../harness/kube/control-plane';
 import { GitOpsSync } from '../../harness/kube/gitops';
 import { runJobContainer } from '../../harness/kube/job-runner';
 import { KubePatroniCluster, startKubePatroniCluster } from '../../harness/kube/patroni-cluster';
-import { DownSampler, ExecResult, normalizeSetting, Writer } from '../../harness/patroni';
-import { sleep, waitFor } from '../../harness/processes';
+import { ExecResult, normalizeSetting, underWrites } from '../../harness/patroni';
+import { waitFor } from '../../harness/processes';
 
 /*
  * Day 2 through GitOps: Patroni settings and PostgreSQL parameters of a running cluster follow the
@@ -146,24 +146,17 @@ describe('the configuration Job on real Patroni 4 members', () => {
     const before = await statefulSet();
     const starts = await postmasterStarts();
     const oldLeader = await k8s.cluster.waitForLeader();
-    const writer = await Writer.create(k8s.cluster, 'day2_writes');
-    writer.start();
-    // Sample how many members are down (PostgreSQL not answering) while the Job runs.
-    const sampler = new DownSampler(k8s.cluster.members);
-    revision({ parameters: { work_mem: '7MB', max_files_per_process: '1500' }, patroni: { ttl: Duration.seconds(35), maximumLagOnFailover: Size.mebibytes(16) } });
-    const synced = Date.now();
-    let run: ExecResult & { durationMs: number };
-    try {
-      run = await runConfigJob();
+    let synced = 0;
+    let tookMs = 0;
+    const { result: run, writer, maxDown, samples } = await underWrites(k8s.cluster, 'day2_writes', async () => {
+      revision({ parameters: { work_mem: '7MB', max_files_per_process: '1500' }, patroni: { ttl: Duration.seconds(35), maximumLagOnFailover: Size.mebibytes(16) } });
+      synced = Date.now();
+      const job = await runConfigJob();
       await waitFor('max_files_per_process on every member', async () =>
         JSON.stringify(await showOnEvery('max_files_per_process')) === JSON.stringify(['1500', '1500', '1500']), 120_000, 250);
-    } finally {
-      await sampler.stop();
-      await sleep(1_000);
-      await writer.stop();
-    }
-    const { maxDown, samples } = sampler;
-    const tookMs = Date.now() - synced;
+      tookMs = Date.now() - synced;
+      return job;
+    });
     const newLeader = await k8s.cluster.waitForLeader();
     expect(newLeader).not.toBe(oldLeader);
     expect(run.stdout).toContain(`switching over from ${oldLeader.name}`);

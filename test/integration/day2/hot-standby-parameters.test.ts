@@ -4,8 +4,8 @@ import { ControlPlane } from '../../harness/kube/control-plane';
 import { GitOpsSync } from '../../harness/kube/gitops';
 import { runJobContainer } from '../../harness/kube/job-runner';
 import { KubePatroniCluster, startKubePatroniCluster } from '../../harness/kube/patroni-cluster';
-import { DownSampler, ExecResult, PatroniMember, Writer } from '../../harness/patroni';
-import { sleep, waitFor } from '../../harness/processes';
+import { ExecResult, PatroniMember, underWrites, Writer } from '../../harness/patroni';
+import { waitFor } from '../../harness/processes';
 
 /*
  * Day 2 through GitOps: the parameters a hot standby must hold at least as high as its primary
@@ -79,27 +79,20 @@ interface Change {
 /** Syncs a revision with `parameters` and runs its Job while a writer writes and a sampler counts members down. */
 async function change(parameters: Record<string, string>, table: string): Promise<Change> {
   const oldLeader = await k8s.cluster.waitForLeader();
-  const writer = await Writer.create(k8s.cluster, table);
-  writer.start();
-  const sampler = new DownSampler(k8s.cluster.members);
-  revision(parameters);
-  const synced = Date.now();
-  let run: ExecResult & { durationMs: number };
-  try {
-    run = await runConfigJob();
+  let tookMs = 0;
+  const { result: run, writer, maxDown, samples } = await underWrites(k8s.cluster, table, async () => {
+    revision(parameters);
+    const synced = Date.now();
+    const job = await runConfigJob();
     await waitFor('the new values on every member', async () => {
       for (const [name, value] of Object.entries(parameters)) {
         if ((await showOnEvery(name)).some((v) => v !== value)) return false;
       }
       return true;
     }, 120_000, 250);
-  } finally {
-    await sampler.stop();
-    await sleep(1_000);
-    await writer.stop();
-  }
-  const { maxDown, samples } = sampler;
-  const tookMs = Date.now() - synced;
+    tookMs = Date.now() - synced;
+    return job;
+  });
   const newLeader = await k8s.cluster.waitForLeader();
   const restarted = [...run.stdout.matchAll(/restarting (\S+)/g)].map((m) => m[1]);
   return { run, tookMs, maxDown, samples, writer, oldLeader, newLeader, restarted };

@@ -1,11 +1,11 @@
-import { Chart, Testing } from 'cdk8s';
-import { Credentials, PostgresCluster, PostgresClusterProps } from '../../../src';
+import { Credentials, PostgresClusterProps } from '../../../src';
 import { ControlPlane } from '../../harness/kube/control-plane';
+import { hashedJob, synthPostgresCluster } from '../../harness/kube/deploy';
 import { GitOpsSync } from '../../harness/kube/gitops';
 import { runJobContainer } from '../../harness/kube/job-runner';
 import { passwordSyncPod, writeSecretVolumes } from '../../harness/kube/password-sync-pod';
 import { KubePatroniCluster, startKubePatroniCluster } from '../../harness/kube/patroni-cluster';
-import { DownSampler, execAsService, PatroniMember, Writer } from '../../harness/patroni';
+import { execAsService, PatroniMember, underWrites } from '../../harness/patroni';
 import { serviceTempDir, waitFor } from '../../harness/processes';
 import { roleCatalogVia } from '../../harness/role-catalog';
 
@@ -45,17 +45,8 @@ let plane: ControlPlane;
 let gitops: GitOpsSync;
 let k8s: KubePatroniCluster;
 
-function synth(props: Partial<PostgresClusterProps>): any[] {
-  const chart = new Chart(Testing.app(), 'roles', { namespace: NS });
-  new PostgresCluster(chart, 'db', { name: NAME, instances: 2, ...props });
-  return Testing.synth(chart);
-}
-
-function job(objects: any[], prefix: string): any {
-  const found = objects.filter((o) => o.kind === 'Job' && o.metadata.name.startsWith(`${NAME}-${prefix}-`));
-  if (found.length !== 1) throw new Error(`expected one ${prefix} Job, found ${found.length}`);
-  return found[0];
-}
+const synth = (props: Partial<PostgresClusterProps>): any[] => synthPostgresCluster(NS, { name: NAME, instances: 2, ...props });
+const job = (objects: any[], prefix: string): any => hashedJob(objects, `${NAME}-${prefix}`);
 
 async function query(member: PatroniMember, sql: string, database = 'postgres'): Promise<string> {
   const result = await execAsService('psql', ['-X', '-v', 'ON_ERROR_STOP=1', '-qAt', '-c', sql], { env: member.socketEnv(database), cwd: member.dir, timeoutMs: 30_000 });
@@ -77,17 +68,15 @@ async function applyRevision(props: Partial<PostgresClusterProps>, then?: AfterB
   const objects = synth(props);
   gitops.sync(objects);
   const leader = await k8s.cluster.waitForLeader();
-  const writer = await Writer.create(k8s.cluster, 'roles_writes');
-  writer.start();
-  const sampler = new DownSampler(k8s.cluster.members);
   const bootstrap = job(objects, 'bootstrap');
-  const started = Date.now();
-  const run = await runJobContainer(plane, bootstrap, { env: { PGHOST: '127.0.0.1', PGPORT: String(leader.pgPort) }, timeoutMs: 300_000 });
-  const ms = Date.now() - started;
-  if (then) await then(objects, leader);
-  await writer.waitForWriteAfter(Date.now());
-  await writer.stop();
-  const { maxDown } = await sampler.stop();
+  let ms = 0;
+  const { result: run, writer, maxDown } = await underWrites(k8s.cluster, 'roles_writes', async () => {
+    const started = Date.now();
+    const result = await runJobContainer(plane, bootstrap, { env: { PGHOST: '127.0.0.1', PGPORT: String(leader.pgPort) }, timeoutMs: 300_000 });
+    ms = Date.now() - started;
+    if (then) await then(objects, leader);
+    return result;
+  });
   return { status: run.status, output: run.stdout + run.stderr, ms, maxDown, lost: await writer.missingOn(leader), name: bootstrap.metadata.name };
 }
 
