@@ -68,20 +68,6 @@ def wait_for_login(check, user, password, what):
     log("%s: PostgreSQL accepts login %r with its new password after %.1fs" % (what, user, time.monotonic() - started))
 
 
-def guarded_patch(client, item, what, secret, patch, hidden):
-    """A merge PATCH that carries the Secret's resourceVersion; returns the new Secret, or None on 409 Conflict."""
-    patch.setdefault("metadata", {})["resourceVersion"] = secret["metadata"]["resourceVersion"]
-    status, reason, body = client.call(
-        "PATCH", "%s?fieldManager=%s" % (item, FIELD_MANAGER), what, body=patch, hidden=hidden,
-        content_type="application/merge-patch+json",
-    )
-    if status == 200:
-        return json.loads(body.decode("utf-8"))
-    if status == 409:
-        return None
-    raise ApiError("PATCH %s: %s" % (item, api_message(status, reason, body, hidden)))
-
-
 def ensure_alternating(client, item, what, spec, secret, wait=True):
     """Brings an existing alternating-users Secret to the spec's rotation; returns a log line; raises ApiError.
 

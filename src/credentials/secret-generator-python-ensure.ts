@@ -12,27 +12,32 @@ export const ENSURE_SECRET_SOURCE: string = String.raw`def recorded_rotation(sec
         return 0
 
 
-def rotate_secret(client, item, what, spec, secret):
-    """Replaces the password of an existing Secret whose recorded rotation is below the spec's."""
-    password = new_password()
-    hidden = (password, b64(password))
-    patch = {
-        "metadata": {
-            # A merge patch that names the resourceVersion fails with 409 if anyone wrote in between.
-            "resourceVersion": secret["metadata"]["resourceVersion"],
-            "annotations": {ROTATION_ANNOTATION: str(spec["rotation"])},
-        },
-        "data": {"password": b64(password)},
-    }
+def guarded_patch(client, item, what, secret, patch, hidden):
+    """A merge PATCH that carries the Secret's resourceVersion; returns the new Secret, or None on 409 Conflict.
+
+    Naming the resourceVersion makes the PATCH fail with 409 if anyone wrote in between.
+    """
+    patch.setdefault("metadata", {})["resourceVersion"] = secret["metadata"]["resourceVersion"]
     status, reason, body = client.call(
         "PATCH", "%s?fieldManager=%s" % (item, FIELD_MANAGER), what, body=patch, hidden=hidden,
         content_type="application/merge-patch+json",
     )
-    del patch, password
     if status == 200:
+        return json.loads(body.decode("utf-8"))
+    if status == 409:
+        return None
+    raise ApiError("PATCH %s: %s" % (item, api_message(status, reason, body, hidden)))
+
+
+def rotate_secret(client, item, what, spec, secret):
+    """Replaces the password of an existing Secret whose recorded rotation is below the spec's."""
+    password = new_password()
+    hidden = (password, b64(password))
+    patch = {"metadata": {"annotations": {ROTATION_ANNOTATION: str(spec["rotation"])}}, "data": {"password": b64(password)}}
+    patched = guarded_patch(client, item, what, secret, patch, hidden)
+    del patch, password, hidden
+    if patched is not None:
         return "%s: password rotated for role %r (rotation %d)" % (what, spec["username"], spec["rotation"])
-    if status != 409:
-        raise ApiError("PATCH %s: %s" % (item, api_message(status, reason, body, hidden)))
     status, reason, body = client.call("GET", item, what)
     if status == 200 and recorded_rotation(json.loads(body.decode("utf-8"))) >= spec["rotation"]:
         return "%s: rotated concurrently by another run (409 on patch), left untouched" % what
