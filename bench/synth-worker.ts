@@ -3,7 +3,10 @@
  *   capture <clusters> <file>   the fleet app's objects, chart by chart, as JSON (for the raw baseline)
  *   library <clusters>          build the fleet app and App.synthYaml()
  *   fleet <clusters>            build the fleet app and synthesize it with the library's linear path
- *   raw <file>                  build the captured objects as plain ApiObjects and App.synthYaml()
+ *   raw <file>                  build the captured objects as plain ApiObjects and App.synthYaml(), from JSON parsed
+ *                               before the timer starts
+ *   raw-built <file>            the same, each object's JSON parsed as its ApiObject is created (as a hand-written
+ *                               app allocates its object literals while it builds its constructs)
  *   raw-tree <file>             the same, each object under plain Constructs on the library's construct path
  *                               (what the library's grouping constructs alone cost cdk8s)
  * Prints one JSON line: milliseconds (wall and CPU), retained heap after a full GC, peak RSS and a hash of the YAML.
@@ -43,6 +46,9 @@ if (mode === 'capture') {
   measure(() => LinearSynth.synthYaml(buildFleetApp(Number(arg))));
 } else if (mode === 'raw') {
   const charts = JSON.parse(fs.readFileSync(arg, 'utf8'));
+  measure(() => buildRawApp(charts).synthYaml());
+} else if (mode === 'raw-built') {
+  const charts = JSON.parse(fs.readFileSync(arg, 'utf8')).map((c: { objects: unknown[] }) => ({ ...c, objects: c.objects.map((o) => JSON.stringify(o)) }));
   measure(() => buildRawApp(charts).synthYaml());
 } else if (mode === 'raw-tree') {
   const charts = JSON.parse(fs.readFileSync(arg, 'utf8'));
