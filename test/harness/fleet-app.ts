@@ -66,6 +66,13 @@ export function fleetCluster(chart: Chart, index: number): PostgresCluster {
   return cluster;
 }
 
+/** A chart's objects as captured from the fleet app (JSON, or JSON text) and, optionally, their construct paths. */
+export interface CapturedChart {
+  readonly id: string;
+  readonly objects: ReadonlyArray<object | string>;
+  readonly paths?: string[];
+}
+
 /**
  * The same objects as plain cdk8s ApiObjects, one Chart per captured chart (the raw baseline). With `tree`, each
  * object is created under plain Constructs along its captured construct path (the library's tree shape). An object
@@ -73,9 +80,7 @@ export function fleetCluster(chart: Chart, index: number): PostgresCluster {
  * hand-written app's object literals are (content parsed beforehand leaves the constructs packed together in the
  * heap, and cdk8s's walks over them are faster than over an app that builds its objects as it goes).
  */
-export function buildRawApp(
-  charts: ReadonlyArray<{ readonly id: string; readonly objects: ReadonlyArray<object | string>; readonly paths?: string[] }>, props: AppProps = {}, tree = false,
-): App {
+export function buildRawApp(charts: ReadonlyArray<CapturedChart>, props: AppProps = {}, tree = false): App {
   const app = new App(props);
   for (const captured of charts) {
     const chart = new Chart(app, captured.id);
