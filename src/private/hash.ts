@@ -35,7 +35,7 @@ function remember<V>(cache: Map<string, V>, key: string, value: V): V {
 }
 
 function leadingTextHash(text: string): Hash {
-  return leadingTexts.get(text) ?? remember(leadingTexts, text, createHash('sha256').update('[').update(json(text)));
+  return leadingTexts.get(text) ?? remember(leadingTexts, text, createHash('sha256').update('[').update(JSON.stringify(text)));
 }
 
 /** One element of `JSON.stringify(parts)`: as in an array, a value with no JSON form is `null`. */
