@@ -37,20 +37,13 @@ test('the reference check finds an object placed before what it references', () 
   expect(orderViolations([objects[1], objects[2], objects[0]])).toEqual([]);
 });
 
-describe.each(EXAMPLES.map((e) => [e.name, e] as const))('example %s', (_name, example) => {
-  test('every object comes after the objects it references', () => {
-    const app = new App();
-    example.build(app);
-    const objects = output(app);
-    expect(referenceCount(objects)).toBeGreaterThan(5);
-    expect(orderViolations(objects)).toEqual([]);
-  });
-});
+// Every example, and every GitOps layout (charts that depend on charts).
+const APPS = [...EXAMPLES.map((e) => [`example ${e.name}`, e] as const), ...GITOPS_LAYOUTS.map((l) => [`GitOps layout ${l.name}`, l] as const)];
 
-describe.each(GITOPS_LAYOUTS.map((l) => [l.name, l] as const))('GitOps layout %s', (_name, layout) => {
-  test('every object comes after the objects it references, across the charts', () => {
+describe.each(APPS)('%s', (_name, source) => {
+  test('every object comes after the objects it references, across its charts', () => {
     const app = new App();
-    layout.build(app);
+    source.build(app);
     const objects = output(app);
     expect(referenceCount(objects)).toBeGreaterThan(5);
     expect(orderViolations(objects)).toEqual([]);
