@@ -7,6 +7,8 @@
  *                               before the timer starts
  *   raw-built <file>            the same, each object's JSON parsed as its ApiObject is created (as a hand-written
  *                               app allocates its object literals while it builds its constructs)
+ *   raw-built-linear <file>     the same, synthesized with the linear path (the library's own cost, without cdk8s's
+ *                               per-chart walks on either side)
  *   raw-tree <file>             the same, each object under plain Constructs on the library's construct path
  *                               (what the library's grouping constructs alone cost cdk8s)
  * Prints one JSON line: milliseconds (wall and CPU), retained heap after a full GC, peak RSS and a hash of the YAML.
@@ -50,6 +52,9 @@ if (mode === 'capture') {
 } else if (mode === 'raw-built') {
   const charts = JSON.parse(fs.readFileSync(arg, 'utf8')).map((c: { objects: unknown[] }) => ({ ...c, objects: c.objects.map((o) => JSON.stringify(o)) }));
   measure(() => buildRawApp(charts).synthYaml());
+} else if (mode === 'raw-built-linear') {
+  const charts = JSON.parse(fs.readFileSync(arg, 'utf8')).map((c: { objects: unknown[] }) => ({ ...c, objects: c.objects.map((o) => JSON.stringify(o)) }));
+  measure(() => LinearSynth.synthYaml(buildRawApp(charts)));
 } else if (mode === 'raw-tree') {
   const charts = JSON.parse(fs.readFileSync(arg, 'utf8'));
   measure(() => buildRawApp(charts, {}, true).synthYaml());

@@ -1,6 +1,6 @@
 /*
  * Fleet-scale synth (issue 16): production-style clusters (test/harness/fleet-app.ts), one Chart per
- * cluster, one App, synthesized four ways, each in its own process, back to back:
+ * cluster, one App, synthesized five ways, each in its own process, back to back:
  *   library  the library's constructs, App.synthYaml()            (what a team's main.ts does today)
  *   raw      the same objects as plain cdk8s ApiObjects, same charts, App.synthYaml(), two ways:
  *            built    each object's content is created as its ApiObject is (a hand-written app's literals)
@@ -9,6 +9,8 @@
  *            between the constructs (each construct next to its node in the heap): "parsed" is the faster
  *            baseline, "built" the one an app that builds its objects can have.
  *   fleet    the library's constructs, FleetApp / LinearSynth.synthYaml()  (the linear path)
+ *   linear   the raw, built objects through LinearSynth.synthYaml(): fleet / linear is the library's own cost, with
+ *            cdk8s's per-chart walks taken out on both sides
  * Each process times building the app plus synthesizing it, and reports the heap retained after a full
  * GC; all the YAML texts must be identical (their hashes are compared).
  *
@@ -48,12 +50,15 @@ try {
   for (const clusters of sizes) {
     const captured = path.join(dir, `fleet-${clusters}.json`);
     worker('capture', String(clusters), captured);
-    const samples: Record<'library' | 'rawBuilt' | 'raw' | 'fleet' | 'rawTree', Sample[]> = { library: [], rawBuilt: [], raw: [], fleet: [], rawTree: [] };
+    const samples: Record<'library' | 'rawBuilt' | 'raw' | 'fleet' | 'rawLinear' | 'rawTree', Sample[]> = {
+      library: [], rawBuilt: [], raw: [], fleet: [], rawLinear: [], rawTree: [],
+    };
     for (let run = 0; run < runs; run++) {
       samples.library.push(worker('library', String(clusters)));
       samples.rawBuilt.push(worker('raw-built', captured));
       samples.raw.push(worker('raw', captured));
       samples.fleet.push(worker('fleet', String(clusters)));
+      samples.rawLinear.push(worker('raw-built-linear', captured));
       if (tree) samples.rawTree.push(worker('raw-tree', captured));
     }
     const hashes = new Set(Object.values(samples).flat().map((s) => s.sha256));
@@ -66,6 +71,7 @@ try {
     const ratio = (k: keyof typeof samples, base: keyof typeof samples = 'raw') => `${(t(k) / t(base)).toFixed(2)} (CPU ${(c(k) / c(base)).toFixed(2)})`;
     const row = `| ${clusters} | ${objects.toLocaleString('en')} | ${time('library')} | ${time('rawBuilt')} | ${time('raw')} `
       + `| ${ratio('library', 'rawBuilt')} | ${ratio('library')} | ${time('fleet')} | ${ratio('fleet', 'rawBuilt')} | ${ratio('fleet')} `
+      + `| ${time('rawLinear')} | ${ratio('fleet', 'rawLinear')} `
       + `| ${h('library')} / ${h('raw')} / ${h('fleet')} MiB (${(h('library') / h('raw')).toFixed(2)}) |`;
     rows.push(row);
     console.log(row);
@@ -76,6 +82,7 @@ try {
 }
 console.log(`\nload average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 console.log('\n| clusters | objects | library (App) | raw, built (App) | raw, parsed (App) | library / raw built | library / raw parsed '
-  + '| library (FleetApp) | FleetApp / raw built | FleetApp / raw parsed | heap after GC: library / raw parsed / FleetApp (library / raw) |');
-console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+  + '| library (FleetApp) | FleetApp / raw built | FleetApp / raw parsed | raw, built (linear) | FleetApp / raw built linear '
+  + '| heap after GC: library / raw parsed / FleetApp (library / raw) |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const row of rows) console.log(row);

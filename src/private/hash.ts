@@ -40,8 +40,48 @@ function leadingTextHash(text: string): Hash {
 
 /** One element of `JSON.stringify(parts)`: as in an array, a value with no JSON form is `null`. */
 function json(part: unknown): string {
-  if (typeof part === 'string' && part.length >= LONG_TEXT) return escapedTexts.get(part) ?? remember(escapedTexts, part, JSON.stringify(part));
-  return JSON.stringify(part) ?? 'null';
+  return stringify(part) ?? 'null';
+}
+
+/**
+ * `JSON.stringify(value)`, with each long text escaped once per app: the scripts a Job's name hashes sit in its
+ * ConfigMap data and command, so they are reached inside objects and arrays too. Only plain objects and arrays that
+ * hold a long text are taken apart (in the order and with the omissions JSON.stringify has); any other value is
+ * left to JSON.stringify whole.
+ */
+function stringify(value: unknown): string | undefined {
+  if (typeof value === 'string') return value.length >= LONG_TEXT ? escapedText(value) : JSON.stringify(value);
+  if (!isPlainContainer(value) || !holdsLongText(value)) return JSON.stringify(value);
+  if (Array.isArray(value)) {
+    const elements = new Array<string>(value.length);
+    for (let i = 0; i < value.length; i++) elements[i] = stringify(value[i]) ?? 'null';
+    return `[${elements.join(',')}]`;
+  }
+  const members: string[] = [];
+  for (const key of Object.keys(value)) {
+    const text = stringify((value as Record<string, unknown>)[key]);
+    if (text !== undefined) members.push(`${JSON.stringify(key)}:${text}`);
+  }
+  return `{${members.join(',')}}`;
+}
+
+function escapedText(text: string): string {
+  return escapedTexts.get(text) ?? remember(escapedTexts, text, JSON.stringify(text));
+}
+
+/** An array or a plain object that JSON.stringify serializes member by member (no toJSON of its own). */
+function isPlainContainer(value: unknown): value is object {
+  if (value === null || typeof value !== 'object' || typeof (value as { toJSON?: unknown }).toJSON === 'function') return false;
+  if (Array.isArray(value)) return true;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+function holdsLongText(value: object): boolean {
+  for (const member of Object.values(value)) {
+    if (typeof member === 'string' ? member.length >= LONG_TEXT : isPlainContainer(member) && holdsLongText(member)) return true;
+  }
+  return false;
 }
 
 /**

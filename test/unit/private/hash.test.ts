@@ -16,6 +16,12 @@ describe('contentHash', () => {
     ['values without a JSON form', [undefined, () => 1, Symbol('s'), null]],
     ['a long leading text followed by undefined', [script(4), undefined]],
     ['nested long texts', [{ files: { 'a.sh': script(5), 'b.sh': script(6) } }]],
+    // Containers that hold a long text are serialized member by member: JSON.stringify's omissions and order hold.
+    ['a command array with a long text, holes and values without a JSON form', ['x', ['bash', '-c', script(8), undefined, () => 1, , 3]]],
+    ['an object with a long text, omitted members, integer-like and escaped keys', [{ 'b': script(9), 'a': undefined, 'f': () => 1, '2': 'two', '1': null, 'q"\\': true }]],
+    ['a long text beside a value with toJSON and a class instance', [{ s: script(10), d: new Date(0), m: new Map([[1, 2]]), c: new (class { x = script(11); })() }]],
+    ['an object with its own toJSON holding a long text', [{ toJSON: () => 'replaced', s: script(12) }]],
+    ['an object without a prototype', [Object.assign(Object.create(null), { s: script(13), n: 1 })]],
   ];
 
   test.each(cases)('%s: equals SHA-256 of JSON.stringify(parts)', (_name, parts) => {
