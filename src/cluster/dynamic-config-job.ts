@@ -9,6 +9,7 @@ import { ClusterBootstrapKind, StandbyClusterProps } from '../backup/cluster-boo
 import { GitOpsOrdering, orderingAnnotations } from '../credentials/secret-generator';
 import { contentHash, hashedName } from '../private/hash';
 import { spiloJobProps } from '../private/job-pod';
+import { KubeConfigMap, KubeJob } from '../private/kube';
 import { orderAfter } from '../private/ordering';
 
 /** Keys of the dynamic configuration ConfigMap. */
@@ -69,7 +70,7 @@ export class DynamicConfigJob extends Construct {
       [DYNAMIC_CONFIG_KEYS.restartParameters]: props.restartParameters.join('\n') + '\n',
       [DYNAMIC_CONFIG_KEYS.script]: DYNAMIC_CONFIG_PY.replace('@@MANAGED_KEYS@@', JSON.stringify(MANAGED_KEYS)),
     };
-    this.configMap = new k8s.KubeConfigMap(this, 'ConfigMap', { metadata: { name: props.configMapName, labels: props.labels }, data });
+    this.configMap = new KubeConfigMap(this, 'ConfigMap', { metadata: { name: props.configMapName, labels: props.labels }, data });
     const env: k8s.EnvVar[] = [
       { name: 'PATRONI_URLS', value: props.memberUrls.join(' ') },
       ...PatroniRestApi.env(props.apiCredentials),
@@ -77,7 +78,7 @@ export class DynamicConfigJob extends Construct {
     const command = ['python3', `${MOUNT}/${DYNAMIC_CONFIG_KEYS.script}`, `${MOUNT}/${DYNAMIC_CONFIG_KEYS.configuration}`, `${MOUNT}/${DYNAMIC_CONFIG_KEYS.restartParameters}`];
     // The pod's labels too: a Job's template is immutable, so a Job moved to another network group needs a new name.
     const name = hashedName(props.jobName, contentHash(data, env, command, props.image, props.podLabels, props.imagePullSecrets ?? []));
-    this.job = new k8s.KubeJob(this, 'Job', spiloJobProps({
+    this.job = new KubeJob(this, 'Job', spiloJobProps({
       name,
       labels: props.labels,
       podLabels: props.podLabels,

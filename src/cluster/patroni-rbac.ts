@@ -2,6 +2,7 @@ import { ApiObject, Chart, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { registerOwned } from '../private/app-collisions';
+import { KubeRole, KubeRoleBinding, KubeServiceAccount } from '../private/kube';
 import { orderAfter } from '../private/ordering';
 import { PropSchema, requirePropTypes } from '../private/runtime-types';
 import { reportErrors } from '../private/tree-report';
@@ -72,16 +73,16 @@ export class PatroniRbac extends Construct {
 
     this.serviceAccountName = props.name;
     const metadata = { name: props.name, labels: { 'app.kubernetes.io/name': 'postgresql', 'app.kubernetes.io/managed-by': 'cdk8s-pgaas', ...props.labels } };
-    this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+    this.serviceAccount = new KubeServiceAccount(this, 'ServiceAccount', {
       metadata: { ...metadata, annotations: props.serviceAccountAnnotations },
       // Only the database pods need the token; they opt in on their pod spec.
       automountServiceAccountToken: false,
     });
-    this.role = new k8s.KubeRole(this, 'Role', {
+    this.role = new KubeRole(this, 'Role', {
       metadata,
       rules: Lazy.any({ produce: () => this.rules() }) as any,
     });
-    this.roleBinding = new k8s.KubeRoleBinding(this, 'RoleBinding', {
+    this.roleBinding = new KubeRoleBinding(this, 'RoleBinding', {
       metadata,
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: props.name },
       subjects: [{ kind: 'ServiceAccount', name: props.name, namespace }],

@@ -26,6 +26,7 @@ import { DatabaseNetworkPolicy, IDatabaseNetworkPolicy, NetworkPeer } from '../n
 import { ConnectionPooler } from '../pooler/connection-pooler';
 import { registerOwned } from '../private/app-collisions';
 import { disruptionBudget } from '../private/disruption-budget';
+import { KubeService } from '../private/kube';
 import { plusEnv } from '../private/libpq-env';
 import { NETWORK_GROUP_LABEL, NetworkGroup } from '../private/names';
 import { orderAfter } from '../private/ordering';
@@ -161,8 +162,7 @@ export class PostgresCluster extends Construct implements IPostgresCluster, kplu
       serviceAccountAnnotations: Object.keys(cluster.backup.serviceAccountAnnotations).length ? cluster.backup.serviceAccountAnnotations : undefined,
     });
     this.rbac.addCluster(cluster.name);
-
-    this.headlessService = new k8s.KubeService(this, 'HeadlessService', {
+    this.headlessService = new KubeService(this, 'HeadlessService', {
       metadata: metadata(cluster.names.headlessService),
       spec: {
         clusterIp: 'None',
@@ -320,7 +320,7 @@ export class PostgresCluster extends Construct implements IPostgresCluster, kplu
 
   private roleService(id: string, metadata: ApiObjectMetadata, role: string): k8s.KubeService {
     const exemption: [PolicyCheck, string] = [PolicyCheck.SERVICE_TARGETS_POD, EXEMPTION_REASONS.roleSelector];
-    return new k8s.KubeService(this, id, {
+    return new KubeService(this, id, {
       metadata: { ...metadata, annotations: exemptionAnnotations([exemption], metadata.annotations) },
       spec: {
         type: 'ClusterIP',

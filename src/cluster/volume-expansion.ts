@@ -8,6 +8,7 @@ import { orderingAnnotations } from '../credentials/secret-generator';
 import { DatabaseNetworkPolicy, IDatabaseNetworkPolicy } from '../network/network-policy';
 import { contentHash, hashedName } from '../private/hash';
 import { RESTRICTED_CONTAINER, restrictedJobPod, SMALL_JOB_RESOURCES } from '../private/job-pod';
+import { KubeJob, KubeRole, KubeRoleBinding, KubeServiceAccount } from '../private/kube';
 import { NETWORK_GROUP_LABEL } from '../private/names';
 import { orderAfter } from '../private/ordering';
 
@@ -48,12 +49,12 @@ export class VolumeExpansion extends Construct {
     const podLabels = { ...labels, ...group };
     const annotations = orderingAnnotations(cluster.ordering, 'bootstrap');
     const metadata = { name, labels, annotations: Object.keys(annotations).length ? annotations : undefined };
-    this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata, automountServiceAccountToken: false });
-    this.role = new k8s.KubeRole(this, 'Role', {
+    this.serviceAccount = new KubeServiceAccount(this, 'ServiceAccount', { metadata, automountServiceAccountToken: false });
+    this.role = new KubeRole(this, 'Role', {
       metadata,
       rules: [{ apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['get', 'patch'], resourceNames: this.claims }],
     });
-    this.roleBinding = new k8s.KubeRoleBinding(this, 'RoleBinding', {
+    this.roleBinding = new KubeRoleBinding(this, 'RoleBinding', {
       metadata,
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
       subjects: [{ kind: 'ServiceAccount', name, namespace: cluster.namespace }],
@@ -64,7 +65,7 @@ export class VolumeExpansion extends Construct {
     ];
     const command = ['python3', '-c', VOLUME_EXPANSION_PYTHON];
     const jobName = hashedName(name, contentHash(env, command, cluster.image, podLabels, cluster.props.imagePullSecrets ?? []));
-    this.job = new k8s.KubeJob(this, 'Job', {
+    this.job = new KubeJob(this, 'Job', {
       metadata: {
         ...metadata,
         name: jobName,

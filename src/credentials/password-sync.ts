@@ -7,6 +7,7 @@ import { EXEMPTION_REASONS, exemptionAnnotations } from '../audit/exemptions';
 import { PolicyCheck } from '../audit/policy-rules';
 import { contentHash } from '../private/hash';
 import { RESTRICTED_CONTAINER, restrictedJobPod, SMALL_JOB_RESOURCES, SPILO_GID } from '../private/job-pod';
+import { KubeConfigMap, KubeDeployment } from '../private/kube';
 
 /** One role whose PostgreSQL password follows its Secret. */
 export interface PasswordSyncRole {
@@ -72,7 +73,7 @@ export class PasswordSync extends Construct {
     const roles = [...props.roles].sort((a, b) => a.role.localeCompare(b.role));
     const volume = (role: string) => `role-${roles.findIndex((r) => r.role === role)}`;
     const metadata = { name: props.name, labels: props.labels };
-    this.configMap = new k8s.KubeConfigMap(this, 'Script', { metadata, data: { [SCRIPT]: PASSWORD_SYNC_SOURCE } });
+    this.configMap = new KubeConfigMap(this, 'Script', { metadata, data: { [SCRIPT]: PASSWORD_SYNC_SOURCE } });
     const env: k8s.EnvVar[] = [
       { name: 'PGAAS_SYNC_ROLES', value: JSON.stringify(roles.map((r) => ({ role: r.role, passwordFile: `${ROLES_DIR}/${r.role}/password` }))) },
       { name: 'PGAAS_SYNC_SUPERUSER_DIR', value: SUPERUSER_DIR },
@@ -119,7 +120,7 @@ export class PasswordSync extends Construct {
       }],
       volumes,
     });
-    this.deployment = new k8s.KubeDeployment(this, 'Deployment', {
+    this.deployment = new KubeDeployment(this, 'Deployment', {
       metadata: { ...metadata, annotations: exemptionAnnotations(EXEMPTIONS) },
       spec: {
         replicas: 1,

@@ -7,6 +7,7 @@ import { PolicyCheck } from '../audit/policy-rules';
 import { registerOwned } from '../private/app-collisions';
 import { contentHash, hashedName } from '../private/hash';
 import { RESTRICTED_CONTAINER, restrictedJobPod, SMALL_JOB_RESOURCES } from '../private/job-pod';
+import { KubeConfigMap, KubeJob, KubeRole, KubeRoleBinding, KubeServiceAccount } from '../private/kube';
 import { orderAfter } from '../private/ordering';
 import { PropSchema, requirePropTypes } from '../private/runtime-types';
 import { problemsChanged, reportAtSynth } from '../private/tree-report';
@@ -107,8 +108,8 @@ export class SecretGenerator extends Construct {
 
     const annotations = orderingAnnotations(props.ordering ?? GitOpsOrdering.NONE, 'secrets');
     const metadata = { name: props.name, labels: props.labels, annotations: Object.keys(annotations).length ? annotations : undefined };
-    this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata, automountServiceAccountToken: false });
-    this.role = new k8s.KubeRole(this, 'Role', {
+    this.serviceAccount = new KubeServiceAccount(this, 'ServiceAccount', { metadata, automountServiceAccountToken: false });
+    this.role = new KubeRole(this, 'Role', {
       metadata: { ...metadata, annotations: exemptionAnnotations([[PolicyCheck.RBAC_SECRETS, EXEMPTION_REASONS.rbacSecrets]], metadata.annotations) },
       rules: Lazy.any({
         produce: () => [
@@ -120,16 +121,16 @@ export class SecretGenerator extends Construct {
         ],
       }) as any,
     });
-    this.roleBinding = new k8s.KubeRoleBinding(this, 'RoleBinding', {
+    this.roleBinding = new KubeRoleBinding(this, 'RoleBinding', {
       metadata,
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: props.name },
       subjects: [{ kind: 'ServiceAccount', name: props.name, namespace }],
     });
-    this.configMap = new k8s.KubeConfigMap(this, 'Script', {
+    this.configMap = new KubeConfigMap(this, 'Script', {
       metadata: { ...metadata, name: `${props.name}-script` },
       data: { [SecretGeneratorScript.FILE_NAME]: SecretGeneratorScript.render() },
     });
-    this.job = new k8s.KubeJob(this, 'Job', {
+    this.job = new KubeJob(this, 'Job', {
       metadata: {
         ...metadata,
         name: Lazy.any({ produce: () => this.jobName }) as any,

@@ -6,6 +6,7 @@ import { DatabaseBootstrapSpec } from './roles';
 import { GitOpsOrdering, orderingAnnotations } from '../credentials/secret-generator';
 import { contentHash, hashedName } from '../private/hash';
 import { spiloJobProps, superuserPsqlEnv } from '../private/job-pod';
+import { KubeConfigMap, KubeJob } from '../private/kube';
 import { orderAfter } from '../private/ordering';
 import { PropSchema, PropType, requirePropTypes } from '../private/runtime-types';
 import { reportErrors } from '../private/tree-report';
@@ -106,8 +107,8 @@ export class DatabaseBootstrap extends Construct {
     const annotations = orderingAnnotations(props.ordering ?? GitOpsOrdering.NONE, 'bootstrap');
     const metadata = { name, labels: props.labels, annotations: Object.keys(annotations).length ? annotations : undefined };
     const sqlFile = BootstrapSql.SQL_FILE.split('/');
-    this.configMap = new k8s.KubeConfigMap(this, 'Sql', { metadata, data: { [sqlFile.pop()!]: this.sql } });
-    this.job = new k8s.KubeJob(this, 'Job', spiloJobProps({
+    this.configMap = new KubeConfigMap(this, 'Sql', { metadata, data: { [sqlFile.pop()!]: this.sql } });
+    this.job = new KubeJob(this, 'Job', spiloJobProps({
       ...metadata,
       networkIsolated: props.networkIsolated ?? false,
       image: props.image,

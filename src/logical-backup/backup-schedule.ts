@@ -12,6 +12,7 @@ import type { RoleProps } from '../database/roles';
 import { registerOwned } from '../private/app-collisions';
 import { contentHash, hashedName } from '../private/hash';
 import { RESTRICTED_CONTAINER, restrictedJobPod, SPILO_GID } from '../private/job-pod';
+import { KubeConfigMap, KubeCronJob, KubePersistentVolumeClaim } from '../private/kube';
 import { libpqEnv } from '../private/libpq-env';
 import { NETWORK_GROUP_LABEL } from '../private/names';
 import { orderAfter, orderAfterInChart } from '../private/ordering';
@@ -91,7 +92,7 @@ export class BackupSchedule extends Construct {
       'app.kubernetes.io/managed-by': 'cdk8s-pgaas',
     };
     if (target.newClaim) {
-      this.persistentVolumeClaim = new k8s.KubePersistentVolumeClaim(this, 'Volume', {
+      this.persistentVolumeClaim = new KubePersistentVolumeClaim(this, 'Volume', {
         metadata: {
           name: target.newClaim.name,
           labels,
@@ -104,7 +105,7 @@ export class BackupSchedule extends Construct {
 
     const files = LogicalBackupScripts.files();
     const configMapName = hashedName(`${name}-scripts`, contentHash(files));
-    this.configMap = new k8s.KubeConfigMap(this, 'Scripts', { metadata: { name: configMapName, labels }, data: files });
+    this.configMap = new KubeConfigMap(this, 'Scripts', { metadata: { name: configMapName, labels }, data: files });
 
     const scratch: k8s.Volume = props.scratchStorageClassName
       ? {
@@ -175,7 +176,7 @@ export class BackupSchedule extends Construct {
       [PolicyCheck.EPHEMERAL_STORAGE, 'dumps are staged in scratch space whose size follows the database; a limit would evict a backup mid-run (scratchSize gives it a volume of its own)'],
       ...(cluster.networkPolicy ? [[PolicyCheck.NETWORK_POLICY_RULES, EXEMPTION_REASONS.jobNoIngress] as [PolicyCheck, string]] : []),
     ];
-    const cronJob = (cronId: string, cronName: string, schedule: string, container: string, script: string) => new k8s.KubeCronJob(this, cronId, {
+    const cronJob = (cronId: string, cronName: string, schedule: string, container: string, script: string) => new KubeCronJob(this, cronId, {
       metadata: { name: cronName, labels, annotations: exemptionAnnotations(exemptions) },
       spec: {
         schedule,

@@ -9,6 +9,7 @@ import { PrometheusRule } from './prometheus-rule';
 import { ResolvedMonitoring } from './validate-props';
 import { POOLER_EXPORTER } from '../pooler/pooler-exporter';
 import { contentHash } from '../private/hash';
+import { KubeConfigMap } from '../private/kube';
 
 /** The queries ConfigMap's name (stable: apps and reviewers see one object; the pod annotation below rolls the members). */
 export function exporterQueriesConfigMapName(clusterName: string): string {
@@ -43,7 +44,7 @@ export class ClusterMonitoring extends Construct {
   constructor(scope: Construct, id: string, props: ClusterMonitoringProps) {
     super(scope, id);
     const name = props.target.name;
-    this.queries = new k8s.KubeConfigMap(this, 'Queries', {
+    this.queries = new KubeConfigMap(this, 'Queries', {
       metadata: { name: exporterQueriesConfigMapName(name), labels: props.labels },
       data: { [EXPORTER.QUERIES_FILE]: exporterQueriesFile() },
     });
@@ -71,7 +72,7 @@ export class ClusterMonitoring extends Construct {
       }
     }
     if (props.monitoring.grafanaDashboard) {
-      this.dashboard = new k8s.KubeConfigMap(this, 'Dashboard', {
+      this.dashboard = new KubeConfigMap(this, 'Dashboard', {
         metadata: { name: `${name}-dashboard`, labels: { ...props.labels, ...GRAFANA_DASHBOARD_LABEL } },
         data: { [`${props.target.namespace}-${name}.json`]: JSON.stringify(grafanaDashboard(name, props.target.namespace, props.poolerSelector !== undefined), undefined, 2) },
       });

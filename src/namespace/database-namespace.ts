@@ -1,7 +1,7 @@
 import { ApiObject, Chart, JsonPatch } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { PodSecurityLevel } from '../audit/pod-security';
+import { KubeNamespace } from '../private/kube';
 import { PropSchema, requirePropTypes } from '../private/runtime-types';
 import { reportErrors } from '../private/tree-report';
 import { Rules, ValidationErrors, validateLabels } from '../private/validation';
@@ -78,7 +78,7 @@ export class DatabaseNamespace extends Construct {
     const enforce = props.enforce ?? PodSecurityLevel.RESTRICTED;
     const warn = props.warn ?? PodSecurityLevel.RESTRICTED;
     const prefix = DatabaseNamespace.POD_SECURITY_LABEL_PREFIX;
-    this.apiObject = new k8s.KubeNamespace(this, 'Resource', {
+    this.apiObject = new KubeNamespace(this, 'Resource', {
       metadata: {
         name: this.name,
         labels: {

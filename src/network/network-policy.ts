@@ -6,6 +6,7 @@ import { BackupEndpoint, DatabaseNetworkPolicyProps, validateDatabaseNetworkPoli
 import { NetworkPolicyRules } from './network-policy-rules';
 import { NETWORK_POLICY_SCHEMA } from './prop-types';
 import { IWorkloadPods } from '../connect/workload';
+import { KubeNetworkPolicy } from '../private/kube';
 import { ClusterNames } from '../private/names';
 import { requirePropTypes } from '../private/runtime-types';
 import { problemsChanged, reportAtSynth } from '../private/tree-report';
@@ -136,7 +137,7 @@ export class DatabaseNetworkPolicy extends Construct implements IDatabaseNetwork
   private policy(
     id: string, name: string, podLabels: Record<string, string>, ingress: () => k8s.NetworkPolicyIngressRule[], egress: k8s.NetworkPolicyEgressRule[],
   ): k8s.KubeNetworkPolicy {
-    return new k8s.KubeNetworkPolicy(this, id, {
+    return new KubeNetworkPolicy(this, id, {
       metadata: { name, labels: this.props.labels },
       spec: {
         podSelector: { matchLabels: podLabels },

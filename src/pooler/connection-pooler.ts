@@ -13,6 +13,7 @@ import { IConnectableWorkload } from '../connect/workload';
 import { ResolvedCredentials } from '../credentials/credentials';
 import { registerOwned } from '../private/app-collisions';
 import { disruptionBudget } from '../private/disruption-budget';
+import { KubeConfigMap, KubeDeployment, KubeService } from '../private/kube';
 import { libpqEnv, plusEnv } from '../private/libpq-env';
 import { orderAfter } from '../private/ordering';
 import { reportResolved } from '../private/tree-report';
@@ -236,10 +237,10 @@ export class ConnectionPooler extends Construct {
   private tier(pooler: ResolvedConnectionPooler, tier: ResolvedPoolerTier): ConnectionPoolerTier {
     const manifest = renderPoolerTier(pooler, tier);
     const id = tier.id;
-    const configMap = new k8s.KubeConfigMap(this, `${id}ConfigMap`, { metadata: manifest.metadata, data: manifest.configMapData });
-    const deployment = new k8s.KubeDeployment(this, `${id}Deployment`, manifest.deployment);
+    const configMap = new KubeConfigMap(this, `${id}ConfigMap`, { metadata: manifest.metadata, data: manifest.configMapData });
+    const deployment = new KubeDeployment(this, `${id}Deployment`, manifest.deployment);
     orderAfter(deployment, configMap);
-    const service = new k8s.KubeService(this, `${id}Service`, { metadata: manifest.metadata, spec: manifest.service });
+    const service = new KubeService(this, `${id}Service`, { metadata: manifest.metadata, spec: manifest.service });
     const podDisruptionBudget = pooler.placement.podDisruptionBudget
       ? disruptionBudget(this, `${id}PodDisruptionBudget`, manifest.metadata, manifest.selector)
       : undefined;

@@ -1,6 +1,7 @@
 import { ApiObjectMetadata, JsonPatch } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { KubePodDisruptionBudget } from './kube';
 
 /**
  * The bundle's PodDisruptionBudget: one pod at a time over all pods the selector matches (never
@@ -10,7 +11,7 @@ import { Construct } from 'constructs';
 export function disruptionBudget(
   scope: Construct, id: string, metadata: ApiObjectMetadata, selector: Record<string, string>,
 ): k8s.KubePodDisruptionBudget {
-  const budget = new k8s.KubePodDisruptionBudget(scope, id, {
+  const budget = new KubePodDisruptionBudget(scope, id, {
     metadata,
     spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },
   });

@@ -8,6 +8,7 @@ import { GitOpsOrdering, orderingAnnotations } from '../credentials/secret-gener
 import { SecretKeyReference } from '../database/database-bootstrap';
 import { contentHash, hashedName } from '../private/hash';
 import { spiloJobProps, superuserPsqlEnv } from '../private/job-pod';
+import { KubeJob } from '../private/kube';
 
 /** Properties of {@link MajorUpgradeJob}. */
 export interface MajorUpgradeJobProps {
@@ -84,7 +85,7 @@ export class MajorUpgradeJob extends Construct {
     const command = ['bash', '-c', MAJOR_UPGRADE_SCRIPT, 'major-upgrade'];
     // The pod's labels too: a Job's template is immutable, so a Job moved to another network group needs a new name.
     const name = hashedName(`${props.name}-upgrade`, contentHash(props.targetMajor, env, command, props.image, props.labels ?? {}, props.imagePullSecrets ?? []));
-    this.job = new k8s.KubeJob(this, 'Job', spiloJobProps({
+    this.job = new KubeJob(this, 'Job', spiloJobProps({
       name,
       labels: props.labels,
       annotations: orderingAnnotations(props.ordering ?? GitOpsOrdering.NONE, 'bootstrap'),
