@@ -165,7 +165,7 @@ export class PostgresCluster extends Construct implements IPostgresCluster, kplu
     this.headlessService = new KubeService(this, 'HeadlessService', {
       metadata: metadata(cluster.names.headlessService),
       spec: {
-        clusterIp: 'None',
+        ...{ clusterIP: 'None' }, // Kubernetes' spelling: the library's objects hold Kubernetes JSON (private/kube.ts)
         // Members must resolve each other while they bootstrap, before they are Ready.
         publishNotReadyAddresses: true,
         selector: this.selectorLabels,

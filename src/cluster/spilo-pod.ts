@@ -10,6 +10,7 @@ import { ResolvedCredentials } from '../credentials/credentials';
 import { exporterQueriesAnnotation } from '../monitoring/cluster-monitoring';
 import { exporterContainer, exporterQueriesVolume } from '../monitoring/exporter-sidecar';
 import { logForwarderContainer } from '../monitoring/log-forwarder';
+import { written } from '../private/kube';
 import { placementPodSpec } from '../private/placement';
 
 /**
@@ -100,7 +101,7 @@ export function spiloEnv(cluster: ResolvedCluster): k8s.EnvVar[] {
     },
     // A streaming standby's source is in the dynamic configuration (standby_cluster), so promoting it changes no pod.
     ...cluster.backup.env.filter((e) => !STREAMING_STANDBY_ENV.includes(e.name)),
-    ...cluster.props.extraEnv ?? [],
+    ...(cluster.props.extraEnv ?? []).map(written(k8s.toJson_EnvVar)),
   ];
 }
 
@@ -122,7 +123,7 @@ export function spiloContainer(cluster: ResolvedCluster): k8s.Container {
       { name: Spilo.SHM_VOLUME, mountPath: Spilo.SHM_MOUNT },
       ...cluster.backup.volumeMounts,
       ...cluster.tls.volumeMounts,
-      ...cluster.props.extraVolumeMounts ?? [],
+      ...(cluster.props.extraVolumeMounts ?? []).map(written(k8s.toJson_VolumeMount)),
     ],
     // Patroni answers /readiness when PostgreSQL runs; /liveness when its HA loop runs (within ttl).
     readinessProbe: { httpGet: httpGet('/readiness'), initialDelaySeconds: 5, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
@@ -210,13 +211,13 @@ export function spiloStatefulSetSpec(cluster: ResolvedCluster, serviceAccountNam
         },
         ...placementPodSpec(cluster.placement, selector),
         imagePullSecrets: props.imagePullSecrets?.map((name) => ({ name })),
-        containers: [spiloContainer(cluster), ...monitoringContainers(cluster), ...props.extraContainers ?? []],
+        containers: [spiloContainer(cluster), ...monitoringContainers(cluster), ...(props.extraContainers ?? []).map(written(k8s.toJson_Container))],
         volumes: [
           { name: Spilo.SHM_VOLUME, emptyDir: { medium: 'Memory' } },
           ...cluster.backup.volumes,
           ...cluster.tls.volumes,
           ...cluster.monitoring ? [exporterQueriesVolume(cluster.monitoring.queriesConfigMap)] : [],
-          ...props.extraVolumes ?? [],
+          ...(props.extraVolumes ?? []).map(written(k8s.toJson_Volume)),
         ],
       },
     },

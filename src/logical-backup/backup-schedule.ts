@@ -12,7 +12,7 @@ import type { RoleProps } from '../database/roles';
 import { registerOwned } from '../private/app-collisions';
 import { contentHash, hashedName } from '../private/hash';
 import { RESTRICTED_CONTAINER, restrictedJobPod, SPILO_GID } from '../private/job-pod';
-import { KubeConfigMap, KubeCronJob, KubePersistentVolumeClaim } from '../private/kube';
+import { KubeConfigMap, KubeCronJob, KubePersistentVolumeClaim, written } from '../private/kube';
 import { libpqEnv } from '../private/libpq-env';
 import { NETWORK_GROUP_LABEL } from '../private/names';
 import { orderAfter, orderAfterInChart } from '../private/ordering';
@@ -99,7 +99,7 @@ export class BackupSchedule extends Construct {
           // The backups must outlive a manifest change: GitOps tools leave the claim alone when it disappears.
           annotations: { 'argocd.argoproj.io/sync-options': 'Prune=false', 'kustomize.toolkit.fluxcd.io/prune': 'disabled' },
         },
-        spec: target.newClaim.spec,
+        spec: written(k8s.toJson_PersistentVolumeClaimSpec)(target.newClaim.spec),
       });
     }
 
@@ -156,7 +156,7 @@ export class BackupSchedule extends Construct {
           imagePullPolicy: 'IfNotPresent',
           command: ['bash', `${SCRIPTS_DIR}/${script}`],
           env,
-          resources: props.resources ?? {
+          resources: props.resources ? written(k8s.toJson_ResourceRequirements)(props.resources) : {
             requests: { cpu: k8s.Quantity.fromString('100m'), memory: k8s.Quantity.fromString('256Mi') },
             // Throttling a dump only makes it slower.
             limits: { cpu: k8s.Quantity.fromString('1'), memory: k8s.Quantity.fromString('1Gi') },

@@ -2,6 +2,7 @@ import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { k8s } from 'cdk8s-plus-27';
 import { IWorkloadPods } from '../connect/workload';
+import { written } from '../private/kube';
 import { Problem, Rules, ValidationErrors, validateLabels } from '../private/validation';
 
 /** The label the API server puts on every Namespace (Kubernetes >= 1.21), so namespaces can be selected by name. */
@@ -91,7 +92,7 @@ export class NetworkPeer {
   /** The peer as a Kubernetes NetworkPolicyPeer, for a policy in `policyNamespace`. */
   public toPeer(policyNamespace: string): k8s.NetworkPolicyPeer {
     const s = this.spec;
-    if (s.raw) return s.raw;
+    if (s.raw) return written(k8s.toJson_NetworkPolicyPeer)(s.raw);
     if (s.cidr) return { ipBlock: { cidr: s.cidr, except: s.except?.length ? s.except : undefined } };
     if (s.selector) return selectorPeer(s.selector, policyNamespace);
     if (s.workload) {

@@ -1,55 +1,82 @@
-import { ApiObject, JsonPatch } from 'cdk8s';
+import { ApiObject, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 
 /*
- * The library's Kubernetes objects: cdk8s-plus's typed classes (the public fields keep their types), except that a
- * JSON patch applies to the object as it is written out, in Kubernetes' own field names and values.
+ * The library's Kubernetes objects: cdk8s-plus's typed classes (the public fields keep their types), holding their
+ * content as Kubernetes JSON from the moment they are created and rendered as cdk8s renders any ApiObject.
  *
- * cdk8s-plus's classes apply JSON patches to the typed props, before converting them to Kubernetes JSON, and that
- * conversion keeps only what the typed API of Kubernetes 1.27 knows, in its types: a patch that adds a newer field
- * (a Service's `trafficDistribution`, a Job's `podReplacementPolicy`), uses Kubernetes' name of a renamed field
- * (`clusterIP`, `hostIPC`) or gives an int-or-string field a plain number (`maxSurge: 1`) vanishes from the output
- * without an error (cdk8s-team/cdk8s-core#72). The library documents `apiObjects` as its escape hatch, so a patch there
- * must either take effect or fail: here it is applied after the conversion, as on any plain ApiObject, and a patch
- * whose path does not exist fails the synthesis with the object's path.
+ * cdk8s-plus's own classes keep typed props and convert them to Kubernetes JSON at every toJson(), field by field,
+ * rebuilding every object (a third of rendering a cluster). They also apply JSON patches to the typed props, before
+ * that conversion, which keeps only what the typed API of Kubernetes 1.27 knows, in its types: a patch that adds a
+ * newer field (a Service's `trafficDistribution`), uses Kubernetes' name of a renamed field (`clusterIP`) or gives
+ * an int-or-string field a plain number (`maxSurge: 1`) vanished without an error (cdk8s-team/cdk8s-core#72). Here a
+ * patch applies to the object as written, as on any plain ApiObject, and one whose path does not exist fails the
+ * synthesis with the object's path.
+ *
+ * What the library writes is already in Kubernetes' field names (it writes `clusterIP` itself), and what users hand
+ * in as typed structs is converted by cdk8s-plus where it enters (`k8s.toJson_Container`, ...), so the only typed
+ * values left are `IntOrString` and `Quantity`, unwrapped here, also inside what lazy values produce.
  */
 
-type ApiObjectClass = abstract new (...args: any[]) => ApiObject;
+type ApiObjectClass = new (...args: any[]) => ApiObject;
 
-const patchesByObject = new WeakMap<ApiObject, JsonPatch[]>();
-
-/** `Base` with its JSON patches applied to its rendered Kubernetes JSON. */
-export function patchedAsWritten<T extends ApiObjectClass>(Base: T): T {
-  abstract class PatchedAsWritten extends Base {
-    public addJsonPatch(...ops: JsonPatch[]): void {
-      const patches = patchesByObject.get(this) ?? [];
-      patches.push(...ops);
-      patchesByObject.set(this, patches);
+/** `Base`, with its props converted to Kubernetes JSON when it is created and rendered without a second conversion. */
+export function renderedAsWritten<T extends ApiObjectClass>(Base: T): T {
+  class RenderedAsWritten extends Base {
+    constructor(...args: any[]) {
+      super(args[0], args[1], kubernetesJson(args[2]));
     }
 
     public toJson(): any {
-      const json = super.toJson();
-      const patches = patchesByObject.get(this);
-      if (!patches) return json;
-      try {
-        return JsonPatch.apply(json, ...patches);
-      } catch (e) {
-        throw new Error(`Failed serializing construct at path '${this.node.path}' with name '${this.name}': ${e}`);
-      }
+      return ApiObject.prototype.toJson.call(this);
     }
   }
-  return PatchedAsWritten;
+  return RenderedAsWritten;
 }
 
-export const KubeConfigMap = patchedAsWritten(k8s.KubeConfigMap);
-export const KubeCronJob = patchedAsWritten(k8s.KubeCronJob);
-export const KubeDeployment = patchedAsWritten(k8s.KubeDeployment);
-export const KubeJob = patchedAsWritten(k8s.KubeJob);
-export const KubeNamespace = patchedAsWritten(k8s.KubeNamespace);
-export const KubeNetworkPolicy = patchedAsWritten(k8s.KubeNetworkPolicy);
-export const KubePersistentVolumeClaim = patchedAsWritten(k8s.KubePersistentVolumeClaim);
-export const KubePodDisruptionBudget = patchedAsWritten(k8s.KubePodDisruptionBudget);
-export const KubeRole = patchedAsWritten(k8s.KubeRole);
-export const KubeRoleBinding = patchedAsWritten(k8s.KubeRoleBinding);
-export const KubeService = patchedAsWritten(k8s.KubeService);
-export const KubeServiceAccount = patchedAsWritten(k8s.KubeServiceAccount);
+/**
+ * `value` with every `IntOrString` and `Quantity` replaced by its value and every lazy value by one that does the same
+ * to what it produces. Plain objects and arrays are copied only where something inside them changes.
+ */
+export function kubernetesJson(value: unknown): any {
+  if (value instanceof k8s.IntOrString || value instanceof k8s.Quantity) return value.value;
+  if (value instanceof Lazy) return Lazy.any({ produce: () => kubernetesJson(value.produce()) });
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const converted = kubernetesJson(value[i]);
+      if (converted !== value[i]) (copy ??= [...value])[i] = converted;
+    }
+    return copy ?? value;
+  }
+  if (value === null || typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) return value;
+  let copy: Record<string, unknown> | undefined;
+  for (const key of Object.keys(value)) {
+    const member = (value as Record<string, unknown>)[key];
+    const converted = kubernetesJson(member);
+    if (converted !== member) (copy ??= { ...value as Record<string, unknown> })[key] = converted;
+  }
+  return copy ?? value;
+}
+
+/**
+ * A typed struct handed in by a user, as Kubernetes JSON: cdk8s-plus's conversion of its type (field names, unwrapped
+ * values, and only the fields that type knows, as cdk8s-plus's own classes wrote it).
+ */
+export function written<T>(convert: (value: T | undefined) => Record<string, unknown> | undefined): (value: T) => T {
+  return (value) => convert(value) as T;
+}
+
+export const KubeConfigMap = renderedAsWritten(k8s.KubeConfigMap);
+export const KubeCronJob = renderedAsWritten(k8s.KubeCronJob);
+export const KubeDeployment = renderedAsWritten(k8s.KubeDeployment);
+export const KubeJob = renderedAsWritten(k8s.KubeJob);
+export const KubeNamespace = renderedAsWritten(k8s.KubeNamespace);
+export const KubeNetworkPolicy = renderedAsWritten(k8s.KubeNetworkPolicy);
+export const KubePersistentVolumeClaim = renderedAsWritten(k8s.KubePersistentVolumeClaim);
+export const KubePodDisruptionBudget = renderedAsWritten(k8s.KubePodDisruptionBudget);
+export const KubeRole = renderedAsWritten(k8s.KubeRole);
+export const KubeRoleBinding = renderedAsWritten(k8s.KubeRoleBinding);
+export const KubeService = renderedAsWritten(k8s.KubeService);
+export const KubeServiceAccount = renderedAsWritten(k8s.KubeServiceAccount);
+export const KubeStatefulSet = renderedAsWritten(k8s.KubeStatefulSet);

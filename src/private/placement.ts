@@ -1,4 +1,5 @@
 import { k8s } from 'cdk8s-plus-27';
+import { written } from './kube';
 import { Rules, ValidationErrors, validateLabels } from './validation';
 import { Placement, PodPlacementOptions } from '../scheduling/pod-placement';
 
@@ -59,7 +60,7 @@ export function placementPodSpec(placement: ResolvedPodPlacement, labels: Record
   return {
     ...placementConstraints(placement.hostAntiAffinity, placement.zoneSpread, labels),
     nodeSelector: placement.nodeSelector,
-    tolerations: placement.tolerations,
+    tolerations: placement.tolerations?.map(written(k8s.toJson_Toleration)),
     priorityClassName: placement.priorityClassName,
     terminationGracePeriodSeconds: placement.terminationGracePeriodSeconds,
   };

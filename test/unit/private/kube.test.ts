@@ -1,13 +1,16 @@
-import { ApiObject, App, Chart, JsonPatch } from 'cdk8s';
+import { ApiObject, App, Chart, JsonPatch, Lazy, Testing } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { parseAllDocuments } from 'yaml';
 import { EXAMPLES } from '../../../examples';
 import { GITOPS_LAYOUTS } from '../../../examples/gitops';
 import * as library from '../../../src';
+import { kubernetesJson } from '../../../src/private/kube';
 import { fleetCluster } from '../../harness/fleet-app';
 
 /*
- * JSON patches on the library's objects (the escape hatch `apiObjects` documents) apply to the Kubernetes JSON as
+ * The library's objects hold Kubernetes JSON from the moment they are created (no second conversion at synth), and
+ * JSON patches on them (the escape hatch `apiObjects` documents) apply to the Kubernetes JSON as
  * written. cdk8s-plus's typed classes apply them before their conversion, which drops every field the typed API
  * does not know, renamed fields in Kubernetes' spelling and plain numbers in int-or-string fields, without an error.
  */
@@ -84,5 +87,80 @@ describe('patches in Kubernetes terms on a production-style cluster', () => {
     const { app, cluster } = build();
     cluster.headlessService.addJsonPatch(JsonPatch.replace('/spec/noSuchField/x', 1));
     expect(() => app.synthYaml()).toThrow(/Failed serializing construct at path 'team\/db\/HeadlessService'/);
+  });
+});
+
+describe('kubernetesJson', () => {
+  test('unwraps IntOrString and Quantity values at any depth, also in what a lazy value produces', () => {
+    const typed = {
+      ports: [{ port: k8s.IntOrString.fromNumber(5432) }, { port: k8s.IntOrString.fromString('metrics') }],
+      resources: { requests: { memory: k8s.Quantity.fromString('1Gi') } },
+      ingress: Lazy.any({ produce: () => [{ ports: [{ port: k8s.IntOrString.fromNumber(6432) }] }] }),
+    };
+    const app = Testing.app();
+    const chart = new Chart(app, 'c');
+    const json = new ApiObject(chart, 'o', { apiVersion: 'v1', kind: 'X', spec: kubernetesJson(typed) }).toJson();
+    expect(json.spec).toEqual({
+      ingress: [{ ports: [{ port: 6432 }] }],
+      ports: [{ port: 5432 }, { port: 'metrics' }],
+      resources: { requests: { memory: '1Gi' } },
+    });
+  });
+
+  test('copies only what changes and never changes its input (objects are shared between clusters)', () => {
+    const labels = { app: 'db' };
+    const container = { name: 'c', env: [{ name: 'A', value: 'b' }], resources: { limits: { cpu: k8s.Quantity.fromString('1') } } };
+    const input = { labels, containers: [container] };
+    const json = kubernetesJson(input);
+    expect(json.labels).toBe(labels);
+    expect(json.containers[0].env).toBe(container.env);
+    expect(json.containers[0].resources.limits.cpu).toBe('1');
+    expect(container.resources.limits.cpu).toBeInstanceOf(k8s.Quantity);
+    const plain = { a: [1, 'x', { b: null }] };
+    expect(kubernetesJson(plain)).toBe(plain);
+  });
+});
+
+describe('typed structs users hand in are written as cdk8s-plus writes them (its conversion, Kubernetes\' spelling)', () => {
+  const extraVolumes: k8s.Volume[] = [
+    { name: 'podinfo', downwardApi: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }] } },
+    { name: 'bundle', projected: { sources: [{ downwardApi: { items: [{ path: 'name', fieldRef: { fieldPath: 'metadata.name' } }] } }] } },
+  ];
+  const extraContainers: k8s.Container[] = [{
+    name: 'sidecar',
+    image: 'example/sidecar:1.0',
+    ports: [{ containerPort: 9000, hostIp: '127.0.0.1' }],
+    resources: { limits: { cpu: k8s.Quantity.fromString('100m') } },
+  }];
+  const extraEnv: k8s.EnvVar[] = [{ name: 'EXTRA', value: 'yes' }];
+  const extraVolumeMounts: k8s.VolumeMount[] = [{ name: 'podinfo', mountPath: '/etc/podinfo' }];
+  const tolerations: k8s.Toleration[] = [{ key: 'dedicated', operator: 'Equal', value: 'db', effect: 'NoSchedule' }];
+
+  test('the members\' extra volumes, containers, env, mounts and tolerations', () => {
+    const app = new App();
+    const chart = new Chart(app, 'team', { namespace: 'team' });
+    new library.PostgresCluster(chart, 'db', {
+      name: 'orders', instances: 1, extraVolumes, extraContainers, extraEnv, extraVolumeMounts, tolerations,
+    });
+    const pod = output(app).find((o) => o.kind === 'StatefulSet').spec.template.spec;
+    for (const volume of extraVolumes) expect(pod.volumes).toContainEqual(k8s.toJson_Volume(volume));
+    expect(pod.volumes).toContainEqual({ name: 'podinfo', downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }] } });
+    expect(pod.containers).toContainEqual(k8s.toJson_Container(extraContainers[0]));
+    expect(pod.containers.find((c: any) => c.name === 'sidecar').ports).toEqual([{ containerPort: 9000, hostIP: '127.0.0.1' }]);
+    const spilo = pod.containers.find((c: any) => c.name === 'postgres');
+    expect(spilo.env).toContainEqual(extraEnv[0]);
+    expect(spilo.volumeMounts).toContainEqual(extraVolumeMounts[0]);
+    expect(pod.tolerations).toEqual(tolerations.map((t) => k8s.toJson_Toleration(t)));
+  });
+
+  test('a NetworkPolicy peer given as a typed struct', () => {
+    const app = new App();
+    const chart = new Chart(app, 'team', { namespace: 'team' });
+    // With a member the typed API does not know, as an untyped caller may pass: cdk8s-plus's conversion leaves it out.
+    const peer = { ipBlock: { cidr: '10.1.0.0/16', except: ['10.1.2.0/24'] }, podSelectr: {} } as k8s.NetworkPolicyPeer;
+    new library.PostgresCluster(chart, 'db', { name: 'orders', instances: 1, networkPolicy: { allowFrom: [library.NetworkPeer.fromPeer(peer)] } });
+    const peers = output(app).filter((o) => o.kind === 'NetworkPolicy').flatMap((o) => (o.spec.ingress ?? []).flatMap((r: any) => r.from ?? []));
+    expect(peers).toContainEqual(k8s.toJson_NetworkPolicyPeer(peer));
+    expect(peers).toContainEqual({ ipBlock: { cidr: '10.1.0.0/16', except: ['10.1.2.0/24'] } });
   });
 });
