@@ -39,8 +39,7 @@ export function renderedAsWritten<T extends ApiObjectClass>(Base: T): T {
  * to what it produces. Plain objects and arrays are copied only where something inside them changes.
  */
 export function kubernetesJson(value: unknown): any {
-  if (value instanceof k8s.IntOrString || value instanceof k8s.Quantity) return value.value;
-  if (value instanceof Lazy) return Lazy.any({ produce: () => kubernetesJson(value.produce()) });
+  if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) {
     let copy: unknown[] | undefined;
     for (let i = 0; i < value.length; i++) {
@@ -49,7 +48,11 @@ export function kubernetesJson(value: unknown): any {
     }
     return copy ?? value;
   }
-  if (value === null || typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) return value;
+  if (Object.getPrototypeOf(value) !== Object.prototype) {
+    if (value instanceof k8s.IntOrString || value instanceof k8s.Quantity) return value.value;
+    if (value instanceof Lazy) return Lazy.any({ produce: () => kubernetesJson(value.produce()) });
+    return value;
+  }
   let copy: Record<string, unknown> | undefined;
   for (const key of Object.keys(value)) {
     const member = (value as Record<string, unknown>)[key];
