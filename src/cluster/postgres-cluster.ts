@@ -11,7 +11,6 @@ import { ResolvedPatroniSettings } from './patroni-settings';
 import { PostgresClusterProps } from './props';
 import { Spilo, SpiloLabels } from './spilo-contract';
 import { clusterObjectLabels, memberSelector, spiloStatefulSetSpec, statefulSetExemptions } from './spilo-pod';
-import { SpiloStatefulSet } from './spilo-stateful-set';
 import { ResolvedCluster, resolveClusterProps } from './validate-props';
 import { EXEMPTION_REASONS, exemptionAnnotations } from '../audit/exemptions';
 import { PolicyCheck } from '../audit/policy-rules';
@@ -26,7 +25,7 @@ import { DatabaseNetworkPolicy, IDatabaseNetworkPolicy, NetworkPeer } from '../n
 import { ConnectionPooler } from '../pooler/connection-pooler';
 import { registerOwned } from '../private/app-collisions';
 import { disruptionBudget } from '../private/disruption-budget';
-import { KubeService } from '../private/kube';
+import { KubeService, KubeStatefulSet } from '../private/kube';
 import { plusEnv } from '../private/libpq-env';
 import { NETWORK_GROUP_LABEL, NetworkGroup } from '../private/names';
 import { orderAfter } from '../private/ordering';
@@ -200,7 +199,7 @@ export class PostgresCluster extends Construct implements IPostgresCluster, kplu
     this.secretGenerator = this.provisionCredentials(cluster, metadata, needs); // first: the next Job reads its Patroni API Secret
     needs.push(clusterDynamicConfig(this, cluster, this.jobLabels('dynamic-config', 'config'), needs).configMap);
     const podLabels = { ...props.podLabels, ...objectLabels, [NETWORK_GROUP_LABEL]: cluster.names.networkGroup('database') };
-    this.statefulSet = new SpiloStatefulSet(this, 'Resource', {
+    this.statefulSet = new KubeStatefulSet(this, 'Resource', {
       metadata: { ...metadata(cluster.names.statefulSet), annotations: exemptionAnnotations(statefulSetExemptions(cluster), props.annotations) },
       spec: spiloStatefulSetSpec(cluster, this.rbac.serviceAccountName, podLabels),
     });

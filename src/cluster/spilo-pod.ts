@@ -222,6 +222,9 @@ export function spiloStatefulSetSpec(cluster: ResolvedCluster, serviceAccountNam
       },
     },
     volumeClaimTemplates: [{
+      // Written in full: the API server adds apiVersion and kind to each template, so GitOps tools would report their
+      // absence as drift (the typed template has neither; the library's objects hold Kubernetes JSON, private/kube.ts).
+      ...{ apiVersion: 'v1', kind: 'PersistentVolumeClaim' },
       metadata: { name: Spilo.PGDATA_VOLUME, labels: clusterObjectLabels(cluster) },
       spec: {
         accessModes: ['ReadWriteOnce'],

@@ -1,4 +1,4 @@
-import { ApiObjectMetadata, JsonPatch } from 'cdk8s';
+import { ApiObjectMetadata } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { KubePodDisruptionBudget } from './kube';
@@ -11,11 +11,8 @@ import { KubePodDisruptionBudget } from './kube';
 export function disruptionBudget(
   scope: Construct, id: string, metadata: ApiObjectMetadata, selector: Record<string, string>,
 ): k8s.KubePodDisruptionBudget {
-  const budget = new KubePodDisruptionBudget(scope, id, {
+  return new KubePodDisruptionBudget(scope, id, {
     metadata,
-    spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },
+    spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector }, unhealthyPodEvictionPolicy: 'AlwaysAllow' },
   });
-  // The typed L1 of cdk8s-plus-27 lacks the field.
-  budget.addJsonPatch(JsonPatch.add('/spec/unhealthyPodEvictionPolicy', 'AlwaysAllow'));
-  return budget;
 }
