@@ -1,8 +1,9 @@
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Testing, Yaml } from 'cdk8s';
+import { Chart, JsonPatch, Testing, Yaml } from 'cdk8s';
 import { EXAMPLES } from '../../../examples';
+import { fleetCluster } from '../../harness/fleet-app';
 import { ControlPlane, GITOPS_FIELD_MANAGER } from '../../harness/kube/control-plane';
 import { renderExternalSecrets, runSecretGenerators } from '../../harness/kube/deploy';
 import { startKubePatroniCluster } from '../../harness/kube/patroni-cluster';
@@ -185,6 +186,45 @@ describe.each(EXAMPLES.map((e) => [e.name, e] as const))('example %s run by Patr
     // eslint-disable-next-line no-console
     console.log(`example ${name}: ${statefulSets.map((s) => s.metadata.name).join(', ')} ran on Patroni 4`);
   }, 600_000);
+});
+
+/*
+ * The escape hatch the README documents (a JSON patch on an object of `apiObjects`) writes Kubernetes JSON, and the
+ * real API server takes it: a field newer than cdk8s-plus's typed API, a plain number in an int-or-string field and a
+ * field in Kubernetes' spelling. Server-side apply refuses a field its schema does not declare, so a patch that wrote
+ * a name Kubernetes does not know fails (the control: the typed API's spelling `hostIpc`).
+ */
+describe('JSON patches on the library\'s objects, applied to a real API server', () => {
+  const namespace = 'escape-hatch';
+  const patched = (hostIpcSpelling: 'hostIPC' | 'hostIpc') => {
+    const chart = new Chart(Testing.app(), namespace, { namespace });
+    const cluster = fleetCluster(chart, 0);
+    cluster.replicaService.addJsonPatch(JsonPatch.add('/spec/trafficDistribution', 'PreferSameZone'));
+    const pooler = cluster.connectionPooler!.primary.deployment;
+    pooler.addJsonPatch(JsonPatch.replace('/spec/strategy/rollingUpdate/maxSurge', 2));
+    cluster.statefulSet.addJsonPatch(JsonPatch.add(`/spec/template/spec/${hostIpcSpelling}`, false));
+    const file = path.join(plane.dir, `${namespace}-${hostIpcSpelling}.yaml`);
+    fs.writeFileSync(file, Yaml.stringify(...Testing.synth(chart)));
+    return { file, service: cluster.replicaService.name, deployment: pooler.name, statefulSet: cluster.statefulSet.name };
+  };
+  const apply = (file: string, ...extra: string[]) => plane.kubectl(['apply', '--server-side', `--field-manager=${GITOPS_FIELD_MANAGER}`, ...extra, '-f', file]);
+
+  test('the patched fields are admitted and stored as written; a field in the typed API\'s spelling is refused', async () => {
+    await plane.createNamespace(namespace, 'restricted');
+    const written = patched('hostIPC');
+    const result = apply(written.file);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const live = (resource: string, name: string) => plane.admin.get(`${resource}/namespaces/${namespace}/${name}`);
+    expect((await live('/api/v1', `services/${written.service}`)).spec.trafficDistribution).toBe('PreferSameZone');
+    expect((await live('/apis/apps/v1', `deployments/${written.deployment}`)).spec.strategy.rollingUpdate.maxSurge).toBe(2);
+    // false is Go's zero value and not stored: that the server knows the field is what the strict validation proved.
+    expect((await live('/apis/apps/v1', `statefulsets/${written.statefulSet}`)).spec.template.spec.hostIPC).toBeUndefined();
+
+    const typedSpelling = apply(patched('hostIpc').file, '--dry-run=server');
+    expect(typedSpelling.status).not.toBe(0);
+    expect(typedSpelling.stderr).toMatch(/\.spec\.template\.spec\.hostIpc: field not declared in schema/);
+  }, 120_000);
 });
 
 /**
