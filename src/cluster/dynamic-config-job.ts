@@ -49,6 +49,12 @@ export interface DynamicConfigJobProps {
 }
 
 /**
+ * The converge script with the managed keys filled in: the same text for every cluster, so an app holds it once
+ * (and hashes and escapes it once for the Job names) instead of a copy per cluster.
+ */
+const CONVERGE_SCRIPT = DYNAMIC_CONFIG_PY.replace('@@MANAGED_KEYS@@', JSON.stringify(MANAGED_KEYS));
+
+/**
  * Day-2 configuration: a ConfigMap with the desired dynamic configuration (what reviewers see in Git, and
  * what the members bootstrap with) and a content-hashed Job that converges a running cluster to it through
  * the Patroni REST API (PATCH /config, then safe restarts). The Job mounts no ServiceAccount token: it needs
@@ -68,7 +74,7 @@ export class DynamicConfigJob extends Construct {
     const data = {
       [DYNAMIC_CONFIG_KEYS.configuration]: DynamicConfigJob.render(props.configuration),
       [DYNAMIC_CONFIG_KEYS.restartParameters]: props.restartParameters.join('\n') + '\n',
-      [DYNAMIC_CONFIG_KEYS.script]: DYNAMIC_CONFIG_PY.replace('@@MANAGED_KEYS@@', JSON.stringify(MANAGED_KEYS)),
+      [DYNAMIC_CONFIG_KEYS.script]: CONVERGE_SCRIPT,
     };
     this.configMap = new KubeConfigMap(this, 'ConfigMap', { metadata: { name: props.configMapName, labels: props.labels }, data });
     const env: k8s.EnvVar[] = [

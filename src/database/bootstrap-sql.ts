@@ -288,6 +288,38 @@ function absentRolesDropped(absent: readonly AbsentRole[], databases: readonly s
 }
 
 /**
+ * The bootstrap SQL of a spec already validated (BootstrapSql.render validates first; DatabaseBootstrap reports
+ * the spec's problems itself and must not validate it twice).
+ */
+export function renderValidSpec(spec: DatabaseBootstrapSpec): string {
+  const roles = resolveRoles(spec);
+  const absent = resolveAbsentRoles(spec);
+  const databases = (spec.databases ?? []).map(resolveDatabase);
+  const pooler = spec.poolerRole;
+  return [
+    ...header(),
+    ...SESSION_SETTINGS,
+    ...trackingTables(),
+    '-- roles',
+    ...roles.map(createRole),
+    ...roles.map(convergeRole),
+    ...roles.map(convergeValidUntil),
+    ...roles.filter((r) => r.login).map((r) => initialPassword(r.name)),
+    ...roles.flatMap((r) => r.memberOf.map((g) => grantMembership(g, r.name))),
+    ...roles.flatMap((r) => r.actsAs !== undefined ? [loginActsAs(r.name, r.actsAs)] : []),
+    ...trackRoles(roles),
+    ...convergeMemberships(roles),
+    '-- databases',
+    ...databases.map(createDatabase),
+    ...databases.flatMap(ownerUserSwitchesRole),
+    ...(pooler !== undefined ? ['-- pooler lookup in the initial database', poolerLookup(pooler)] : []),
+    ...databases.flatMap((db) => databaseSection(db, pooler)),
+    ...absentRolesDropped(absent, databases.map((db) => db.name)),
+    '',
+  ].join('\n');
+}
+
+/**
  * Renders, validates and names things for the SQL a bootstrap Job applies to
  * create the declared roles and databases.
  *
@@ -343,31 +375,7 @@ export class BootstrapSql {
     if (problems.length > 0) {
       throw new Error(`invalid database bootstrap spec:\n- ${problems.map((p) => `${p.property}: ${formatValue(p.value)} ${p.rule}`).join('\n- ')}`);
     }
-    const roles = resolveRoles(spec);
-    const absent = resolveAbsentRoles(spec);
-    const databases = (spec.databases ?? []).map(resolveDatabase);
-    const pooler = spec.poolerRole;
-    return [
-      ...header(),
-      ...SESSION_SETTINGS,
-      ...trackingTables(),
-      '-- roles',
-      ...roles.map(createRole),
-      ...roles.map(convergeRole),
-      ...roles.map(convergeValidUntil),
-      ...roles.filter((r) => r.login).map((r) => initialPassword(r.name)),
-      ...roles.flatMap((r) => r.memberOf.map((g) => grantMembership(g, r.name))),
-      ...roles.flatMap((r) => r.actsAs !== undefined ? [loginActsAs(r.name, r.actsAs)] : []),
-      ...trackRoles(roles),
-      ...convergeMemberships(roles),
-      '-- databases',
-      ...databases.map(createDatabase),
-      ...databases.flatMap(ownerUserSwitchesRole),
-      ...(pooler !== undefined ? ['-- pooler lookup in the initial database', poolerLookup(pooler)] : []),
-      ...databases.flatMap((db) => databaseSection(db, pooler)),
-      ...absentRolesDropped(absent, databases.map((db) => db.name)),
-      '',
-    ].join('\n');
+    return renderValidSpec(spec);
   }
 
   private constructor() {}

@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { BootstrapSql } from './bootstrap-sql';
+import { BootstrapSql, renderValidSpec } from './bootstrap-sql';
 import { DatabaseBootstrapSpec } from './roles';
 import { GitOpsOrdering, orderingAnnotations } from '../credentials/secret-generator';
 import { contentHash, hashedName } from '../private/hash';
@@ -93,7 +93,8 @@ export class DatabaseBootstrap extends Construct {
       if (!props.passwords[login.role]) errors.add(`passwords.${login.role}`, undefined, `needs the password Secret of login role "${login.role}"`);
     }
     reportErrors(this, errors);
-    this.sql = BootstrapSql.render(spec);
+    // Validated above (an invalid spec was replaced by the empty one).
+    this.sql = renderValidSpec(spec);
     const env: k8s.EnvVar[] = [
       ...superuserPsqlEnv({ host: props.host, port: props.port, username: props.superuserUsername, password: props.superuserPassword }),
       // A role without its Secret is in the report (nothing is synthesized): it is left out meanwhile.
