@@ -1,9 +1,11 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
+import { renderedJson } from './render-json';
 
 /*
  * The library's Kubernetes objects: cdk8s-plus's typed classes (the public fields keep their types), holding their
- * content as Kubernetes JSON from the moment they are created and rendered as cdk8s renders any ApiObject.
+ * content as Kubernetes JSON from the moment they are created and rendered as cdk8s renders any ApiObject, in one
+ * pass where cdk8s copies twice (render-json.ts).
  *
  * cdk8s-plus's own classes keep typed props and convert them to Kubernetes JSON at every toJson(), field by field,
  * rebuilding every object (a third of rendering a cluster). They also apply JSON patches to the typed props, before
@@ -28,7 +30,7 @@ export function renderedAsWritten<T extends ApiObjectClass>(Base: T): T {
     }
 
     public toJson(): any {
-      return ApiObject.prototype.toJson.call(this);
+      return renderedJson(this) ?? ApiObject.prototype.toJson.call(this);
     }
   }
   return RenderedAsWritten;
