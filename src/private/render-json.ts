@@ -9,7 +9,8 @@ import { ApiObject, App, ImplicitTokenResolver, IResolver, JsonPatch, Lazy, Lazy
  * time outside YAML; here plain JSON is copied once, sorted as it goes, and only `Lazy` values are produced. The result
  * is the same: used only while the app has cdk8s's three default resolvers (what they do to plain JSON is nothing but
  * producing lazy values) and sorting is on; at any value that is not plain JSON or a `Lazy` (a class instance, a value
- * with a `resolve()` of its own) and on any error, the object is rendered by cdk8s itself.
+ * with a `resolve()` of its own, an own `__proto__` key) and on any error, the object is rendered by cdk8s itself. Lazy
+ * values produced before such a fallback are produced again by cdk8s, as every synthesis produces them again.
  */
 
 /** Thrown at a value the one-pass rendering leaves to cdk8s. */
@@ -34,10 +35,14 @@ export function renderedJson(object: ApiObject): any | undefined {
   }
 }
 
+/** cdk8s's default resolvers, and the resolve() each had when this module loaded (an instance's may be replaced). */
+const DEFAULT_RESOLVERS = ([LazyResolver, ImplicitTokenResolver, NumberStringUnionResolver] as Array<new () => IResolver>)
+  .map((type) => ({ type, resolve: (type.prototype as IResolver).resolve }));
+
 function hasDefaultResolvers(app: Partial<App>): boolean {
   const resolvers: readonly IResolver[] | undefined = app.resolvers;
-  return resolvers?.length === 3 && resolvers[0].constructor === LazyResolver
-    && resolvers[1].constructor === ImplicitTokenResolver && resolvers[2].constructor === NumberStringUnionResolver;
+  return resolvers?.length === DEFAULT_RESOLVERS.length
+    && DEFAULT_RESOLVERS.every(({ type, resolve }, i) => resolvers[i].constructor === type && resolvers[i].resolve === resolve);
 }
 
 /** resolve() then sanitizeValue({ sortKeys: true }) of plain JSON and lazy values, in one copy. */
@@ -47,11 +52,19 @@ function plainJson(value: unknown): any {
   const type = typeof value;
   if (type === 'string' || type === 'number' || type === 'boolean') return value;
   if (type !== 'object') throw new NotPlainJson();
-  if (Array.isArray(value)) return value.map(plainJson);
   const members = value as Record<string, unknown>;
-  if (members.constructor !== Object || typeof members.resolve === 'function') throw new NotPlainJson();
+  // What the other two default resolvers act on: a resolve() of its own, or (not a plain object) a string or number
+  // `value`, as IntOrString has.
+  if (typeof members.resolve === 'function') throw new NotPlainJson();
+  if (Array.isArray(value)) {
+    if (typeof members.value === 'string' || typeof members.value === 'number') throw new NotPlainJson();
+    return value.map(plainJson);
+  }
+  if (members.constructor !== Object) throw new NotPlainJson();
   // Produced in the object's own order, as resolve() does (a lazy value may count on it), then sorted.
   const keys = Object.keys(members);
+  // An own __proto__ member (JSON.parse makes one) would set the copy's prototype here, and in cdk8s's copies too.
+  if (keys.includes('__proto__')) throw new NotPlainJson();
   const produced: Record<string, unknown> = {};
   for (const key of keys) produced[key] = plainJson(members[key]);
   const sorted: Record<string, unknown> = {};

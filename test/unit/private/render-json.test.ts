@@ -1,7 +1,9 @@
 import { ApiObject, App, Chart, IResolver, JsonPatch, Lazy, ResolutionContext } from 'cdk8s';
 import { EXAMPLES } from '../../../examples';
 import { GITOPS_LAYOUTS } from '../../../examples/gitops';
+import * as kube from '../../../src/private/kube';
 import { KubeConfigMap } from '../../../src/private/kube';
+import * as renderJson from '../../../src/private/render-json';
 import { renderedJson } from '../../../src/private/render-json';
 import { fleetCluster } from '../../harness/fleet-app';
 
@@ -13,7 +15,31 @@ import { fleetCluster } from '../../harness/fleet-app';
 
 const cdk8sRendering = (o: ApiObject) => ApiObject.prototype.toJson.call(o);
 const APPS = [...EXAMPLES.map((e) => [`example ${e.name}`, e] as const), ...GITOPS_LAYOUTS.map((l) => [`GitOps layout ${l.name}`, l] as const)];
-const libraryObjects = (app: App) => app.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject && renderedJson(c) !== undefined);
+// By prototype: `instanceof` any ApiObject subclass is true for every ApiObject (cdk8s's Symbol.hasInstance).
+const KUBE_PROTOTYPES: object[] = (Object.values(kube) as unknown[])
+  .filter((v): v is { prototype: object } => typeof v === 'function' && Object.prototype.isPrototypeOf.call(ApiObject.prototype, (v as { prototype: object }).prototype)).map((c) => c.prototype);
+const libraryObjects = (app: App) => app.node.findAll()
+  .filter((c): c is ApiObject => KUBE_PROTOTYPES.some((p) => Object.prototype.isPrototypeOf.call(p, c)));
+
+/** The object's toJson(), asserting that it was rendered in one pass (not by cdk8s after a fallback). */
+function renderedInOnePass(o: ApiObject): any {
+  const spy = jest.spyOn(renderJson, 'renderedJson');
+  try {
+    const json = o.toJson();
+    expect(spy).toHaveBeenCalledTimes(1);
+    expect(spy.mock.results[0].value).toBeDefined();
+    return json;
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+/** Same JSON and key order at every level (JSON text), and the same values and types (strict equality). */
+function expectSameRendering(o: ApiObject): void {
+  const [onePass, cdk8s] = [renderedInOnePass(o), cdk8sRendering(o)];
+  expect(JSON.stringify(onePass)).toBe(JSON.stringify(cdk8s));
+  expect(onePass).toStrictEqual(cdk8s);
+}
 
 describe.each(APPS)('%s', (_name, source) => {
   test('every object the library made renders in one pass, exactly as cdk8s renders it (same bytes, same key order)', () => {
@@ -21,8 +47,7 @@ describe.each(APPS)('%s', (_name, source) => {
     source.build(app);
     const objects = libraryObjects(app);
     expect(objects.length).toBeGreaterThan(10);
-    const differing = objects.filter((o) => JSON.stringify(o.toJson()) !== JSON.stringify(cdk8sRendering(o)));
-    expect(differing.map((o) => o.node.path)).toEqual([]);
+    for (const o of objects) expectSameRendering(o);
   });
 });
 
@@ -38,18 +63,26 @@ describe('one-pass rendering', () => {
     db.replicaService.addJsonPatch(JsonPatch.add('/spec/trafficDistribution', 'PreferSameZone'));
     const objects = libraryObjects(app);
     expect(objects.length).toBeGreaterThan(30);
-    for (const o of objects) expect(JSON.stringify(o.toJson())).toBe(JSON.stringify(cdk8sRendering(o)));
+    for (const o of objects) expectSameRendering(o);
     expect(db.statefulSet.toJson().spec.template.spec.hostIPC).toBe(false);
   });
 
-  test('lazy values are produced in the object\'s own order, and what they produce is rendered too', () => {
+  test('lazy values are produced as cdk8s produces them (the object\'s own order, once each), and what they produce is rendered too', () => {
     const { chart } = cluster();
-    const order: string[] = [];
+    let order: string[] = [];
     const lazy = (name: string, value: unknown) => Lazy.any({ produce: () => (order.push(name), value) });
-    const map = new KubeConfigMap(chart, 'Lazy', { metadata: { name: 'lazy' }, data: { zeta: lazy('zeta', 'z'), alpha: lazy('alpha', lazy('inner', 'a')) } });
-    expect(renderedJson(map)).toEqual({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'lazy', namespace: 'team' }, data: { alpha: 'a', zeta: 'z' } });
-    expect(order).toEqual(['zeta', 'alpha', 'inner']);
-    expect(Object.keys(renderedJson(map).data)).toEqual(['alpha', 'zeta']);
+    const map = new KubeConfigMap(chart, 'Lazy', {
+      metadata: { name: 'lazy', labels: { tier: lazy('label', 'db') } },
+      data: { zeta: lazy('zeta', 'z'), alpha: lazy('alpha', lazy('inner', 'a')) },
+      binaryData: lazy('binary', { b: lazy('b', 'Yg=='), a: [lazy('a0', 'YQ==')] }),
+    });
+    const expected = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { labels: { tier: 'db' }, name: 'lazy', namespace: 'team' } };
+    expect(renderedInOnePass(map)).toEqual({ ...expected, binaryData: { a: ['YQ=='], b: 'Yg==' }, data: { alpha: 'a', zeta: 'z' } });
+    const onePass = order;
+    order = [];
+    cdk8sRendering(map);
+    expect(onePass).toEqual(order);
+    expect(onePass).toEqual(['label', 'zeta', 'alpha', 'inner', 'binary', 'b', 'a0']);
   });
 
   test('an app with resolvers of its own is rendered by cdk8s, through them', () => {
@@ -62,6 +95,28 @@ describe('one-pass rendering', () => {
     expect(renderedJson(db.statefulSet)).toBeUndefined();
     expect(db.statefulSet.toJson().spec.template.metadata.labels['cluster-name']).toBe('ORDERS-0');
     expect(app.resolvers).toHaveLength(4);
+  });
+
+  test('an app whose default resolver was given another resolve() is rendered by cdk8s, through it', () => {
+    const { app, cluster: db } = cluster();
+    app.resolvers[1].resolve = (context: ResolutionContext) => {
+      if (context.value === 'orders-0') context.replaceValue('ORDERS-0');
+    };
+    expect(renderedJson(db.statefulSet)).toBeUndefined();
+    expect(db.statefulSet.toJson().spec.template.metadata.labels['cluster-name']).toBe('ORDERS-0');
+  });
+
+  test('an own __proto__ member (as JSON.parse makes it) and an array with a value of its own are left to cdk8s', () => {
+    const { chart } = cluster();
+    const parsed = new KubeConfigMap(chart, 'Parsed', { metadata: { name: 'parsed' }, data: JSON.parse('{"a":{"__proto__":{"x":1},"b":"2"}}') });
+    expect(renderedJson(parsed)).toBeUndefined();
+    expect(parsed.toJson()).toStrictEqual(cdk8sRendering(parsed));
+    const parsedArray = new KubeConfigMap(chart, 'ParsedArray', { metadata: { name: 'parsed-array' }, data: JSON.parse('{"a":{"__proto__":[1],"b":"2"}}') });
+    expect(() => parsedArray.toJson()).toThrow(/can't render non-simple object of type 'Array'/);
+    const list = Object.assign(['x'], { value: 'v' });
+    const valued = new KubeConfigMap(chart, 'Valued', { metadata: { name: 'valued' }, data: { a: Lazy.any({ produce: () => list }) } });
+    expect(renderedJson(valued)).toBeUndefined();
+    expect(valued.toJson().data).toEqual({ a: { value: 'v' } });
   });
 
   test('with CDK8S_DISABLE_SORT cdk8s renders the object (keys in their own order)', () => {
