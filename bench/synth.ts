@@ -68,7 +68,13 @@ try {
     const c = (k: keyof typeof samples) => median(samples[k].map((s) => s.cpuMs));
     const h = (k: keyof typeof samples) => median(samples[k].map((s) => s.heapMb));
     const time = (k: keyof typeof samples) => `${seconds(t(k))} s (CPU ${seconds(c(k))} s)`;
-    const ratio = (k: keyof typeof samples, base: keyof typeof samples = 'raw') => `${(t(k) / t(base)).toFixed(2)} (CPU ${(c(k) / c(base)).toFixed(2)})`;
+    // The ratio of the medians, then the range of the ratios run by run (each run's processes ran back to back, so a
+    // run's pair shares the machine's state; on a shared host that range shows the noise the medians carry).
+    const ratio = (k: keyof typeof samples, base: keyof typeof samples = 'raw') => {
+      const perRun = samples[k].map((s, i) => s.ms / samples[base][i].ms);
+      const range = runs > 1 ? `; runs ${Math.min(...perRun).toFixed(2)}–${Math.max(...perRun).toFixed(2)}` : '';
+      return `${(t(k) / t(base)).toFixed(2)} (CPU ${(c(k) / c(base)).toFixed(2)}${range})`;
+    };
     const row = `| ${clusters} | ${objects.toLocaleString('en')} | ${time('library')} | ${time('rawBuilt')} | ${time('raw')} `
       + `| ${ratio('library', 'rawBuilt')} | ${ratio('library')} | ${time('fleet')} | ${ratio('fleet', 'rawBuilt')} | ${ratio('fleet')} `
       + `| ${time('rawLinear')} | ${ratio('fleet', 'rawLinear')} `
