@@ -61,10 +61,10 @@ function plainJson(value: unknown): any {
     return value.map(plainJson);
   }
   if (members.constructor !== Object) throw new NotPlainJson();
+  // An own __proto__ member (JSON.parse makes one) would set the copy's prototype here, and in cdk8s's copies too.
+  if (Object.prototype.hasOwnProperty.call(members, '__proto__')) throw new NotPlainJson();
   // Produced in the object's own order, as resolve() does (a lazy value may count on it), then sorted.
   const keys = Object.keys(members);
-  // An own __proto__ member (JSON.parse makes one) would set the copy's prototype here, and in cdk8s's copies too.
-  if (keys.includes('__proto__')) throw new NotPlainJson();
   const produced: Record<string, unknown> = {};
   for (const key of keys) produced[key] = plainJson(members[key]);
   const sorted: Record<string, unknown> = {};
