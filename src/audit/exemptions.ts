@@ -1,3 +1,4 @@
+import { KUBE_SCORE_IGNORE } from './policy-exemptions';
 import { PolicyCheck, PolicyExemption, PolicyExemptions } from './policy-rules';
 
 /**
@@ -20,9 +21,23 @@ export const EXEMPTION_REASONS = {
 
 /** Exemption annotations for an object, merged over its own annotations. */
 export function exemptionAnnotations(exemptions: Array<[PolicyCheck, string]>, existing?: Record<string, string>): Record<string, string> {
-  const list: PolicyExemption[] = exemptions.map(([check, reason]) => ({ check, reason }));
-  return PolicyExemptions.annotations(list, existing ?? {});
+  const list = () => exemptions.map(([check, reason]): PolicyExemption => ({ check, reason }));
+  // Own kube-score ignores are extended, not replaced: merged by PolicyExemptions itself.
+  if (existing?.[KUBE_SCORE_IGNORE] !== undefined) return PolicyExemptions.annotations(list(), existing);
+  // Otherwise the same as merging over them: every cluster repeats the same few lists, built once per list.
+  const key = JSON.stringify(exemptions);
+  let own = exemptionLists.get(key);
+  if (!own) {
+    if (exemptionLists.size >= REMEMBERED_LISTS) exemptionLists.clear();
+    own = PolicyExemptions.annotations(list(), {});
+    exemptionLists.set(key, own);
+  }
+  return { ...existing, ...own };
 }
+
+/** The annotations of each list of exemptions seen; a few lists per app (the reasons are constants). */
+const exemptionLists = new Map<string, Readonly<Record<string, string>>>();
+const REMEMBERED_LISTS = 64;
 
 /** The Spilo StatefulSet's exemptions; the CPU one only while no CPU limit is set. */
 export function spiloExemptions(hasCpuLimit: boolean): Array<[PolicyCheck, string]> {

@@ -77,7 +77,7 @@ const UPSTREAM: Record<PolicyCheck, Upstream> = {
 };
 
 const KUBE_LINTER_PREFIX = 'ignore-check.kube-linter.io/';
-const KUBE_SCORE_IGNORE = 'kube-score/ignore';
+export const KUBE_SCORE_IGNORE = 'kube-score/ignore';
 const POLARIS_PREFIX = 'polaris.fairwinds.com/';
 /** Prefix of our own reason annotation (the name part is the check ID, well below 63 characters). */
 const REASON_PREFIX = 'exemptions.cdk8s-pgaas.io/';

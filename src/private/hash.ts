@@ -12,9 +12,11 @@ import { createHash, Hash } from 'crypto';
 export function contentHash(...parts: unknown[]): string {
   if (parts.length === 0) return digest(createHash('sha256').update('[]'));
   const [first, ...rest] = parts;
-  const hash = typeof first === 'string' && first.length >= LONG_TEXT ? leadingTextHash(first).copy() : createHash('sha256').update('[').update(json(first));
-  for (const part of rest) hash.update(',').update(json(part));
-  return digest(hash.update(']'));
+  const long = typeof first === 'string' && first.length >= LONG_TEXT;
+  // The rest in one text, hashed with one update (each update is a call into the native hash).
+  let text = long ? '' : `[${json(first)}`;
+  for (const part of rest) text += `,${json(part)}`;
+  return digest((long ? leadingTextHash(first).copy() : createHash('sha256')).update(`${text}]`));
 }
 
 function digest(hash: Hash): string {

@@ -62,7 +62,8 @@ export function orderAfterInChart(dependent: IConstruct, ...targets: IConstruct[
 }
 
 function stateOf(construct: IConstruct): RootState {
-  const root = construct.node.root;
+  let root = construct;
+  while (root.node.scope) root = root.node.scope;
   let state = STATES.get(root);
   if (!state) {
     const created: RootState = { requirements: [], dirty: true };
@@ -84,16 +85,34 @@ function stateOf(construct: IConstruct): RootState {
 
 /** True when `a` comes before `b` in the pre-order of the tree and both have the same closest chart. */
 function precedesInChart(a: IConstruct, b: IConstruct): boolean {
-  const pathA = a.node.scopes;
-  const pathB = b.node.scopes;
-  let i = 0;
-  while (i < pathA.length && i < pathB.length && pathA[i] === pathB[i]) i++;
+  // Up from both to the children of their common scope, by parent links (no path arrays: this runs per object).
+  let x = a;
+  let y = b;
+  let chartBelowCommonScope = false;
+  const up = (c: IConstruct): IConstruct => {
+    if (Chart.isChart(c)) chartBelowCommonScope = true;
+    return c.node.scope!;
+  };
+  const [depthA, depthB] = [depth(a), depth(b)];
+  for (let d = depthA; d > depthB; d--) x = up(x);
+  for (let d = depthB; d > depthA; d--) y = up(y);
   // One contains the other (or they are the same): no object order follows from the tree.
-  if (i === pathA.length || i === pathB.length) return false;
+  if (x === y) return false;
+  while (x.node.scope !== y.node.scope) {
+    x = up(x);
+    y = up(y);
+  }
+  const common = x.node.scope;
   // A chart below the common scope puts one of them into another chart.
-  if (pathA.slice(i).some(Chart.isChart) || pathB.slice(i).some(Chart.isChart)) return false;
-  const siblings = pathA[i - 1].node.children;
-  return siblings.indexOf(pathA[i]) < siblings.indexOf(pathB[i]);
+  if (!common || chartBelowCommonScope || Chart.isChart(x) || Chart.isChart(y)) return false;
+  const siblings = common.node.children;
+  return siblings.indexOf(x) < siblings.indexOf(y);
+}
+
+function depth(c: IConstruct): number {
+  let n = 0;
+  for (let s = c.node.scope; s; s = s.node.scope) n++;
+  return n;
 }
 
 /**
