@@ -4,8 +4,8 @@ import { renderedJson } from './render-json';
 
 /*
  * The library's Kubernetes objects: cdk8s-plus's typed classes (the public fields keep their types), holding their
- * content as Kubernetes JSON from the moment they are created and rendered as cdk8s renders any ApiObject, in one
- * pass where cdk8s copies twice (render-json.ts).
+ * content in Kubernetes' field names as written and rendered as cdk8s renders any ApiObject, in one pass where cdk8s
+ * copies twice (render-json.ts).
  *
  * cdk8s-plus's own classes keep typed props and convert them to Kubernetes JSON at every toJson(), field by field,
  * rebuilding every object (a third of rendering a cluster). They also apply JSON patches to the typed props, before
@@ -17,23 +17,31 @@ import { renderedJson } from './render-json';
  *
  * What the library writes is already in Kubernetes' field names (it writes `clusterIP` itself), and what users hand
  * in as typed structs is converted by cdk8s-plus where it enters (`k8s.toJson_Container`, ...), so the only typed
- * values left are `IntOrString` and `Quantity`, unwrapped here, also inside what lazy values produce.
+ * values left are `IntOrString` and `Quantity`, unwrapped when the object is rendered, also inside what lazy values
+ * produce: by the one-pass rendering as it copies, or by kubernetesJson() before cdk8s renders the object itself.
+ * (Not when the object is created: that was a walk over every object's content, a tenth of building a cluster.)
  */
 
 type ApiObjectClass = new (...args: any[]) => ApiObject;
 
-/** `Base`, with its props converted to Kubernetes JSON when it is created and rendered without a second conversion. */
+/**
+ * `Base`, holding its props as written and rendered as the Kubernetes JSON they stand for, without a typed
+ * conversion: the one-pass rendering unwraps `IntOrString` and `Quantity` as it copies; where cdk8s renders the
+ * object itself, it renders the props with those values unwrapped first (kubernetesJson).
+ */
 export function renderedAsWritten<T extends ApiObjectClass>(Base: T): T {
   class RenderedAsWritten extends Base {
-    constructor(...args: any[]) {
-      super(args[0], args[1], kubernetesJson(args[2]));
-    }
-
     public toJson(): any {
-      return renderedJson(this) ?? ApiObject.prototype.toJson.call(this);
+      return renderedJson(this) ?? ApiObject.prototype.toJson.call(asKubernetesJson(this));
     }
   }
   return RenderedAsWritten;
+}
+
+/** The object, seen with its props as Kubernetes JSON (a view: the object itself keeps its props). */
+export function asKubernetesJson(object: ApiObject): ApiObject {
+  const { props } = object as unknown as { props: unknown };
+  return Object.create(object, { props: { value: kubernetesJson(props) } });
 }
 
 /**

@@ -1,7 +1,10 @@
 import { ApiObject, App, ImplicitTokenResolver, IResolver, JsonPatch, Lazy, LazyResolver, NumberStringUnionResolver } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-27';
 
 /*
- * What `ApiObject.toJson()` returns, in one pass over an object that holds Kubernetes JSON (the library's objects).
+ * What `ApiObject.toJson()` returns, in one pass over an object that holds Kubernetes JSON (the library's objects),
+ * with cdk8s-plus's `IntOrString` and `Quantity` values written as their values (as kube.ts's kubernetesJson() does
+ * before cdk8s renders such an object).
  *
  * cdk8s renders an object in two copies: `resolve()` offers every value, down to each string, to every resolver of
  * the app (looking the app up from the object again for each value and building a context and a key path for it),
@@ -16,7 +19,10 @@ import { ApiObject, App, ImplicitTokenResolver, IResolver, JsonPatch, Lazy, Lazy
 /** Thrown at a value the one-pass rendering leaves to cdk8s. */
 class NotPlainJson extends Error {}
 
-/** The object's `toJson()` as cdk8s computes it, or undefined where only cdk8s's own rendering gives it. */
+/**
+ * The object's `toJson()` as cdk8s computes it from its props with `IntOrString` and `Quantity` unwrapped, or
+ * undefined where only cdk8s's own rendering gives it.
+ */
 export function renderedJson(object: ApiObject): any | undefined {
   if (process.env.CDK8S_DISABLE_SORT || !hasDefaultResolvers(App.of(object) as Partial<App>)) return undefined;
   const { props, patches } = object as unknown as { props: Record<string, unknown>; patches: JsonPatch[] };
@@ -60,7 +66,10 @@ function plainJson(value: unknown): any {
     if (typeof members.value === 'string' || typeof members.value === 'number') throw new NotPlainJson();
     return value.map(plainJson);
   }
-  if (members.constructor !== Object) throw new NotPlainJson();
+  if (members.constructor !== Object) {
+    if (value instanceof k8s.IntOrString || value instanceof k8s.Quantity) return value.value;
+    throw new NotPlainJson();
+  }
   // An own __proto__ member (JSON.parse makes one) would set the copy's prototype here, and in cdk8s's copies too.
   if (Object.prototype.hasOwnProperty.call(members, '__proto__')) throw new NotPlainJson();
   // Produced in the object's own order, as resolve() does (a lazy value may count on it), then sorted.

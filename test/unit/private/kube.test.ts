@@ -9,7 +9,7 @@ import { kubernetesJson } from '../../../src/private/kube';
 import { fleetCluster } from '../../harness/fleet-app';
 
 /*
- * The library's objects hold Kubernetes JSON from the moment they are created (no second conversion at synth), and
+ * The library's objects hold their content in Kubernetes' field names (no typed conversion at synth), and
  * JSON patches on them (the escape hatch `apiObjects` documents) apply to the Kubernetes JSON as
  * written. cdk8s-plus's typed classes apply them before their conversion, which drops every field the typed API
  * does not know, renamed fields in Kubernetes' spelling and plain numbers in int-or-string fields, without an error.

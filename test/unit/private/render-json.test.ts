@@ -13,7 +13,8 @@ import { fleetCluster } from '../../harness/fleet-app';
  * one pass could differ (other resolvers, sorting off, values that are not plain JSON, errors).
  */
 
-const cdk8sRendering = (o: ApiObject) => ApiObject.prototype.toJson.call(o);
+/** cdk8s's own rendering of the object's Kubernetes JSON (its props with IntOrString and Quantity unwrapped). */
+const cdk8sRendering = (o: ApiObject) => ApiObject.prototype.toJson.call(kube.asKubernetesJson(o));
 const APPS = [...EXAMPLES.map((e) => [`example ${e.name}`, e] as const), ...GITOPS_LAYOUTS.map((l) => [`GitOps layout ${l.name}`, l] as const)];
 // By prototype: `instanceof` any ApiObject subclass is true for every ApiObject (cdk8s's Symbol.hasInstance).
 const KUBE_PROTOTYPES: object[] = (Object.values(kube) as unknown[])
@@ -129,6 +130,24 @@ describe('one-pass rendering', () => {
       delete process.env.CDK8S_DISABLE_SORT;
     }
     expect(renderedJson(db.statefulSet)).toBeDefined();
+  });
+
+  test('where cdk8s renders the objects itself, IntOrString and Quantity values are written as their values too', () => {
+    const { app, cluster: db } = cluster();
+    const objects = libraryObjects(app);
+    const onePass = objects.map((o) => renderedInOnePass(o));
+    process.env.CDK8S_DISABLE_SORT = '1';
+    try {
+      expect(renderedJson(db.statefulSet)).toBeUndefined();
+      // The same JSON; only the key order differs (cdk8s does not sort with CDK8S_DISABLE_SORT).
+      expect(objects.map((o) => o.toJson())).toEqual(onePass);
+      const pooler = db.connectionPooler!.primary.deployment.toJson();
+      expect(pooler.spec.strategy.rollingUpdate).toEqual({ maxSurge: 1, maxUnavailable: 0 });
+      for (const container of pooler.spec.template.spec.containers) expect(container.resources.requests.cpu).toMatch(/^\d+m?$/);
+      expect(db.primaryService.toJson().spec.ports[0].targetPort).toBe('postgresql');
+    } finally {
+      delete process.env.CDK8S_DISABLE_SORT;
+    }
   });
 
   test('a value that is not plain JSON (one with its own resolve()) is left to cdk8s, which resolves it', () => {
