@@ -27,21 +27,43 @@ type ApiObjectClass = new (...args: any[]) => ApiObject;
 /**
  * `Base`, holding its props as written and rendered as the Kubernetes JSON they stand for, without a typed
  * conversion: the one-pass rendering unwraps `IntOrString` and `Quantity` as it copies; where cdk8s renders the
- * object itself, it renders the props with those values unwrapped first (kubernetesJson).
+ * object itself, it renders the props with those values unwrapped first (kubernetesJson). The metadata, which cdk8s
+ * keeps apart from the props, is converted when the object is created.
  */
 export function renderedAsWritten<T extends ApiObjectClass>(Base: T): T {
   class RenderedAsWritten extends Base {
+    constructor(...args: any[]) {
+      // cdk8s reads the metadata here, once: what it holds is converted now (a few labels and annotations).
+      const props = args[2];
+      const metadata = kubernetesJson(props?.metadata);
+      super(args[0], args[1], metadata === props?.metadata ? props : { ...props, metadata });
+    }
+
     public toJson(): any {
-      return renderedJson(this) ?? ApiObject.prototype.toJson.call(asKubernetesJson(this));
+      return renderedJson(this) ?? renderedByCdk8s(this);
     }
   }
   return RenderedAsWritten;
 }
 
-/** The object, seen with its props as Kubernetes JSON (a view: the object itself keeps its props). */
-export function asKubernetesJson(object: ApiObject): ApiObject {
-  const { props } = object as unknown as { props: unknown };
-  return Object.create(object, { props: { value: kubernetesJson(props) } });
+/**
+ * cdk8s's own `toJson()` of the object, with its props converted to Kubernetes JSON for the call (the object itself
+ * is what resolvers see; its props are restored after).
+ */
+export function renderedByCdk8s(object: ApiObject): any {
+  const holder = object as unknown as { props: unknown };
+  const props = holder.props;
+  try {
+    holder.props = kubernetesJson(props);
+  } catch (e) {
+    // As cdk8s reports an error in rendering the object.
+    throw new Error(`Failed serializing construct at path '${object.node.path}' with name '${object.name}': ${e}`);
+  }
+  try {
+    return ApiObject.prototype.toJson.call(object);
+  } finally {
+    holder.props = props;
+  }
 }
 
 /**

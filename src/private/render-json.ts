@@ -66,8 +66,9 @@ function plainJson(value: unknown): any {
     if (typeof members.value === 'string' || typeof members.value === 'number') throw new NotPlainJson();
     return value.map(plainJson);
   }
-  if (members.constructor !== Object) {
-    if (value instanceof k8s.IntOrString || value instanceof k8s.Quantity) return value.value;
+  // Only objects kubernetesJson() also walks into (an IntOrString inside any other is left to cdk8s).
+  if (Object.getPrototypeOf(value) !== Object.prototype) {
+    if (value instanceof k8s.IntOrString || value instanceof k8s.Quantity) return plainJson(value.value);
     throw new NotPlainJson();
   }
   // An own __proto__ member (JSON.parse makes one) would set the copy's prototype here, and in cdk8s's copies too.

@@ -1,4 +1,5 @@
 import { ApiObject, App, Chart, IResolver, JsonPatch, Lazy, ResolutionContext } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-27';
 import { EXAMPLES } from '../../../examples';
 import { GITOPS_LAYOUTS } from '../../../examples/gitops';
 import * as kube from '../../../src/private/kube';
@@ -14,7 +15,7 @@ import { fleetCluster } from '../../harness/fleet-app';
  */
 
 /** cdk8s's own rendering of the object's Kubernetes JSON (its props with IntOrString and Quantity unwrapped). */
-const cdk8sRendering = (o: ApiObject) => ApiObject.prototype.toJson.call(kube.asKubernetesJson(o));
+const cdk8sRendering = (o: ApiObject) => kube.renderedByCdk8s(o);
 const APPS = [...EXAMPLES.map((e) => [`example ${e.name}`, e] as const), ...GITOPS_LAYOUTS.map((l) => [`GitOps layout ${l.name}`, l] as const)];
 // By prototype: `instanceof` any ApiObject subclass is true for every ApiObject (cdk8s's Symbol.hasInstance).
 const KUBE_PROTOTYPES: object[] = (Object.values(kube) as unknown[])
@@ -87,8 +88,10 @@ describe('one-pass rendering', () => {
   });
 
   test('an app with resolvers of its own is rendered by cdk8s, through them', () => {
+    const seen = new Set<unknown>();
     class Upper implements IResolver {
       public resolve(context: ResolutionContext): void {
+        seen.add(context.obj);
         if (context.value === 'orders-0') context.replaceValue('ORDERS-0');
       }
     }
@@ -96,6 +99,10 @@ describe('one-pass rendering', () => {
     expect(renderedJson(db.statefulSet)).toBeUndefined();
     expect(db.statefulSet.toJson().spec.template.metadata.labels['cluster-name']).toBe('ORDERS-0');
     expect(app.resolvers).toHaveLength(4);
+    // The resolvers see the object itself, as for any ApiObject.
+    // (Compared by identity: a failing toEqual would print the whole construct tree.)
+    expect(seen.size).toBe(1);
+    expect(seen.has(db.statefulSet)).toBe(true);
   });
 
   test('an app whose default resolver was given another resolve() is rendered by cdk8s, through it', () => {
@@ -148,6 +155,31 @@ describe('one-pass rendering', () => {
     } finally {
       delete process.env.CDK8S_DISABLE_SORT;
     }
+  });
+
+  test('IntOrString and Quantity are written as their values in the metadata too, and a lazy value inside one is produced', () => {
+    const { chart } = cluster();
+    const quantity = (value: unknown) => k8s.Quantity.fromString(value as string) as unknown as string;
+    const map = new KubeConfigMap(chart, 'Typed', {
+      metadata: { name: 'typed', annotations: { size: quantity('1Gi') } },
+      data: { size: quantity(Lazy.any({ produce: () => '2Gi' })) },
+    });
+    const expected = { metadata: { annotations: { size: '1Gi' } }, data: { size: '2Gi' } };
+    expect(renderedInOnePass(map)).toMatchObject(expected);
+    process.env.CDK8S_DISABLE_SORT = '1';
+    try {
+      expect(map.toJson()).toMatchObject(expected);
+    } finally {
+      delete process.env.CDK8S_DISABLE_SORT;
+    }
+  });
+
+  test('content cdk8s cannot render either (a cycle) fails the synthesis with the object\'s construct path, as cdk8s reports it', () => {
+    const { chart } = cluster();
+    const cycle: Record<string, unknown> = {};
+    cycle.self = cycle;
+    const map = new KubeConfigMap(chart, 'Cycle', { metadata: { name: 'cycle' }, data: cycle as Record<string, string> });
+    expect(() => map.toJson()).toThrow(/Failed serializing construct at path 'team\/Cycle' with name 'cycle'/);
   });
 
   test('a value that is not plain JSON (one with its own resolve()) is left to cdk8s, which resolves it', () => {
