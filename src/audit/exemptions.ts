@@ -1,4 +1,4 @@
-import { KUBE_SCORE_IGNORE } from './policy-exemptions';
+import { exemptionAnnotationsOver } from './policy-exemptions';
 import { PolicyCheck, PolicyExemption, PolicyExemptions } from './policy-rules';
 
 /**
@@ -21,18 +21,15 @@ export const EXEMPTION_REASONS = {
 
 /** Exemption annotations for an object, merged over its own annotations. */
 export function exemptionAnnotations(exemptions: Array<[PolicyCheck, string]>, existing?: Record<string, string>): Record<string, string> {
-  const list = () => exemptions.map(([check, reason]): PolicyExemption => ({ check, reason }));
-  // Own kube-score ignores are extended, not replaced: merged by PolicyExemptions itself.
-  if (existing?.[KUBE_SCORE_IGNORE] !== undefined) return PolicyExemptions.annotations(list(), existing);
-  // Otherwise the same as merging over them: every cluster repeats the same few lists, built once per list.
+  // Every cluster repeats the same few lists: each list's annotations are built once.
   const key = JSON.stringify(exemptions);
   let own = exemptionLists.get(key);
   if (!own) {
     if (exemptionLists.size >= REMEMBERED_LISTS) exemptionLists.clear();
-    own = PolicyExemptions.annotations(list(), {});
+    own = PolicyExemptions.annotations(exemptions.map(([check, reason]): PolicyExemption => ({ check, reason })));
     exemptionLists.set(key, own);
   }
-  return { ...existing, ...own };
+  return exemptionAnnotationsOver(existing ?? {}, own);
 }
 
 /** The annotations of each list of exemptions seen; a few lists per app (the reasons are constants). */

@@ -77,7 +77,7 @@ const UPSTREAM: Record<PolicyCheck, Upstream> = {
 };
 
 const KUBE_LINTER_PREFIX = 'ignore-check.kube-linter.io/';
-export const KUBE_SCORE_IGNORE = 'kube-score/ignore';
+const KUBE_SCORE_IGNORE = 'kube-score/ignore';
 const POLARIS_PREFIX = 'polaris.fairwinds.com/';
 /** Prefix of our own reason annotation (the name part is the check ID, well below 63 characters). */
 const REASON_PREFIX = 'exemptions.cdk8s-pgaas.io/';
@@ -95,8 +95,8 @@ export class PolicyExemptions {
    * Put them on the object's own metadata (for a workload: the StatefulSet/Deployment/Job, not its pod template).
    */
   public static annotations(exemptions: PolicyExemption[], existing: Record<string, string> = {}): Record<string, string> {
-    const result: Record<string, string> = { ...existing };
-    const kubeScore = new Set((existing[KUBE_SCORE_IGNORE] ?? '').split(',').map((s) => s.trim()).filter((s) => s));
+    const result: Record<string, string> = {};
+    const kubeScore = new Set<string>();
     for (const exemption of exemptions) {
       const reason = (exemption.reason ?? '').trim();
       if (!reason) throw new Error(`PolicyExemptions: the exemption from "${exemption.check}" needs a reason`);
@@ -108,7 +108,7 @@ export class PolicyExemptions {
       for (const check of upstream.kubeScore ?? []) kubeScore.add(check);
     }
     if (kubeScore.size > 0) result[KUBE_SCORE_IGNORE] = [...kubeScore].sort().join(',');
-    return result;
+    return exemptionAnnotationsOver(existing, result);
   }
 
   /** The upstream checks a check stands for, as 'tool:check'. */
@@ -159,3 +159,16 @@ export class PolicyExemptions {
   private constructor() {}
 }
 
+/**
+ * The annotations of a list of exemptions (as `PolicyExemptions.annotations(list)` makes them) merged into `existing`:
+ * its own annotations of the same names replaced, and an existing `kube-score/ignore` list extended (sorted, no
+ * duplicates).
+ */
+export function exemptionAnnotationsOver(existing: Record<string, string>, exemptions: Record<string, string>): Record<string, string> {
+  const result = { ...existing, ...exemptions };
+  if (existing[KUBE_SCORE_IGNORE] !== undefined) {
+    const kubeScore = new Set([existing, exemptions].flatMap((a) => (a[KUBE_SCORE_IGNORE] ?? '').split(',').map((s) => s.trim()).filter((s) => s)));
+    if (kubeScore.size > 0) result[KUBE_SCORE_IGNORE] = [...kubeScore].sort().join(',');
+  }
+  return result;
+}
